@@ -1,0 +1,27 @@
+# Helpers that give every Coral target the same flags and test wiring.
+
+function(coral_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+endfunction()
+
+# coral_library(NAME SOURCES ... DEPS ...): one library per src/ folder.
+function(coral_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR}/src)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  coral_warnings(${name})
+endfunction()
+
+# coral_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary run by ctest.
+function(coral_test name)
+  if(NOT CORAL_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  coral_warnings(${name})
+  set(labels unit ${ARG_LABELS})
+  gtest_discover_tests(${name} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Installs everything Coral needs to build and test on Debian 12. Idempotent:
+# a second run with everything present only checks, and takes seconds.
+#   - Debian packages (apt-get, --no-install-recommends)
+#   - DuckDB's libduckdb.so and duckdb.h from the npm registry, into
+#     $CORAL_CACHE (default ~/.cache/coral), never into the repository
+set -euo pipefail
+
+DUCKDB_VERSION=1.5.6
+DUCKDB_BINDINGS=@duckdb/node-bindings-linux-x64@${DUCKDB_VERSION}-r.1
+DUCKDB_HEADER_PKG=duckdb@1.4.4   # source package carrying duckdb.h; the 1.5.6 library has every function it declares
+CACHE=${CORAL_CACHE:-$HOME/.cache/coral}
+DUCKDB_DIR=$CACHE/duckdb/$DUCKDB_VERSION
+
+PACKAGES=(
+  # build
+  cmake ninja-build ccache g++ pkg-config git ca-certificates curl
+  # libraries
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libboost-dev libssl-dev libsodium-dev nlohmann-json3-dev libyaml-cpp-dev
+  libspdlog-dev libfmt-dev libcli11-dev libcurl4-openssl-dev libjwt-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # npm, for DuckDB and the peer tests
+  nodejs npm
+)
+
+say() { echo "setup: $*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { say "not root and no sudo: install ${PACKAGES[*]} by hand"; exit 1; }
+  SUDO=sudo
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  # nodejs/npm may come from outside Debian (e.g. a preinstalled Node); accept the commands.
+  if [ "$p" = nodejs ] && command -v node >/dev/null; then continue; fi
+  if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${#missing[@]} Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "Debian packages: all ${#PACKAGES[@]} present"
+fi
+
+have_duckdb() {
+  [ -f "$DUCKDB_DIR/lib/libduckdb.so" ] && [ -f "$DUCKDB_DIR/include/duckdb.h" ] &&
+    [ "$(cat "$DUCKDB_DIR/VERSION" 2>/dev/null)" = "$DUCKDB_VERSION" ]
+}
+
+if have_duckdb; then
+  say "DuckDB $DUCKDB_VERSION: present in $DUCKDB_DIR"
+else
+  say "DuckDB $DUCKDB_VERSION: fetching from the npm registry into $DUCKDB_DIR"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "$DUCKDB_BINDINGS" "$DUCKDB_HEADER_PKG" >/dev/null)
+  mkdir -p "$tmp/lib" "$tmp/src"
+  tar -xzf "$tmp"/duckdb-node-bindings-linux-x64-*.tgz -C "$tmp/lib"
+  tar -xzf "$tmp"/duckdb-1.4.4.tgz -C "$tmp/src" package/src/duckdb/src/include/duckdb.h
+  got=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$tmp/lib/package/package.json")
+  if [ "$got" != "${DUCKDB_VERSION}-r.1" ]; then
+    say "DuckDB bindings package has version '$got', expected ${DUCKDB_VERSION}-r.1"; exit 1
+  fi
+  if ! grep -aqF "v$DUCKDB_VERSION" "$tmp/lib/package/libduckdb.so"; then
+    say "libduckdb.so does not mention version $DUCKDB_VERSION"; exit 1
+  fi
+  grep -q 'duckdb_library_version' "$tmp/src/package/src/duckdb/src/include/duckdb.h" ||
+    { say "duckdb.h from $DUCKDB_HEADER_PKG is not the C API header"; exit 1; }
+  rm -rf "$DUCKDB_DIR"
+  mkdir -p "$DUCKDB_DIR/lib" "$DUCKDB_DIR/include"
+  mv "$tmp/lib/package/libduckdb.so" "$DUCKDB_DIR/lib/"
+  mv "$tmp/src/package/src/duckdb/src/include/duckdb.h" "$DUCKDB_DIR/include/"
+  echo "$DUCKDB_VERSION" > "$DUCKDB_DIR/VERSION"
+  say "DuckDB $DUCKDB_VERSION: installed"
+fi
+say "done"

@@ -1,0 +1,70 @@
+#include "base/subprocess.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+namespace coral {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(SubprocessTest, CapturesOutputAndExitCode) {
+  auto r = RunCommand({"sh", "-c", "echo out; echo err >&2; exit 3"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exit.exit_code, 3);
+  EXPECT_FALSE(r->exit.ok());
+  EXPECT_EQ(r->out, "out\n");
+  EXPECT_EQ(r->err, "err\n");
+}
+
+TEST(SubprocessTest, MissingProgramIsAClearError) {
+  auto r = RunCommand({"coral-no-such-program-xyz"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(r.status().message().find("coral-no-such-program-xyz"), std::string::npos);
+}
+
+TEST(SubprocessTest, TimeoutKillsTheChild) {
+  auto r = RunCommand({"sleep", "30"}, 200ms);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded);
+}
+
+TEST(SubprocessTest, DestructorKillsARunningChild) {
+  pid_t pid;
+  {
+    SubprocessOptions o;
+    o.argv = {"sleep", "30"};
+    auto p = Subprocess::Start(o);
+    ASSERT_TRUE(p.ok());
+    pid = p->pid();
+    EXPECT_TRUE(p->Running());
+  }
+  EXPECT_EQ(::kill(pid, 0), -1);  // reaped and gone
+}
+
+TEST(SubprocessTest, EnvironmentIsPassed) {
+  SubprocessOptions o;
+  o.argv = {"sh", "-c", "printf %s \"$CORAL_TEST_VAR\""};
+  o.env["CORAL_TEST_VAR"] = "hello";
+  auto p = Subprocess::Start(o);
+  ASSERT_TRUE(p.ok());
+  auto exit = p->Wait(10s);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_TRUE(exit->ok());
+  EXPECT_EQ(p->stdout_data(), "hello");
+}
+
+TEST(SubprocessTest, KillReportsTheSignal) {
+  SubprocessOptions o;
+  o.argv = {"sleep", "30"};
+  auto p = Subprocess::Start(o);
+  ASSERT_TRUE(p.ok());
+  p->Kill(SIGTERM);
+  auto exit = p->Wait(10s);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->signal, SIGTERM);
+}
+
+}  // namespace
+}  // namespace coral
