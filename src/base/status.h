@@ -82,7 +82,7 @@ class [[nodiscard]] Result {
   }
 
   bool ok() const { return std::holds_alternative<T>(data_); }
-  Status status() const { return ok() ? Status::Ok() : std::get<Status>(data_); }
+  const Status& status() const { return ok() ? OkStatus() : std::get<Status>(data_); }
 
   T& value() & {
     CheckOk();
@@ -104,6 +104,10 @@ class [[nodiscard]] Result {
   T value_or(T fallback) const& { return ok() ? std::get<T>(data_) : std::move(fallback); }
 
  private:
+  static const Status& OkStatus() {
+    static const Status kOk;
+    return kOk;
+  }
   void CheckOk() const {
     CORAL_CHECK(ok(), "value() on a failed Result: " + std::get<Status>(data_).ToString());
   }

@@ -1,0 +1,40 @@
+// agent/agent.yaml: the agent on this host: listeners, local store, intervals.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "config/fields.h"
+
+namespace coral::config {
+
+struct AgentConfig {
+  std::string agent_id;   // stable across restarts; empty until first start
+  std::string colony_id;  // the colony it enrolled with
+  int grpc_port = 9001;
+  std::string otlp_bind = "127.0.0.1";
+  int otlp_grpc_port = 4317;
+  int otlp_http_port = 4318;
+  int wireguard_port = 51820;
+  Duration retention = std::chrono::hours(1);
+  int store_max_mb = 1024;
+  Duration host_metrics_interval = std::chrono::seconds(15);
+
+  template <typename V>
+  static void Visit(AgentConfig& c, V& v) {
+    v.String("agent_id", c.agent_id, Env::kNone);
+    v.String("colony_id", c.colony_id, Env::kNone);
+    v.Int("api.grpc_port", c.grpc_port, Env::kAllow, 1, 65535);
+    v.String("otlp.bind", c.otlp_bind, Env::kAllow, NonEmpty);
+    v.Int("otlp.grpc_port", c.otlp_grpc_port, Env::kAllow, 1, 65535);
+    v.Int("otlp.http_port", c.otlp_http_port, Env::kAllow, 1, 65535);
+    v.Int("wireguard.port", c.wireguard_port, Env::kAllow, 1, 65535);
+    v.Dur("store.retention", c.retention, Env::kAllow, std::chrono::minutes(1));
+    v.Int("store.max_mb", c.store_max_mb, Env::kAllow, 16, 1 << 20);
+    v.Dur("host_metrics.interval", c.host_metrics_interval, Env::kAllow, std::chrono::seconds(1));
+  }
+};
+
+inline constexpr char kAgentEnvPrefix[] = "AGENT_";
+
+}  // namespace coral::config

@@ -1,0 +1,44 @@
+// The colony's certificate authority. Each colony owns a self-signed ECDSA
+// P-256 root; agents pin its SHA-256 fingerprint (from the join token) when
+// they enroll, and the colony signs their certificates.
+//
+// Thread-safety: CertificateAuthority is immutable after Create/Load and safe
+// to share across threads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace coral::crypto {
+
+struct CaFiles {
+  std::string cert_pem;  // public: ca.crt
+  std::string key_pem;   // secret: ca.key (0600)
+};
+
+class CertificateAuthority {
+ public:
+  // A new root: subject CN=common_name, O=Coral, valid for `years` from now.
+  static Result<CertificateAuthority> Create(const std::string& common_name, int years,
+                                             const Clock& clock = SystemClock::Get());
+  // Loads a CA from PEM (certificate and its private key, which must match).
+  static Result<CertificateAuthority> Load(const CaFiles& files);
+
+  const CaFiles& files() const { return files_; }
+  // "sha256:<64 hex>" over the DER certificate, as join tokens carry it.
+  const std::string& fingerprint() const { return fingerprint_; }
+  const std::string& subject() const { return subject_; }
+
+ private:
+  CaFiles files_;
+  std::string fingerprint_;
+  std::string subject_;
+};
+
+// Fingerprint of any PEM certificate, "sha256:<hex>".
+Result<std::string> CertificateFingerprint(const std::string& cert_pem);
+
+}  // namespace coral::crypto

@@ -1,0 +1,57 @@
+#include "crypto/ca.h"
+
+#include <gtest/gtest.h>
+
+#include "base/files.h"
+#include "base/ids.h"
+#include "base/subprocess.h"
+
+namespace coral::crypto {
+namespace {
+
+TEST(CaTest, CreatesAValidSelfSignedRoot) {
+  auto ca = CertificateAuthority::Create("Coral colony CA shop-prod-abc123", 10);
+  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+  EXPECT_EQ(ca->fingerprint().rfind("sha256:", 0), 0u);
+  EXPECT_EQ(ca->fingerprint().size(), 7u + 64u);
+  EXPECT_NE(ca->subject().find("CN=Coral colony CA shop-prod-abc123"), std::string::npos);
+  EXPECT_EQ(*CertificateFingerprint(ca->files().cert_pem), ca->fingerprint());
+
+  // An independent implementation (the openssl command) accepts it as a CA.
+  auto dir = std::filesystem::temp_directory_path() / ("coral-ca-test-" + RandomHex(6));
+  ASSERT_TRUE(MakeDirs(dir, FileMode::kPrivate).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "ca.crt", ca->files().cert_pem, FileMode::kPublic).ok());
+  auto verify = RunCommand({"openssl", "verify", "-CAfile", (dir / "ca.crt").string(),
+                            (dir / "ca.crt").string()});
+  auto text = RunCommand({"openssl", "x509", "-in", (dir / "ca.crt").string(), "-noout", "-text"});
+  (void)RemoveAll(dir);
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->exit.ok()) << verify->out << verify->err;
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->out.find("CA:TRUE"), std::string::npos);
+  EXPECT_NE(text->out.find("prime256v1"), std::string::npos);
+  EXPECT_NE(text->out.find("Certificate Sign"), std::string::npos);
+}
+
+TEST(CaTest, LoadChecksKeyMatchesCert) {
+  auto a = CertificateAuthority::Create("a", 1);
+  auto b = CertificateAuthority::Create("b", 1);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto loaded = CertificateAuthority::Load(a->files());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->fingerprint(), a->fingerprint());
+  auto mixed = CertificateAuthority::Load({a->files().cert_pem, b->files().key_pem});
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(mixed.status().message().find("does not match"), std::string::npos);
+  EXPECT_FALSE(CertificateAuthority::Load({"garbage", a->files().key_pem}).ok());
+}
+
+TEST(CaTest, EachCaIsUnique) {
+  auto a = CertificateAuthority::Create("same", 1);
+  auto b = CertificateAuthority::Create("same", 1);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->fingerprint(), b->fingerprint());
+}
+
+}  // namespace
+}  // namespace coral::crypto
