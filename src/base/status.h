@@ -100,6 +100,7 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
 
   T value_or(T fallback) const& { return ok() ? std::get<T>(data_) : std::move(fallback); }
 

@@ -178,6 +178,28 @@ bool Subprocess::Running() {
   return true;
 }
 
+bool Subprocess::WaitForOutput(std::string_view marker, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buf[4096];
+  while (out_.find(marker) == std::string::npos) {
+    if (out_fd_ < 0) return false;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd fd{out_fd_, POLLIN, 0};
+    int r = ::poll(&fd, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    ssize_t n = ::read(out_fd_, buf, sizeof(buf));
+    if (n > 0) {
+      out_.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+      CloseFd(out_fd_);
+    }
+  }
+  return true;
+}
+
 Result<ExitInfo> Subprocess::Wait(std::chrono::milliseconds timeout) {
   if (pid_ <= 0) return FailedPrecondition("subprocess: wait on a process that was not started");
   if (exit_) return *exit_;

@@ -51,6 +51,10 @@ class Subprocess {
   // Reads piped output until the child closes it and exits, up to `timeout`;
   // on timeout the child is killed and DeadlineExceeded returned.
   Result<ExitInfo> Wait(std::chrono::milliseconds timeout);
+  // Reads piped stdout until it contains `marker` (true), or until the child
+  // closes stdout or `timeout` passes (false). What was read stays in
+  // stdout_data(). For waiting until a daemon says it is ready.
+  bool WaitForOutput(std::string_view marker, std::chrono::milliseconds timeout);
   // Sends `signal` to the child (its whole group when it has one).
   void Kill(int signal);
   // Whether the child has not been reaped yet (polls without blocking).

@@ -55,6 +55,21 @@ TEST(SubprocessTest, EnvironmentIsPassed) {
   EXPECT_EQ(p->stdout_data(), "hello");
 }
 
+TEST(SubprocessTest, WaitForOutputSeesAMarker) {
+  SubprocessOptions o;
+  o.argv = {"sh", "-c", "echo starting; sleep 0.1; echo ready; sleep 30"};
+  auto p = Subprocess::Start(o);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->WaitForOutput("ready", 10s));
+  EXPECT_EQ(p->stdout_data(), "starting\nready\n");
+  EXPECT_FALSE(p->WaitForOutput("never", 100ms));
+  SubprocessOptions quick;
+  quick.argv = {"true"};
+  auto q = Subprocess::Start(quick);
+  ASSERT_TRUE(q.ok());
+  EXPECT_FALSE(q->WaitForOutput("ready", 10s));  // stdout closed without it
+}
+
 TEST(SubprocessTest, KillReportsTheSignal) {
   SubprocessOptions o;
   o.argv = {"sleep", "30"};

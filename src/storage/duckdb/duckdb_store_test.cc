@@ -1,0 +1,262 @@
+#include "storage/duckdb/duckdb_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "base/files.h"
+#include "base/ids.h"
+#include "base/subprocess.h"
+
+namespace coral::storage {
+namespace {
+
+using namespace std::chrono_literals;
+
+class DuckDbStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("coral-duckdb-test-" + RandomHex(6));
+    ASSERT_TRUE(MakeDirs(dir_, FileMode::kPrivate).ok());
+  }
+  void TearDown() override { (void)RemoveAll(dir_); }
+
+  std::unique_ptr<Store> OpenMemory() {
+    auto store = OpenStore("duckdb://:memory:");
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return std::move(store).value();
+  }
+  std::string FileUrl(const std::string& name) { return "duckdb://" + (dir_ / name).string(); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(DuckDbStoreTest, LibraryIsTheExpectedVersion) {
+  EXPECT_EQ(DuckDbStore::LibraryVersion(), std::string("v") + CORAL_DUCKDB_VERSION);
+}
+
+TEST_F(DuckDbStoreTest, AppendsAndReadsEveryType) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->Execute("CREATE TABLE t (b BOOLEAN, i BIGINT, d DOUBLE, s VARCHAR, "
+                             "ts TIMESTAMP, extra VARCHAR DEFAULT 'dflt')")
+                  .ok());
+  Batch batch{"t", {"b", "i", "d", "s", "ts"}, {}};
+  batch.rows.push_back({true, int64_t{-42}, 2.5, std::string("short"), Timestamp{1'700'000'000'000'001}});
+  batch.rows.push_back({false, int64_t{1} << 40, -0.125, std::string(100, 'x'), Timestamp{0}});
+  batch.rows.push_back({std::monostate{}, std::monostate{}, std::monostate{}, std::monostate{},
+                        std::monostate{}});
+  ASSERT_TRUE(store->Append(batch).ok());
+
+  auto rows = store->Query("SELECT b, i, d, s, ts, extra FROM t ORDER BY i NULLS LAST");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->rows.size(), 3u);
+  EXPECT_EQ(rows->columns[0].type, ColumnType::kBool);
+  EXPECT_EQ(rows->columns[1].type, ColumnType::kInt64);
+  EXPECT_EQ(rows->columns[2].type, ColumnType::kDouble);
+  EXPECT_EQ(rows->columns[3].type, ColumnType::kString);
+  EXPECT_EQ(rows->columns[4].type, ColumnType::kTimestamp);
+  EXPECT_EQ(rows->rows[0][0], Value(true));
+  EXPECT_EQ(rows->rows[0][1], Value(int64_t{-42}));
+  EXPECT_EQ(rows->rows[0][2], Value(2.5));
+  EXPECT_EQ(rows->rows[0][3], Value(std::string("short")));
+  EXPECT_EQ(rows->rows[0][4], Value(Timestamp{1'700'000'000'000'001}));
+  EXPECT_EQ(rows->rows[0][5], Value(std::string("dflt")));
+  EXPECT_EQ(rows->rows[1][1], Value(int64_t{1} << 40));
+  EXPECT_EQ(rows->rows[1][3], Value(std::string(100, 'x')));  // not inlined in DuckDB
+  for (int c = 0; c < 5; ++c) EXPECT_EQ(rows->rows[2][c], Value(std::monostate{})) << c;
+}
+
+TEST_F(DuckDbStoreTest, ParametersBindByPosition) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->Execute("CREATE TABLE kv (k VARCHAR, v BIGINT)").ok());
+  ASSERT_TRUE(store->Execute("INSERT INTO kv VALUES (?, ?), (?, ?)",
+                             {std::string("a"), int64_t{1}, std::string("it's"), int64_t{2}})
+                  .ok());
+  auto rows = store->Query("SELECT v FROM kv WHERE k = ?", {std::string("it's")});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0][0], Value(int64_t{2}));
+  auto wrong = store->Query("SELECT v FROM kv WHERE k = ?", {});
+  EXPECT_FALSE(wrong.ok());  // no params: runs unprepared, '?' is a syntax error
+  auto count = store->Query("SELECT v FROM kv WHERE k = ? AND v = ?", {std::string("a")});
+  ASSERT_FALSE(count.ok());
+  EXPECT_NE(count.status().message().find("takes 2 parameters, got 1"), std::string::npos);
+}
+
+TEST_F(DuckDbStoreTest, AggregatesDecimalsAndEnumsDecode) {
+  auto store = OpenMemory();
+  auto rows = store->Query(
+      "SELECT sum(x) AS total, avg(x) AS mean, CAST(1.25 AS DECIMAL(10,2)) AS dec, "
+      "CAST(123456789.125 AS DECIMAL(38,3)) AS wide, CAST('b' AS ENUM('a','b')) AS e, "
+      "DATE '1970-01-02' AS day FROM range(1, 101) r(x)");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->rows[0][0], Value(int64_t{5050}));  // HUGEINT in DuckDB
+  EXPECT_EQ(rows->rows[0][1], Value(50.5));
+  EXPECT_EQ(rows->rows[0][2], Value(1.25));
+  EXPECT_EQ(rows->rows[0][3], Value(123456789.125));
+  EXPECT_EQ(rows->rows[0][4], Value(std::string("b")));
+  EXPECT_EQ(rows->rows[0][5], Value(Timestamp{86'400'000'000}));
+}
+
+TEST_F(DuckDbStoreTest, UnreadableTypesAskForACast) {
+  auto store = OpenMemory();
+  auto rows = store->Query("SELECT [1, 2] AS l");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_NE(rows.status().message().find("'l'"), std::string::npos);
+  EXPECT_NE(rows.status().message().find("CAST"), std::string::npos);
+}
+
+TEST_F(DuckDbStoreTest, BadSqlIsInvalidArgumentWithTheQuery) {
+  auto store = OpenMemory();
+  auto rows = store->Query("SELEC 1");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(rows.status().message().find("SELEC 1"), std::string::npos);
+  auto missing = store->Query("SELECT * FROM nope");
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(DuckDbStoreTest, MaxRowsTruncates) {
+  auto store = OpenMemory();
+  auto rows = store->Query("SELECT * FROM range(10000)", {}, {.max_rows = 3000});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows.size(), 3000u);
+  EXPECT_TRUE(rows->truncated);
+  auto all = store->Query("SELECT * FROM range(10)", {}, {.max_rows = 10});
+  EXPECT_FALSE(all->truncated);
+}
+
+TEST_F(DuckDbStoreTest, TimeoutInterruptsALongQuery) {
+  auto store = OpenMemory();
+  auto rows = store->Query("SELECT count(*) FROM range(1000000000000) a", {},
+                           {.timeout = std::chrono::milliseconds(200)});
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().code(), StatusCode::kDeadlineExceeded);
+  // The connection is usable again afterwards.
+  EXPECT_TRUE(store->Query("SELECT 1").ok());
+}
+
+TEST_F(DuckDbStoreTest, TransactionRollsBackOnFailure) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->Execute("CREATE TABLE t (i BIGINT)").ok());
+  Status s = store->Transaction([](Store& txn) -> Status {
+    CORAL_TRY(txn.Append({"t", {"i"}, {{int64_t{1}}, {int64_t{2}}}}));
+    CORAL_TRY(txn.Execute("INSERT INTO t VALUES (3)"));
+    return Internal("simulated failure after writing");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kInternal);
+  EXPECT_EQ(store->Query("SELECT count(*) FROM t")->rows[0][0], Value(int64_t{0}));
+  s = store->Transaction([](Store& txn) -> Status {
+    CORAL_TRY(txn.Append({"t", {"i"}, {{int64_t{1}}, {int64_t{2}}}}));
+    return txn.Execute("INSERT INTO t VALUES (3)");
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(store->Query("SELECT count(*) FROM t")->rows[0][0], Value(int64_t{3}));
+}
+
+TEST_F(DuckDbStoreTest, MigrationsApplyOnceInOrderAndPersist) {
+  std::vector<Migration> v1 = {{1, "kv", "CREATE TABLE kv (k VARCHAR PRIMARY KEY, v BIGINT)", ""}};
+  std::vector<Migration> v2 = v1;
+  v2.push_back({2, "kv ts", "ALTER TABLE kv ADD COLUMN ts TIMESTAMP", ""});
+  {
+    auto store = *OpenStore(FileUrl("m.duckdb"));
+    EXPECT_EQ(*store->SchemaVersion(), 0);
+    ASSERT_TRUE(store->Migrate(v1).ok());
+    ASSERT_TRUE(store->Migrate(v1).ok());  // idempotent
+    EXPECT_EQ(*store->SchemaVersion(), 1);
+    ASSERT_TRUE(store->Execute("INSERT INTO kv VALUES ('a', 1)").ok());
+  }
+  {
+    auto store = *OpenStore(FileUrl("m.duckdb"));
+    EXPECT_EQ(*store->SchemaVersion(), 1);
+    ASSERT_TRUE(store->Migrate(v2).ok());
+    EXPECT_EQ(*store->SchemaVersion(), 2);
+    auto rows = store->Query("SELECT k, v, ts FROM kv");
+    ASSERT_TRUE(rows.ok());
+    EXPECT_EQ(rows->rows.size(), 1u);
+    // Code that knows only v1 refuses the newer database.
+    Status s = store->Migrate(v1);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(s.message().find("upgrade coral"), std::string::npos);
+  }
+}
+
+TEST_F(DuckDbStoreTest, FailedMigrationLeavesTheOldVersion) {
+  auto store = *OpenStore(FileUrl("f.duckdb"));
+  std::vector<Migration> ms = {{1, "ok", "CREATE TABLE a (i BIGINT)", ""},
+                               {2, "broken", "CREATE TABLE b (i BIGINT); SELEC oops", ""}};
+  Status s = store->Migrate(ms);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("migration 2 (broken)"), std::string::npos) << s.message();
+  EXPECT_EQ(*store->SchemaVersion(), 1);
+  EXPECT_FALSE(store->Query("SELECT * FROM b").ok());  // rolled back
+}
+
+TEST_F(DuckDbStoreTest, CorruptFileIsAClearError) {
+  std::string garbage(8192, '\x5a');
+  ASSERT_TRUE(WriteFileAtomic(dir_ / "bad.duckdb", garbage, FileMode::kPrivate).ok());
+  auto store = OpenStore(FileUrl("bad.duckdb"));
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kCorruption) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("bad.duckdb"), std::string::npos);
+}
+
+TEST_F(DuckDbStoreTest, FileLockedByAnotherProcessIsUnavailable) {
+  std::string path = (dir_ / "locked.duckdb").string();
+  SubprocessOptions o;
+  o.argv = {DUCKDB_LOCK_HOLDER, path};
+  auto holder = Subprocess::Start(o);
+  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  ASSERT_TRUE(holder->WaitForOutput("ready", 30s)) << holder->stderr_data();
+  auto store = OpenStore("duckdb://" + path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable) << store.status().ToString();
+  EXPECT_NE(store.status().message().find("another process"), std::string::npos);
+}
+
+TEST_F(DuckDbStoreTest, BadUrlsExplainTheFormat) {
+  EXPECT_EQ(OpenStore("duckdb://relative/x.duckdb").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("duckdb://").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("mysql://x").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("clickhouse://127.0.0.1:8123/db").status().code(),
+            StatusCode::kUnimplemented);
+  EXPECT_FALSE(OpenStore("duckdb:///no/such/folder/x.duckdb").ok());
+}
+
+TEST_F(DuckDbStoreTest, ConcurrentWritersAndReaders) {
+  auto store = *OpenStore(FileUrl("c.duckdb"));
+  ASSERT_TRUE(store->Execute("CREATE TABLE ev (worker BIGINT, n BIGINT)").ok());
+  constexpr int kWorkers = 4, kBatches = 20, kRows = 250;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWorkers; ++w) {
+    threads.emplace_back([&, w] {
+      for (int b = 0; b < kBatches; ++b) {
+        Batch batch{"ev", {"worker", "n"}, {}};
+        for (int r = 0; r < kRows; ++r) batch.rows.push_back({int64_t{w}, int64_t{b * kRows + r}});
+        if (!store->Append(batch).ok()) ++failures;
+        if (!store->Query("SELECT count(*) FROM ev").ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto rows = store->Query("SELECT count(*), count(DISTINCT worker) FROM ev");
+  EXPECT_EQ(rows->rows[0][0], Value(int64_t{kWorkers * kBatches * kRows}));
+  EXPECT_EQ(rows->rows[0][1], Value(int64_t{kWorkers}));
+}
+
+TEST_F(DuckDbStoreTest, AppendRejectsRowsOfTheWrongWidth) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->Execute("CREATE TABLE t (a BIGINT, b BIGINT)").ok());
+  Status s = store->Append({"t", {"a", "b"}, {{int64_t{1}}}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("row 0 has 1 values for 2 columns"), std::string::npos);
+  EXPECT_FALSE(store->Append({"nope", {"a"}, {{int64_t{1}}}}).ok());
+  EXPECT_FALSE(store->Append({"t", {"zzz"}, {{int64_t{1}}}}).ok());
+}
+
+}  // namespace
+}  // namespace coral::storage

@@ -1,0 +1,70 @@
+// The Store: where agents, colonies and reefs keep their tables. Backends are
+// chosen by URL:
+//   duckdb:///abs/path/file.duckdb   embedded (default everywhere)
+//   duckdb://:memory:                in memory, for tests
+//   clickhouse://host:8123/db        ClickHouse over HTTP (the colony issue)
+// Both speak the same schema and return the same results for the queries
+// Coral issues; SQL that differs between them lives in the schema module.
+//
+// Thread-safety: every Store is safe to use from many threads at once.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "storage/value.h"
+
+namespace coral::storage {
+
+struct QueryOptions {
+  size_t max_rows = 0;                           // 0: no limit; else stop and set truncated
+  std::chrono::milliseconds timeout{0};          // 0: no limit; else DeadlineExceeded
+};
+
+// One step of a table layout. Versions start at 1 and never change once
+// released: a new layout is a new migration.
+struct Migration {
+  int version;
+  std::string name;
+  std::string duckdb_sql;      // may hold several statements
+  std::string clickhouse_sql;  // idem; empty when the table is DuckDB-only
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // "duckdb" or "clickhouse".
+  virtual std::string_view backend() const = 0;
+
+  // Runs statements that return no rows. Params bind to `?` placeholders.
+  virtual Status Execute(std::string_view sql, const Params& params = {}) = 0;
+
+  // Runs one query and returns its rows, typed.
+  virtual Result<RowSet> Query(std::string_view sql, const Params& params = {},
+                               const QueryOptions& options = {}) = 0;
+
+  // Appends a batch of rows to one table in a single write.
+  virtual Status Append(const Batch& batch) = 0;
+
+  // Runs `body` so that all its writes land together or not at all. DuckDB
+  // gives a real transaction; the body must use the Store it is handed.
+  virtual Status Transaction(const std::function<Status(Store&)>& body) = 0;
+
+  // Applies every migration newer than the stored schema version, each in its
+  // own transaction, in order. Refuses a database newer than the code.
+  Status Migrate(std::span<const Migration> migrations);
+  // The schema version (0 for a new database).
+  Result<int> SchemaVersion();
+};
+
+// Opens a store by URL (see above). Errors say what is wrong with the URL or
+// the file, and what to do.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+}  // namespace coral::storage

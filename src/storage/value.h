@@ -1,0 +1,55 @@
+// Values, rows and batches that move between Coral and a Store. One small set
+// of types that both backends (DuckDB, ClickHouse) map to exactly:
+//   BOOLEAN, BIGINT, DOUBLE, VARCHAR, TIMESTAMP (microseconds, UTC), NULL.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/status.h"
+
+namespace coral::storage {
+
+struct Timestamp {
+  int64_t micros = 0;  // since the Unix epoch, UTC
+  bool operator==(const Timestamp&) const = default;
+};
+
+using Value = std::variant<std::monostate, bool, int64_t, double, std::string, Timestamp>;
+
+enum class ColumnType { kNull, kBool, kInt64, kDouble, kString, kTimestamp };
+std::string_view ColumnTypeName(ColumnType type);
+
+// Plain text for a value, as tables and CSV print it (NULL prints empty;
+// timestamps as RFC 3339).
+std::string ValueToText(const Value& v);
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::kNull;
+};
+
+// A query result. Rows hold Values in column order.
+struct RowSet {
+  std::vector<Column> columns;
+  std::vector<std::vector<Value>> rows;
+  bool truncated = false;  // stopped at QueryOptions::max_rows
+
+  // Index of a column by name, or NotFound.
+  Result<size_t> ColumnIndex(std::string_view name) const;
+};
+
+// Rows for one table, appended in one go. `columns` name the table columns
+// each row fills, in order; columns not named get their defaults.
+struct Batch {
+  std::string table;
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+};
+
+using Params = std::vector<Value>;
+
+}  // namespace coral::storage
