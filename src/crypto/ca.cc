@@ -78,19 +78,20 @@ Result<X509Ptr> ParseCert(const std::string& pem) {
   return cert;
 }
 
-}  // namespace
-
-Result<CertificateAuthority> CertificateAuthority::Create(const std::string& common_name,
-                                                          int years, const Clock& clock) {
+Result<PkeyPtr> NewP256Key() {
   std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> kctx(EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr));
   EVP_PKEY* raw_key = nullptr;
   if (!kctx || EVP_PKEY_keygen_init(kctx.get()) != 1 ||
       EVP_PKEY_CTX_set_ec_paramgen_curve_nid(kctx.get(), NID_X9_62_prime256v1) != 1 ||
       EVP_PKEY_keygen(kctx.get(), &raw_key) != 1) {
-    return Internal(OpenSslError("generate CA key"));
+    return Internal(OpenSslError("generate P-256 key"));
   }
-  PkeyPtr key(raw_key);
+  return PkeyPtr(raw_key);
+}
 
+// A v3 certificate with a random serial, valid from 5 minutes ago (clock
+// skew) for `days`, with the given subject CN.
+X509Ptr NewCert(const std::string& common_name, int64_t days, const Clock& clock) {
   X509Ptr cert(X509_new());
   X509_set_version(cert.get(), 2);
   auto serial = RandomBytes(16);
@@ -99,15 +100,45 @@ Result<CertificateAuthority> CertificateAuthority::Create(const std::string& com
   BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
   BN_free(bn);
   time_t now = std::chrono::system_clock::to_time_t(clock.Now());
-  ASN1_TIME_set(X509_getm_notBefore(cert.get()), now - 300);  // tolerate small clock skew
-  ASN1_TIME_set(X509_getm_notAfter(cert.get()), now + static_cast<time_t>(years) * 365 * 86400);
+  ASN1_TIME_set(X509_getm_notBefore(cert.get()), now - 300);
+  ASN1_TIME_set(X509_getm_notAfter(cert.get()), now + static_cast<time_t>(days) * 86400);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>("Coral"), -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
                              0);
-  X509_set_issuer_name(cert.get(), name);
+  return cert;
+}
+
+Result<std::string> CertPem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (PEM_write_bio_X509(bio.get(), cert) != 1) return Internal(OpenSslError("encode certificate"));
+  return BioToString(bio.get());
+}
+
+Result<std::string> KeyPem(EVP_PKEY* key) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return Internal(OpenSslError("encode private key"));
+  }
+  return BioToString(bio.get());
+}
+
+Result<PkeyPtr> ParseKey(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) return InvalidArgument(OpenSslError("private key is not valid PEM"));
+  return key;
+}
+
+}  // namespace
+
+Result<CertificateAuthority> CertificateAuthority::Create(const std::string& common_name,
+                                                          int years, const Clock& clock) {
+  PkeyPtr key = CORAL_TRY(NewP256Key());
+  X509Ptr cert = NewCert(common_name, static_cast<int64_t>(years) * 365, clock);
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
   X509_set_pubkey(cert.get(), key.get());
   CORAL_TRY(AddExtension(cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
   CORAL_TRY(AddExtension(cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign"));
@@ -116,15 +147,8 @@ Result<CertificateAuthority> CertificateAuthority::Create(const std::string& com
     return Internal(OpenSslError("sign CA certificate"));
   }
 
-  BioPtr cert_bio(BIO_new(BIO_s_mem()));
-  BioPtr key_bio(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_X509(cert_bio.get(), cert.get()) != 1 ||
-      PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
-          1) {
-    return Internal(OpenSslError("encode CA"));
-  }
   CertificateAuthority ca;
-  ca.files_ = {BioToString(cert_bio.get()), BioToString(key_bio.get())};
+  ca.files_ = {CORAL_TRY(CertPem(cert.get())), CORAL_TRY(KeyPem(key.get()))};
   ca.fingerprint_ = CORAL_TRY(FingerprintOf(cert.get()));
   ca.subject_ = SubjectOf(cert.get());
   return ca;
@@ -132,9 +156,7 @@ Result<CertificateAuthority> CertificateAuthority::Create(const std::string& com
 
 Result<CertificateAuthority> CertificateAuthority::Load(const CaFiles& files) {
   X509Ptr cert = CORAL_TRY(ParseCert(files.cert_pem));
-  BioPtr key_bio(BIO_new_mem_buf(files.key_pem.data(), static_cast<int>(files.key_pem.size())));
-  PkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
-  if (!key) return InvalidArgument(OpenSslError("CA key is not valid PEM"));
+  PkeyPtr key = CORAL_TRY(ParseKey(files.key_pem));
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     ERR_clear_error();
     return InvalidArgument("CA key does not match the CA certificate");
@@ -144,6 +166,47 @@ Result<CertificateAuthority> CertificateAuthority::Load(const CaFiles& files) {
   ca.fingerprint_ = CORAL_TRY(FingerprintOf(cert.get()));
   ca.subject_ = SubjectOf(cert.get());
   return ca;
+}
+
+Result<IssuedCert> CertificateAuthority::Issue(const LeafSpec& spec, const Clock& clock) const {
+  X509Ptr ca_cert = CORAL_TRY(ParseCert(files_.cert_pem));
+  PkeyPtr ca_key = CORAL_TRY(ParseKey(files_.key_pem));
+  PkeyPtr key = CORAL_TRY(NewP256Key());
+  X509Ptr cert = NewCert(spec.common_name, spec.days, clock);
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
+  X509_set_pubkey(cert.get(), key.get());
+
+  std::string san;
+  auto add = [&san](const std::string& kind, const std::string& value) {
+    if (!san.empty()) san += ",";
+    san += kind + ":" + value;
+  };
+  for (const auto& d : spec.dns_names) add("DNS", d);
+  for (const auto& ip : spec.ip_addresses) add("IP", ip);
+  for (const auto& uri : spec.uris) add("URI", uri);
+  const char* eku = spec.usage == CertUsage::kServer   ? "serverAuth"
+                    : spec.usage == CertUsage::kClient ? "clientAuth"
+                                                       : "serverAuth,clientAuth";
+  // The issuer's key identifier links the leaf to its CA.
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, ca_cert.get(), cert.get(), nullptr, nullptr, 0);
+  auto add_ext = [&](int nid, const std::string& value) -> Status {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+    if (ext == nullptr) return InvalidArgument(OpenSslError("certificate extension " + value));
+    int ok = X509_add_ext(cert.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok == 1 ? Status::Ok() : Internal(OpenSslError("add certificate extension"));
+  };
+  CORAL_TRY(add_ext(NID_basic_constraints, "critical,CA:FALSE"));
+  CORAL_TRY(add_ext(NID_key_usage, "critical,digitalSignature,keyAgreement"));
+  CORAL_TRY(add_ext(NID_ext_key_usage, eku));
+  CORAL_TRY(add_ext(NID_authority_key_identifier, "keyid:always"));
+  if (!san.empty()) CORAL_TRY(add_ext(NID_subject_alt_name, san));
+  if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0) {
+    return Internal(OpenSslError("sign certificate"));
+  }
+  return IssuedCert{CORAL_TRY(CertPem(cert.get())), CORAL_TRY(KeyPem(key.get()))};
 }
 
 Result<std::string> CertificateFingerprint(const std::string& cert_pem) {

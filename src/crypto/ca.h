@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -19,6 +20,23 @@ struct CaFiles {
   std::string key_pem;   // secret: ca.key (0600)
 };
 
+enum class CertUsage { kServer, kClient, kServerAndClient };
+
+// A certificate to issue under the CA, with a fresh P-256 key.
+struct LeafSpec {
+  std::string common_name;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;
+  std::vector<std::string> uris;  // e.g. coral://shop-prod-abc123/agent/AGENT
+  int days = 90;
+  CertUsage usage = CertUsage::kServer;
+};
+
+struct IssuedCert {
+  std::string cert_pem;
+  std::string key_pem;  // secret
+};
+
 class CertificateAuthority {
  public:
   // A new root: subject CN=common_name, O=Coral, valid for `years` from now.
@@ -26,6 +44,9 @@ class CertificateAuthority {
                                              const Clock& clock = SystemClock::Get());
   // Loads a CA from PEM (certificate and its private key, which must match).
   static Result<CertificateAuthority> Load(const CaFiles& files);
+
+  // Issues a leaf certificate (not a CA) signed by this CA.
+  Result<IssuedCert> Issue(const LeafSpec& spec, const Clock& clock = SystemClock::Get()) const;
 
   const CaFiles& files() const { return files_; }
   // "sha256:<64 hex>" over the DER certificate, as join tokens carry it.

@@ -46,6 +46,32 @@ TEST(CaTest, LoadChecksKeyMatchesCert) {
   EXPECT_FALSE(CertificateAuthority::Load({"garbage", a->files().key_pem}).ok());
 }
 
+TEST(CaTest, IssuesLeafCertificatesThatOpensslVerifies) {
+  auto ca = CertificateAuthority::Create("test CA", 1);
+  ASSERT_TRUE(ca.ok());
+  auto leaf = ca->Issue({.common_name = "agent-1",
+                         .dns_names = {"localhost"},
+                         .ip_addresses = {"127.0.0.1"},
+                         .uris = {"coral://shop-prod-abc123/agent/agent-1"},
+                         .days = 90,
+                         .usage = CertUsage::kServerAndClient});
+  ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
+  auto dir = std::filesystem::temp_directory_path() / ("coral-ca-test-" + RandomHex(6));
+  ASSERT_TRUE(MakeDirs(dir, FileMode::kPrivate).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "ca.crt", ca->files().cert_pem, FileMode::kPublic).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "leaf.crt", leaf->cert_pem, FileMode::kPublic).ok());
+  auto verify = RunCommand({"openssl", "verify", "-CAfile", (dir / "ca.crt").string(), "-purpose",
+                            "sslserver", (dir / "leaf.crt").string()});
+  auto text = RunCommand({"openssl", "x509", "-in", (dir / "leaf.crt").string(), "-noout", "-text"});
+  (void)RemoveAll(dir);
+  ASSERT_TRUE(verify.ok() && text.ok());
+  EXPECT_TRUE(verify->exit.ok()) << verify->out << verify->err;
+  EXPECT_NE(text->out.find("URI:coral://shop-prod-abc123/agent/agent-1"), std::string::npos);
+  EXPECT_NE(text->out.find("IP Address:127.0.0.1"), std::string::npos);
+  EXPECT_NE(text->out.find("CA:FALSE"), std::string::npos);
+  EXPECT_NE(text->out.find("TLS Web Client Authentication"), std::string::npos);
+}
+
 TEST(CaTest, EachCaIsUnique) {
   auto a = CertificateAuthority::Create("same", 1);
   auto b = CertificateAuthority::Create("same", 1);

@@ -1,0 +1,253 @@
+#include "net/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+
+namespace coral::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+HttpRequest ToRequest(http::request<http::string_body>& req, const std::string& remote) {
+  HttpRequest out;
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  size_t q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  if (q != std::string::npos) out.query = out.target.substr(q + 1);
+  for (const auto& field : req) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.body = std::move(req.body());
+  out.remote = remote;
+  return out;
+}
+
+http::response<http::string_body> ToBeast(HttpResponse&& resp, unsigned version, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(resp.status), version};
+  out.set(http::field::server, "coral");
+  for (auto& [k, v] : resp.headers) out.set(k, v);
+  out.body() = std::move(resp.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+// One connection. Stream is beast::tcp_stream or beast::ssl_stream<...>.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, const HttpServerOptions& options, const HttpHandler& handler,
+          std::string remote)
+      : stream_(std::move(stream)), options_(options), handler_(handler),
+        remote_(std::move(remote)) {}
+
+  void Run() {
+    if constexpr (kTls) {
+      Lowest().expires_after(options_.idle_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  CORAL_LOG_DEBUG("http: TLS handshake from {} failed: {}",
+                                                  self->remote_, ec.message());
+                                  return;
+                                }
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  beast::tcp_stream& Lowest() {
+    if constexpr (kTls) {
+      return beast::get_lowest_layer(stream_);
+    } else {
+      return stream_;
+    }
+  }
+
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    Lowest().expires_after(options_.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       self->OnRead(ec);
+                     });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return Close();
+    }
+    if (ec == http::error::body_limit) {
+      return Send(HttpResponse::Text(413, "request body exceeds the limit of " +
+                                              std::to_string(options_.max_body_bytes) +
+                                              " bytes\n"),
+                  11, false);
+    }
+    if (ec) {
+      return Send(HttpResponse::Text(400, "malformed HTTP request: " + ec.message() + "\n"), 11,
+                  false);
+    }
+    auto req = parser_->release();
+    unsigned version = req.version();
+    bool keep_alive = req.keep_alive();
+    HttpResponse resp = handler_(ToRequest(req, remote_));
+    Send(std::move(resp), version, keep_alive);
+  }
+
+  void Send(HttpResponse&& resp, unsigned version, bool keep_alive) {
+    auto msg = std::make_shared<http::response<http::string_body>>(
+        ToBeast(std::move(resp), version, keep_alive));
+    http::async_write(stream_, *msg,
+                      [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
+                        if (ec || !msg->keep_alive()) return self->Close();
+                        self->Read();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    if constexpr (kTls) {
+      // Closing the socket is enough: a TLS close_notify is a courtesy, not
+      // needed for integrity here since HTTP framing delimits every message.
+      Lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    } else {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  Stream stream_;
+  const HttpServerOptions& options_;
+  const HttpHandler& handler_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, HttpHandler handler)
+      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(io_) {}
+
+  Status Listen() {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(options_.bind, ec);
+    if (ec) {
+      return InvalidArgument("http: bind address '" + options_.bind + "' is not an IP address");
+    }
+    if (options_.tls) {
+      ssl_.emplace(asio::ssl::context::tls_server);
+      ssl_->set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                        asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+      ssl_->use_certificate_chain(asio::buffer(options_.tls->cert_pem), ec);
+      if (!ec) ssl_->use_private_key(asio::buffer(options_.tls->key_pem), asio::ssl::context::pem, ec);
+      if (ec) return InvalidArgument("http: TLS certificate or key rejected: " + ec.message());
+      if (!options_.tls->client_ca_pem.empty()) {
+        ssl_->add_certificate_authority(asio::buffer(options_.tls->client_ca_pem), ec);
+        if (ec) return InvalidArgument("http: client CA rejected: " + ec.message());
+        ssl_->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+      }
+    }
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Unavailable("http: cannot listen on " + options_.bind + ":" +
+                         std::to_string(options_.port) + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    int threads = std::max(1, options_.threads);
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    return Status::Ok();
+  }
+
+  void Stop() {
+    if (stopped_.exchange(true)) return;
+    asio::post(io_, [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    io_.stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  ~Impl() { Stop(); }
+
+  uint16_t port() const { return port_; }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
+      if (ec) {
+        if (ec != asio::error::operation_aborted) {
+          CORAL_LOG_WARN("http: accept failed: {}", ec.message());
+          Accept();
+        }
+        return;
+      }
+      beast::error_code rec;
+      auto ep = s.remote_endpoint(rec);
+      std::string remote = rec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+      if (ssl_) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *ssl_),
+            options_, handler_, remote)
+            ->Run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), options_,
+                                                     handler_, remote)
+            ->Run();
+      }
+      Accept();
+    });
+  }
+
+  HttpServerOptions options_;
+  HttpHandler handler_;
+  asio::io_context io_;
+  std::optional<asio::ssl::context> ssl_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopped_{false};
+  uint16_t port_ = 0;
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() = default;
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      HttpHandler handler) {
+  auto impl = std::make_unique<Impl>(options, std::move(handler));
+  CORAL_TRY(impl->Listen());
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace coral::net

@@ -1,0 +1,242 @@
+#include "net/http_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "crypto/ca.h"
+#include "net/http_client.h"
+
+namespace coral::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+HttpResponse Echo(const HttpRequest& req) {
+  std::string body = req.method + " " + req.path + " q=" + req.query +
+                     " x-test=" + std::string(req.header("X-Test")) + " body=" + req.body;
+  HttpResponse resp = HttpResponse::Text(req.path == "/missing" ? 404 : 200, body);
+  resp.headers.emplace_back("X-Reply", "yes");
+  return resp;
+}
+
+std::string Url(const HttpServer& server, const std::string& path, const char* scheme = "http",
+                const char* host = "127.0.0.1") {
+  return std::string(scheme) + "://" + host + ":" + std::to_string(server.port()) + path;
+}
+
+TEST(HttpServerTest, RoundTripsMethodPathQueryHeadersAndBody) {
+  auto server = HttpServer::Start({}, Echo);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  ASSERT_NE((*server)->port(), 0);
+  auto resp = HttpFetch({.method = "POST",
+                         .url = Url(**server, "/v1/traces?a=1&b=2"),
+                         .headers = {{"X-Test", "hello"}},
+                         .body = "payload"});
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 200);
+  EXPECT_EQ(resp->body, "POST /v1/traces q=a=1&b=2 x-test=hello body=payload");
+  EXPECT_EQ(resp->header("x-reply"), "yes");
+  auto missing = HttpFetch({.url = Url(**server, "/missing")});
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status, 404);  // an HTTP status is a response, not an error
+}
+
+TEST(HttpServerTest, OversizedBodyGets413) {
+  HttpServerOptions options;
+  options.max_body_bytes = 1024;
+  auto server = HttpServer::Start(options, Echo);
+  ASSERT_TRUE(server.ok());
+  auto resp = HttpFetch({.method = "POST", .url = Url(**server, "/"), .body = std::string(4096, 'x')});
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 413);
+  auto small = HttpFetch({.method = "POST", .url = Url(**server, "/"), .body = "ok"});
+  EXPECT_EQ(small->status, 200);
+}
+
+TEST(HttpServerTest, MalformedRequestGets400) {
+  auto server = HttpServer::Start({}, Echo);
+  ASSERT_TRUE(server.ok());
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((*server)->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  std::string garbage = "NOT HTTP AT ALL\r\n\r\n";
+  ASSERT_EQ(::write(fd, garbage.data(), garbage.size()), static_cast<ssize_t>(garbage.size()));
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  char buf[512] = {};
+  ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+  ::close(fd);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf).rfind("HTTP/1.1 400", 0), 0u) << buf;
+}
+
+TEST(HttpServerTest, ServesConcurrentClients) {
+  std::atomic<int> handled{0};
+  auto server = HttpServer::Start({.threads = 2}, [&](const HttpRequest& req) {
+    ++handled;
+    return HttpResponse::Text(200, req.body);
+  });
+  ASSERT_TRUE(server.ok());
+  std::atomic<int> good{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 20; ++i) {
+        std::string body = std::to_string(c) + ":" + std::to_string(i);
+        auto r = HttpFetch({.method = "POST", .url = Url(**server, "/"), .body = body});
+        if (r.ok() && r->status == 200 && r->body == body) ++good;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(good.load(), 160);
+  EXPECT_EQ(handled.load(), 160);
+}
+
+TEST(HttpServerTest, BindErrorsAreClear) {
+  auto bad = HttpServer::Start({.bind = "not-an-ip"}, Echo);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  auto first = HttpServer::Start({}, Echo);
+  ASSERT_TRUE(first.ok());
+  auto clash = HttpServer::Start({.port = (*first)->port()}, Echo);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.status().message().find(std::to_string((*first)->port())), std::string::npos);
+}
+
+TEST(HttpServerTest, ListensOnIpv6Loopback) {
+  auto server = HttpServer::Start({.bind = "::1"}, Echo);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto resp = HttpFetch({.url = Url(**server, "/six", "http", "[::1]")});
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 200);
+}
+
+TEST(HttpServerTest, StopIsIdempotentAndRefusesNewConnections) {
+  auto server = HttpServer::Start({}, Echo);
+  ASSERT_TRUE(server.ok());
+  std::string url = Url(**server, "/");
+  (*server)->Stop();
+  (*server)->Stop();
+  auto resp = HttpFetch({.url = url, .timeout = 2s});
+  EXPECT_FALSE(resp.ok());
+}
+
+class HttpTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ca = crypto::CertificateAuthority::Create("test CA", 1);
+    ASSERT_TRUE(ca.ok());
+    ca_ = std::make_unique<crypto::CertificateAuthority>(std::move(*ca));
+    auto leaf = ca_->Issue({.common_name = "localhost",
+                            .dns_names = {"localhost"},
+                            .ip_addresses = {"127.0.0.1"},
+                            .usage = crypto::CertUsage::kServer});
+    ASSERT_TRUE(leaf.ok());
+    server_cert_ = *leaf;
+  }
+  std::unique_ptr<crypto::CertificateAuthority> ca_;
+  crypto::IssuedCert server_cert_;
+};
+
+TEST_F(HttpTlsTest, ClientTrustingTheCaConnects) {
+  HttpServerOptions options;
+  options.tls = TlsServerConfig{server_cert_.cert_pem, server_cert_.key_pem, ""};
+  auto server = HttpServer::Start(options, Echo);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto resp = HttpFetch({.url = Url(**server, "/secure", "https"), .ca_pem = ca_->files().cert_pem});
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 200);
+  EXPECT_EQ(resp->body.rfind("GET /secure", 0), 0u);
+}
+
+TEST_F(HttpTlsTest, ClientPinnedToAnotherCaRefuses) {
+  HttpServerOptions options;
+  options.tls = TlsServerConfig{server_cert_.cert_pem, server_cert_.key_pem, ""};
+  auto server = HttpServer::Start(options, Echo);
+  ASSERT_TRUE(server.ok());
+  auto other = crypto::CertificateAuthority::Create("other CA", 1);
+  auto resp = HttpFetch({.url = Url(**server, "/", "https"), .ca_pem = other->files().cert_pem});
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kPermissionDenied) << resp.status().ToString();
+}
+
+TEST_F(HttpTlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
+  HttpServerOptions options;
+  options.tls = TlsServerConfig{server_cert_.cert_pem, server_cert_.key_pem, ca_->files().cert_pem};
+  auto server = HttpServer::Start(options, Echo);
+  ASSERT_TRUE(server.ok());
+  std::string url = Url(**server, "/", "https");
+  auto anonymous = HttpFetch({.url = url, .timeout = 5s, .ca_pem = ca_->files().cert_pem});
+  EXPECT_FALSE(anonymous.ok());
+  auto client = ca_->Issue({.common_name = "agent", .usage = crypto::CertUsage::kClient});
+  ASSERT_TRUE(client.ok());
+  auto resp = HttpFetch({.url = url,
+                         .ca_pem = ca_->files().cert_pem,
+                         .client_cert_pem = client->cert_pem,
+                         .client_key_pem = client->key_pem});
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 200);
+}
+
+TEST(HttpClientTest, ConnectionRefusedIsUnavailable) {
+  // Find a port with nothing on it: start a server, note its port, stop it.
+  auto server = HttpServer::Start({}, Echo);
+  ASSERT_TRUE(server.ok());
+  std::string url = Url(**server, "/");
+  (*server)->Stop();
+  server->reset();
+  auto resp = HttpFetch({.url = url, .timeout = 2s});
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable) << resp.status().ToString();
+  EXPECT_NE(resp.status().message().find(url), std::string::npos);
+}
+
+TEST(HttpClientTest, TimeoutIsDeadlineExceeded) {
+  auto server = HttpServer::Start({}, [](const HttpRequest&) {
+    std::this_thread::sleep_for(1500ms);
+    return HttpResponse::Text(200, "late");
+  });
+  ASSERT_TRUE(server.ok());
+  auto resp = HttpFetch({.url = Url(**server, "/"), .timeout = 200ms});
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kDeadlineExceeded);
+}
+
+TEST(HttpClientTest, StreamsTheBodyAndCanStopEarly) {
+  std::string big(256 * 1024, 'z');
+  auto server = HttpServer::Start({}, [&](const HttpRequest&) { return HttpResponse::Text(200, big); });
+  ASSERT_TRUE(server.ok());
+  size_t seen = 0;
+  auto all = HttpFetch({.url = Url(**server, "/"), .on_body = [&](std::string_view piece) {
+                          seen += piece.size();
+                          return true;
+                        }});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(seen, big.size());
+  EXPECT_TRUE(all->body.empty());
+  size_t first = 0;
+  auto stopped = HttpFetch({.url = Url(**server, "/"), .on_body = [&](std::string_view piece) {
+                              first += piece.size();
+                              return false;
+                            }});
+  EXPECT_TRUE(stopped.ok()) << stopped.status().ToString();
+  EXPECT_LT(first, big.size());
+}
+
+TEST(HttpClientTest, MalformedUrlIsInvalidArgument) {
+  auto resp = HttpFetch({.url = "ftp://127.0.0.1/x"});
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kInvalidArgument) << resp.status().ToString();
+}
+
+}  // namespace
+}  // namespace coral::net
