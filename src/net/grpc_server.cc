@@ -1,0 +1,87 @@
+#include "net/grpc_server.h"
+
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+
+namespace coral::net {
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& options) {
+  if (options.addresses.empty()) return InvalidArgument("grpc: no listen address");
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (options.tls) {
+    grpc::SslServerCredentialsOptions ssl(
+        options.tls->client_ca_pem.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = options.tls->client_ca_pem;
+    ssl.pem_key_cert_pairs.push_back({options.tls->key_pem, options.tls->cert_pem});
+    creds = grpc::SslServerCredentials(ssl);
+  } else {
+    creds = grpc::InsecureServerCredentials();
+  }
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second server on the same port would
+  // then silently share its traffic. A busy port must be an error instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  auto server = std::make_unique<GrpcServer>();
+  server->ports_.assign(options.addresses.size(), 0);
+  for (size_t i = 0; i < options.addresses.size(); ++i) {
+    builder.AddListeningPort(options.addresses[i], creds, &server->ports_[i]);
+  }
+  for (grpc::Service* s : options.services) builder.RegisterService(s);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_) {
+    std::string list;
+    for (const auto& a : options.addresses) list += (list.empty() ? "" : ", ") + a;
+    return Unavailable("grpc: cannot listen on " + list +
+                       " (address in use, or not an address of this host)");
+  }
+  for (size_t i = 0; i < options.addresses.size(); ++i) {
+    if (server->ports_[i] == 0) {
+      server->Stop();
+      return Unavailable("grpc: cannot listen on " + options.addresses[i]);
+    }
+  }
+  return server;
+}
+
+GrpcServer::~GrpcServer() { Stop(); }
+
+void GrpcServer::Stop() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_->Wait();
+    server_.reset();
+  }
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const std::string& ca_pem,
+                                                             const std::string& cert_pem,
+                                                             const std::string& key_pem) {
+  if (ca_pem.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ca_pem;
+  ssl.pem_cert_chain = cert_pem;
+  ssl.pem_private_key = key_pem;
+  return grpc::SslCredentials(ssl);
+}
+
+Status FromGrpc(const grpc::Status& status, std::string_view what) {
+  if (status.ok()) return Status::Ok();
+  std::string message = std::string(what) + ": " + status.error_message();
+  switch (status.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT: return InvalidArgument(message);
+    case grpc::StatusCode::NOT_FOUND: return NotFound(message);
+    case grpc::StatusCode::ALREADY_EXISTS: return AlreadyExists(message);
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNAUTHENTICATED: return PermissionDenied(message);
+    case grpc::StatusCode::FAILED_PRECONDITION: return FailedPrecondition(message);
+    case grpc::StatusCode::UNAVAILABLE: return Unavailable(message);
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return DeadlineExceeded(message);
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return ResourceExhausted(message);
+    case grpc::StatusCode::UNIMPLEMENTED: return Unimplemented(message);
+    default: return Internal(message);
+  }
+}
+
+}  // namespace coral::net

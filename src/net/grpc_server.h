@@ -1,0 +1,54 @@
+// Starting gRPC servers the same way everywhere: bind, learn the real port
+// (for port 0), TLS or mTLS credentials from PEM, clear errors.
+//
+// Thread-safety: GrpcServer is owned by one thread; gRPC runs the services on
+// its own threads, so services must be thread-safe.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace coral::net {
+
+struct GrpcTls {
+  std::string cert_pem;
+  std::string key_pem;
+  std::string client_ca_pem;  // when set, clients must present a certificate from it
+};
+
+struct GrpcServerOptions {
+  std::vector<std::string> addresses;  // "127.0.0.1:9000", "[::1]:0", "100.97.0.1:9000"
+  std::optional<GrpcTls> tls;
+  std::vector<grpc::Service*> services;  // not owned; must outlive the server
+};
+
+class GrpcServer {
+ public:
+  static Result<std::unique_ptr<GrpcServer>> Start(const GrpcServerOptions& options);
+  ~GrpcServer();
+
+  // The bound port of each address, in order.
+  const std::vector<int>& ports() const { return ports_; }
+  void Stop();
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<int> ports_;
+};
+
+// Client channel credentials: TLS trusting ca_pem (plus mTLS when a client
+// cert is given), or insecure when ca_pem is empty (loopback only).
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const std::string& ca_pem,
+                                                             const std::string& cert_pem = "",
+                                                             const std::string& key_pem = "");
+
+// A Status from a gRPC status, keeping the meaning of the code.
+Status FromGrpc(const grpc::Status& status, std::string_view what);
+
+}  // namespace coral::net
