@@ -50,8 +50,10 @@ Result<YAML::Node> ParseYaml(const std::string& text, const std::string& file) {
   }
 }
 
-FieldReader::FieldReader(const YAML::Node& root, std::string file, std::string env_prefix)
-    : root_(root), file_(std::move(file)), env_prefix_(std::move(env_prefix)) {}
+FieldReader::FieldReader(const YAML::Node& root, std::string file, std::string env_prefix,
+                         Overrides overrides)
+    : root_(root), file_(std::move(file)), env_prefix_(std::move(env_prefix)),
+      overrides_(overrides) {}
 
 std::string FieldReader::EnvName(const std::string& key) const {
   std::string name = "CORAL_" + env_prefix_;
@@ -79,7 +81,7 @@ void FieldReader::Fail(const std::string& where, const std::string& key, const s
 
 bool FieldReader::Lookup(const std::string& key, Env env, std::string& text, std::string& where) {
   known_.insert(key);
-  if (env == Env::kAllow) {
+  if (env == Env::kAllow && overrides_ == Overrides::kApply) {
     std::string name = EnvName(key);
     if (const char* v = std::getenv(name.c_str()); v != nullptr) {
       text = v;
@@ -149,7 +151,7 @@ void FieldReader::Dur(const std::string& key, Duration& out, Env env, Duration m
 
 void FieldReader::StringList(const std::string& key, std::vector<std::string>& out, Env env) {
   known_.insert(key);
-  if (env == Env::kAllow) {
+  if (env == Env::kAllow && overrides_ == Overrides::kApply) {
     std::string name = EnvName(key);
     if (const char* v = std::getenv(name.c_str()); v != nullptr) {
       out.clear();

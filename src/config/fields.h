@@ -28,6 +28,10 @@ namespace coral::config {
 
 enum class Env { kNone, kAllow };
 
+// Whether CORAL_* variables apply. Code that loads a config to change and save
+// it ignores them, so an override never gets written to disk by accident.
+enum class Overrides { kApply, kIgnore };
+
 // Checks a string value; returns an error message or "" when fine.
 using StringCheck = std::function<std::string(const std::string&)>;
 std::string NonEmpty(const std::string& value);
@@ -35,7 +39,8 @@ std::string NonEmpty(const std::string& value);
 // Reads fields from a YAML document, then applies environment overrides.
 class FieldReader {
  public:
-  FieldReader(const YAML::Node& root, std::string file, std::string env_prefix);
+  FieldReader(const YAML::Node& root, std::string file, std::string env_prefix,
+              Overrides overrides = Overrides::kApply);
 
   void String(const std::string& key, std::string& out, Env env, StringCheck check = nullptr);
   void Int(const std::string& key, int& out, Env env, int min, int max);
@@ -58,6 +63,7 @@ class FieldReader {
   YAML::Node root_;
   std::string file_;
   std::string env_prefix_;
+  Overrides overrides_;
   std::set<std::string> known_;
   std::vector<std::string> errors_;
 };
@@ -92,7 +98,7 @@ Result<YAML::Node> ParseYaml(const std::string& text, const std::string& file);
 // must_exist), then CORAL_* overrides; runs C::Validate if present.
 template <typename C>
 Result<C> LoadConfig(const std::filesystem::path& path, const std::string& env_prefix,
-                     bool must_exist);
+                     bool must_exist, Overrides overrides = Overrides::kApply);
 
 template <typename C>
 Status SaveConfig(const std::filesystem::path& path, C config, const std::string& header);

@@ -7,7 +7,7 @@ namespace coral::config {
 
 template <typename C>
 Result<C> LoadConfig(const std::filesystem::path& path, const std::string& env_prefix,
-                     bool must_exist) {
+                     bool must_exist, Overrides overrides) {
   C config{};
   YAML::Node root(YAML::NodeType::Map);
   std::error_code ec;
@@ -17,7 +17,7 @@ Result<C> LoadConfig(const std::filesystem::path& path, const std::string& env_p
   } else if (must_exist) {
     return NotFound(path.string() + " does not exist");
   }
-  FieldReader reader(root, path.string(), env_prefix);
+  FieldReader reader(root, path.string(), env_prefix, overrides);
   C::Visit(config, reader);
   CORAL_TRY(reader.Finish());
   if constexpr (requires { config.Validate(); }) {

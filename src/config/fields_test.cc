@@ -124,6 +124,15 @@ TEST_F(ConfigTest, DurationsAndEnvOnAgent) {
   EXPECT_NE(ReadFile(dir_ / "agent.yaml")->find("retention: 2h"), std::string::npos);
 }
 
+TEST_F(ConfigTest, OverridesCanBeIgnoredForLoadModifySave) {
+  Write("config.yaml", "default_colony: shop-dev-abcdef\n");
+  ::setenv("CORAL_DEFAULT_COLONY", "shop-prod-012345", 1);
+  auto g = LoadConfig<GlobalConfig>(dir_ / "config.yaml", kGlobalEnvPrefix, true,
+                                    Overrides::kIgnore);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->default_colony, "shop-dev-abcdef");
+}
+
 TEST_F(ConfigTest, CrossFieldValidation) {
   ColonyConfig c = SampleColony();
   c.env = "dev";  // id says prod
