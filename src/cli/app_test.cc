@@ -1,0 +1,146 @@
+#include "cli/app.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <sstream>
+
+#include "base/files.h"
+#include "base/ids.h"
+#include "cli/output.h"
+
+namespace coral::cli {
+namespace {
+
+struct RunResult {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class AppTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = (std::filesystem::temp_directory_path() / ("coral-cli-test-" + RandomHex(6))).string();
+    ::unsetenv("CORAL_COLONY");
+    ::unsetenv("CORAL_HOME");
+  }
+  void TearDown() override { (void)RemoveAll(home_); }
+
+  RunResult Coral(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--home", home_});
+    std::ostringstream out, err;
+    int code = cli::Run(args, out, err);
+    return {code, out.str(), err.str()};
+  }
+  std::string home_;
+};
+
+TEST_F(AppTest, HelpShowsTheWholeTreeAndMarksPlannedCommands) {
+  auto r = Coral({"--help"});
+  EXPECT_EQ(r.code, 0);
+  for (const char* cmd : {"init", "colony", "agent", "connect", "services", "status", "query",
+                          "mcp", "ask", "exec", "shell", "profile", "reef", "wireguard",
+                          "version"}) {
+    EXPECT_NE(r.out.find(std::string("  ") + cmd), std::string::npos) << cmd << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("--home"), std::string::npos);
+  EXPECT_NE(r.out.find("not implemented yet"), std::string::npos);
+  auto sub = Coral({"init", "--help"});
+  EXPECT_EQ(sub.code, 0);
+  EXPECT_NE(sub.out.find("--force"), std::string::npos) << sub.out;
+}
+
+TEST_F(AppTest, PlannedCommandsExit2AndPrintNothingOnStdout) {
+  for (const char* cmd : {"agent", "query", "ask", "wireguard"}) {
+    auto r = Coral({cmd, "some", "args"});
+    EXPECT_EQ(r.code, 2) << cmd;
+    EXPECT_EQ(r.out, "") << cmd;
+    EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << cmd;
+  }
+}
+
+TEST_F(AppTest, InitPrintsIdMeshAndFingerprintAsJson) {
+  auto r = Coral({"init", "shop", "--env", "prod", "-o", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  Json j = Json::parse(r.out);
+  EXPECT_EQ(j["id"].get<std::string>().rfind("shop-prod-", 0), 0u);
+  EXPECT_EQ(j["mesh_cidr"].get<std::string>().rfind("100.", 0), 0u);
+  EXPECT_EQ(j["ca_fingerprint"].get<std::string>().rfind("sha256:", 0), 0u);
+  EXPECT_EQ(j["default"], true);
+  EXPECT_TRUE(std::filesystem::exists(home_ + "/colonies/" + j["id"].get<std::string>() +
+                                      "/colony.yaml"));
+}
+
+TEST_F(AppTest, InitRefusesADuplicateUnlessForced) {
+  ASSERT_EQ(Coral({"init", "shop"}).code, 0);
+  auto again = Coral({"init", "shop"});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+  EXPECT_EQ(again.out, "");
+  EXPECT_EQ(Coral({"init", "shop", "--force"}).code, 0);
+}
+
+TEST_F(AppTest, BadInputExits2WithAReason) {
+  auto bad_name = Coral({"init", "Bad_Name"});
+  EXPECT_EQ(bad_name.code, 2);
+  EXPECT_NE(bad_name.err.find("a-z, 0-9"), std::string::npos) << bad_name.err;
+  auto bad_format = Coral({"colony", "list", "-o", "xml"});
+  EXPECT_EQ(bad_format.code, 2);
+  auto unknown = Coral({"frobnicate"});
+  EXPECT_EQ(unknown.code, 2);
+  auto missing_arg = Coral({"init"});
+  EXPECT_EQ(missing_arg.code, 2);
+  EXPECT_NE(missing_arg.err.find("app"), std::string::npos) << missing_arg.err;
+}
+
+TEST_F(AppTest, ColonyListUseAndCurrent) {
+  auto empty = Coral({"colony", "list"});
+  EXPECT_EQ(empty.code, 0);
+  EXPECT_NE(empty.out.find("coral init"), std::string::npos);
+  std::string a = Json::parse(Coral({"init", "aaa", "-o", "json"}).out)["id"];
+  std::string b = Json::parse(Coral({"init", "bbb", "-o", "json"}).out)["id"];
+
+  auto table = Coral({"colony", "list"});
+  ASSERT_EQ(table.code, 0);
+  EXPECT_EQ(table.out.rfind("CURRENT   ID", 0), 0u) << table.out;
+  EXPECT_NE(table.out.find("*         " + a), std::string::npos) << table.out;
+
+  auto json = Json::parse(Coral({"colony", "list", "-o", "json"}).out);
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[0]["id"], a);
+  EXPECT_EQ(json[0]["current"], true);
+  EXPECT_EQ(json[1]["current"], false);
+
+  EXPECT_EQ(Coral({"colony", "use", b}).code, 0);
+  auto current = Json::parse(Coral({"colony", "current", "-o", "json"}).out);
+  EXPECT_EQ(current["colony"], b);
+  EXPECT_EQ(current["source"], "config");
+  auto flagged = Json::parse(Coral({"--colony", a, "colony", "current", "-o", "json"}).out);
+  EXPECT_EQ(flagged["source"], "flag");
+
+  auto csv = Coral({"colony", "list", "-o", "csv"});
+  EXPECT_EQ(csv.out.rfind("id,app,env,mesh_cidr,mesh_ip,created_at,ca_fingerprint,current\r\n", 0),
+            0u);
+
+  auto unknown = Coral({"colony", "use", "zzz-dev-000000"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_NE(unknown.err.find("coral colony list"), std::string::npos);
+}
+
+TEST_F(AppTest, VersionNamesDuckDb) {
+  auto r = Coral({"version", "-o", "json"});
+  ASSERT_EQ(r.code, 0);
+  auto j = Json::parse(r.out);
+  EXPECT_EQ(j["duckdb"], "v1.5.6");
+  EXPECT_FALSE(j["version"].get<std::string>().empty());
+}
+
+TEST_F(AppTest, NoArgumentsPrintsHelp) {
+  auto r = Coral({});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("Usage"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace coral::cli
