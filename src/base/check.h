@@ -10,11 +10,11 @@ namespace coral::internal {
                         std::string_view message);
 }  // namespace coral::internal
 
-#define CORAL_CHECK(cond, message)                                      \
-  do {                                                                  \
-    if (!(cond)) [[unlikely]] {                                         \
-      ::coral::internal::Panic(__FILE__, __LINE__, #cond, (message));  \
-    }                                                                   \
+#define CORAL_CHECK(cond, message)                                    \
+  do {                                                                \
+    if (!(cond)) [[unlikely]] {                                       \
+      ::coral::internal::Panic(__FILE__, __LINE__, #cond, (message)); \
+    }                                                                 \
   } while (0)
 
 #define CORAL_PANIC(message) ::coral::internal::Panic(__FILE__, __LINE__, "", (message))

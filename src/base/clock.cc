@@ -17,7 +17,8 @@ int64_t ToUnixMicros(WallTime t) {
 }
 
 WallTime FromUnixMicros(int64_t micros) {
-  return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::microseconds(micros)));
+  return WallTime(
+      std::chrono::duration_cast<WallTime::duration>(std::chrono::microseconds(micros)));
 }
 
 std::string FormatRfc3339(WallTime t) {

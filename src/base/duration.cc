@@ -26,13 +26,20 @@ Result<Duration> ParseDuration(std::string_view text) {
     while (i < text.size() && text[i] >= 'a' && text[i] <= 'z') ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
     int64_t scale;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else if (unit == "d") scale = 86'400'000;
-    else if (unit.empty()) return bad("has a number without a unit");
-    else return bad("has unknown unit '" + std::string(unit) + "'");
+    if (unit == "ms")
+      scale = 1;
+    else if (unit == "s")
+      scale = 1000;
+    else if (unit == "m")
+      scale = 60'000;
+    else if (unit == "h")
+      scale = 3'600'000;
+    else if (unit == "d")
+      scale = 86'400'000;
+    else if (unit.empty())
+      return bad("has a number without a unit");
+    else
+      return bad("has unknown unit '" + std::string(unit) + "'");
     if (n > std::numeric_limits<int64_t>::max() / scale) return bad("is too large");
     total_ms += n * scale;
     if (total_ms < 0) return bad("is too large");
@@ -52,8 +59,8 @@ std::string FormatDuration(Duration d) {
     const char* name;
     int64_t ms;
   };
-  static constexpr Unit kUnits[] = {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000},
-                                    {"s", 1000},       {"ms", 1}};
+  static constexpr Unit kUnits[] = {
+      {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}};
   for (const Unit& u : kUnits) {
     if (ms >= u.ms) {
       out += std::to_string(ms / u.ms) + u.name;

@@ -46,8 +46,7 @@ Status WriteAll(int fd, std::string_view data, const std::string& what) {
 
 }  // namespace
 
-Status WriteFileAtomic(const std::filesystem::path& path, std::string_view content,
-                       FileMode mode) {
+Status WriteFileAtomic(const std::filesystem::path& path, std::string_view content, FileMode mode) {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) dir = ".";
   std::filesystem::path tmp = dir / ("." + path.filename().string() + ".tmp-" + RandomHex(4));

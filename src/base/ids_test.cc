@@ -28,8 +28,8 @@ TEST(IdsTest, AppsMayHaveDashesEnvsMayNot) {
 }
 
 TEST(IdsTest, RejectsBadNamesWithAReason) {
-  for (const char* bad : {"", "Shop", "9shop", "shop_", "shop-", "shöp",
-                          "abcdefghijklmnopqrstuvwxyz"}) {
+  for (const char* bad :
+       {"", "Shop", "9shop", "shop_", "shop-", "shöp", "abcdefghijklmnopqrstuvwxyz"}) {
     Status s = ValidateName("app", bad);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(s.message().find("a-z, 0-9"), std::string::npos) << s.message();

@@ -76,7 +76,7 @@ Status ErrnoError(std::string_view what, int err);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
     CORAL_CHECK(!std::get<Status>(data_).ok(), "Result built from an ok Status has no value");
   }
@@ -135,11 +135,11 @@ T Unwrap(Result<T>&& r) {
 // function on failure; otherwise yields the Result's value (or nothing).
 //   auto store = CORAL_TRY(DuckDbStore::Open(url));
 //   CORAL_TRY(WriteFileAtomic(path, data, FileMode::kPrivate));
-#define CORAL_TRY(expr)                                            \
-  ({                                                               \
-    auto&& coral_try_result_ = (expr);                             \
-    if (!coral_try_result_.ok()) {                                 \
+#define CORAL_TRY(expr)                                                 \
+  ({                                                                    \
+    auto&& coral_try_result_ = (expr);                                  \
+    if (!coral_try_result_.ok()) {                                      \
       return ::coral::internal::ToStatus(std::move(coral_try_result_)); \
-    }                                                              \
-    ::coral::internal::Unwrap(std::move(coral_try_result_));      \
+    }                                                                   \
+    ::coral::internal::Unwrap(std::move(coral_try_result_));            \
   })

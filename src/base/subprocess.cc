@@ -30,7 +30,8 @@ ExitInfo FromWaitStatus(int status) {
 }  // namespace
 
 std::string ExitInfo::ToString() const {
-  if (signal != 0) return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+  if (signal != 0)
+    return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
   return "exit code " + std::to_string(exit_code);
 }
 

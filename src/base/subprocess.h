@@ -21,17 +21,17 @@ namespace coral {
 enum class Capture { kInherit, kPipe, kDiscard };
 
 struct SubprocessOptions {
-  std::vector<std::string> argv;              // argv[0] is looked up in PATH
-  std::map<std::string, std::string> env;     // added to (or replacing in) the parent's
-  std::string working_dir;                    // empty: the parent's
+  std::vector<std::string> argv;           // argv[0] is looked up in PATH
+  std::map<std::string, std::string> env;  // added to (or replacing in) the parent's
+  std::string working_dir;                 // empty: the parent's
   Capture stdout_mode = Capture::kPipe;
   Capture stderr_mode = Capture::kPipe;
-  bool new_process_group = true;              // so Kill reaches grandchildren too
+  bool new_process_group = true;  // so Kill reaches grandchildren too
 };
 
 struct ExitInfo {
-  int exit_code = -1;   // when the child exited
-  int signal = 0;       // when a signal ended it
+  int exit_code = -1;  // when the child exited
+  int signal = 0;      // when a signal ended it
   bool ok() const { return signal == 0 && exit_code == 0; }
   std::string ToString() const;
 };

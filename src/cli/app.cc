@@ -12,7 +12,7 @@ void Commands::Bind(CLI::App* cmd, CommandFn fn) {
     auto format = ParseFormat(flags_.output);
     Status status = format.status();
     if (status.ok()) {
-      auto level = flags_.verbosity >= 2 ? log::Level::kDebug
+      auto level = flags_.verbosity >= 2   ? log::Level::kDebug
                    : flags_.verbosity == 1 ? log::Level::kInfo
                                            : log::Level::kWarn;
       status = log::Init(level);
@@ -52,8 +52,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   app.fallthrough();  // global flags work after subcommands too
   app.require_subcommand(0, 1);
   GlobalFlags flags;
-  app.add_option("--home", flags.home,
-                 "Coral state folder (env CORAL_HOME, default ~/.coral)");
+  app.add_option("--home", flags.home, "Coral state folder (env CORAL_HOME, default ~/.coral)");
   app.add_option("-o,--output", flags.output, "Output format: table, json, yaml or csv")
       ->check(CLI::IsMember({"table", "json", "yaml", "csv"}));
   app.add_option("--colony", flags.colony,

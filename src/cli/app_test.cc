@@ -39,9 +39,9 @@ class AppTest : public ::testing::Test {
 TEST_F(AppTest, HelpShowsTheWholeTreeAndMarksPlannedCommands) {
   auto r = Coral({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* cmd : {"init", "colony", "agent", "connect", "services", "status", "query",
-                          "mcp", "ask", "exec", "shell", "profile", "reef", "wireguard",
-                          "version"}) {
+  for (const char* cmd :
+       {"init", "colony", "agent", "connect", "services", "status", "query", "mcp", "ask", "exec",
+        "shell", "profile", "reef", "wireguard", "version"}) {
     EXPECT_NE(r.out.find(std::string("  ") + cmd), std::string::npos) << cmd << "\n" << r.out;
   }
   EXPECT_NE(r.out.find("--home"), std::string::npos);
@@ -68,8 +68,8 @@ TEST_F(AppTest, InitPrintsIdMeshAndFingerprintAsJson) {
   EXPECT_EQ(j["mesh_cidr"].get<std::string>().rfind("100.", 0), 0u);
   EXPECT_EQ(j["ca_fingerprint"].get<std::string>().rfind("sha256:", 0), 0u);
   EXPECT_EQ(j["default"], true);
-  EXPECT_TRUE(std::filesystem::exists(home_ + "/colonies/" + j["id"].get<std::string>() +
-                                      "/colony.yaml"));
+  EXPECT_TRUE(
+      std::filesystem::exists(home_ + "/colonies/" + j["id"].get<std::string>() + "/colony.yaml"));
 }
 
 TEST_F(AppTest, InitRefusesADuplicateUnlessForced) {

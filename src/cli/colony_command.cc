@@ -33,8 +33,9 @@ Status RunList(Context& ctx) {
   std::vector<std::string> columns =
       ctx.out.format() == Format::kTable
           ? std::vector<std::string>{"current", "id", "app", "env", "mesh", "created"}
-          : std::vector<std::string>{"id", "app", "env", "mesh_cidr", "mesh_ip", "created_at",
-                                     "ca_fingerprint", "current"};
+          : std::vector<std::string>{
+                "id",     "app", "env", "mesh_cidr", "mesh_ip", "created_at", "ca_fingerprint",
+                "current"};
   ctx.out.List(columns, records, "No colonies yet. Create one with 'coral init APP'.");
   return Status::Ok();
 }
@@ -76,7 +77,8 @@ void AddColonyCommands(CLI::App& app, Commands& commands) {
   commands.Bind(use, [id](Context& ctx) { return RunUse(ctx, *id); });
 
   CLI::App* current = colony->add_subcommand(
-      "current", "Show the current colony and why: --colony, CORAL_COLONY, config, or the only one");
+      "current",
+      "Show the current colony and why: --colony, CORAL_COLONY, config, or the only one");
   commands.Bind(current, RunCurrent);
 }
 

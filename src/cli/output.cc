@@ -25,12 +25,24 @@ void EmitYaml(YAML::Emitter& out, const Json& v) {
       for (const auto& item : v) EmitYaml(out, item);
       out << YAML::EndSeq;
       break;
-    case Json::value_t::string: out << v.get<std::string>(); break;
-    case Json::value_t::boolean: out << v.get<bool>(); break;
-    case Json::value_t::number_integer: out << v.get<int64_t>(); break;
-    case Json::value_t::number_unsigned: out << v.get<uint64_t>(); break;
-    case Json::value_t::number_float: out << v.get<double>(); break;
-    default: out << YAML::Null; break;
+    case Json::value_t::string:
+      out << v.get<std::string>();
+      break;
+    case Json::value_t::boolean:
+      out << v.get<bool>();
+      break;
+    case Json::value_t::number_integer:
+      out << v.get<int64_t>();
+      break;
+    case Json::value_t::number_unsigned:
+      out << v.get<uint64_t>();
+      break;
+    case Json::value_t::number_float:
+      out << v.get<double>();
+      break;
+    default:
+      out << YAML::Null;
+      break;
   }
 }
 
@@ -86,7 +98,9 @@ std::string CsvField(std::string_view text) {
 void Output::List(const std::vector<std::string>& columns, const Json& records,
                   std::string_view empty_note) const {
   switch (format_) {
-    case Format::kJson: out_ << records.dump(2) << "\n"; return;
+    case Format::kJson:
+      out_ << records.dump(2) << "\n";
+      return;
     case Format::kYaml: {
       YAML::Emitter e;
       EmitYaml(e, records);
@@ -128,7 +142,9 @@ void Output::List(const std::vector<std::string>& columns, const Json& records,
 
 void Output::Object(const Json& record) const {
   switch (format_) {
-    case Format::kJson: out_ << record.dump(2) << "\n"; return;
+    case Format::kJson:
+      out_ << record.dump(2) << "\n";
+      return;
     case Format::kYaml: {
       YAML::Emitter e;
       EmitYaml(e, record);

@@ -80,8 +80,9 @@ Result<config::ColonyConfig> CreateColony(const config::Home& home,
   CORAL_TRY(MakeDirs(tmp, FileMode::kPrivate));
   Status built = WriteIdentity(tmp, c);
   if (built.ok()) {
-    built = config::SaveConfig(tmp / "colony.yaml", c,
-                               "Coral colony " + c.id + ". Secrets are in the 0600 files beside it.");
+    built =
+        config::SaveConfig(tmp / "colony.yaml", c,
+                           "Coral colony " + c.id + ". Secrets are in the 0600 files beside it.");
   }
   if (!built.ok()) {
     (void)RemoveAll(tmp);
@@ -130,10 +131,14 @@ Result<std::vector<config::ColonyConfig>> ListColonies(const config::Home& home)
 
 std::string_view ColonySourceName(ColonySource source) {
   switch (source) {
-    case ColonySource::kFlag: return "flag";
-    case ColonySource::kEnvironment: return "environment";
-    case ColonySource::kConfig: return "config";
-    case ColonySource::kOnlyOne: return "only";
+    case ColonySource::kFlag:
+      return "flag";
+    case ColonySource::kEnvironment:
+      return "environment";
+    case ColonySource::kConfig:
+      return "config";
+    case ColonySource::kOnlyOne:
+      return "only";
   }
   CORAL_PANIC("unknown ColonySource");
 }
@@ -152,9 +157,10 @@ Result<SelectedColony> SelectColony(const config::Home& home, std::string_view f
       auto all = CORAL_TRY(ListColonies(home));
       if (all.size() != 1) {
         return FailedPrecondition(
-            all.empty() ? "no colony in " + home.root().string() + "; create one with 'coral init APP'"
-                        : "no default colony and " + std::to_string(all.size()) +
-                              " to choose from; pick one with 'coral colony use ID' or --colony");
+            all.empty()
+                ? "no colony in " + home.root().string() + "; create one with 'coral init APP'"
+                : "no default colony and " + std::to_string(all.size()) +
+                      " to choose from; pick one with 'coral colony use ID' or --colony");
       }
       selected = {all[0].id, ColonySource::kOnlyOne};
     }

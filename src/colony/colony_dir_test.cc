@@ -113,7 +113,8 @@ TEST_F(ColonyDirTest, EmptyHomeExplainsWhatToDo) {
 }
 
 TEST_F(ColonyDirTest, LeftoversOfACrashedCreateAreIgnored) {
-  ASSERT_TRUE(MakeDirs(home_->colonies_dir() / ".creating-shop-dev-abcdef", FileMode::kPrivate).ok());
+  ASSERT_TRUE(
+      MakeDirs(home_->colonies_dir() / ".creating-shop-dev-abcdef", FileMode::kPrivate).ok());
   ASSERT_TRUE(MakeDirs(home_->colonies_dir() / "not-a-colony", FileMode::kPrivate).ok());
   EXPECT_TRUE(ListColonies(*home_)->empty());
   EXPECT_TRUE(CreateColony(*home_, {.app = "shop", .env = "dev"}).ok());

@@ -18,16 +18,16 @@ struct ColonyConfig {
   std::string id;
   std::string app;
   std::string env;
-  std::string created_at;           // RFC 3339
-  std::string mesh_cidr;            // "100.97.0.0/16"
-  std::string mesh_ip;              // the colony's own address, .1 of the range
+  std::string created_at;  // RFC 3339
+  std::string mesh_cidr;   // "100.97.0.0/16"
+  std::string mesh_ip;     // the colony's own address, .1 of the range
   int wireguard_port = kColonyWireGuardPort;
-  std::string wireguard_public_key; // base64; the private key is in wireguard.key
+  std::string wireguard_public_key;  // base64; the private key is in wireguard.key
   int grpc_port = kColonyGrpcPort;
   int public_port = kColonyPublicPort;
   std::vector<std::string> public_endpoints;  // host:port agents use to enroll
-  std::string ca_fingerprint;       // sha256:<hex> of ca.crt
-  std::string storage_url;          // duckdb:///abs/path or clickhouse://host:8123/db
+  std::string ca_fingerprint;                 // sha256:<hex> of ca.crt
+  std::string storage_url;                    // duckdb:///abs/path or clickhouse://host:8123/db
 
   template <typename V>
   static void Visit(ColonyConfig& c, V& v) {

@@ -24,8 +24,8 @@ std::vector<std::string> SplitKey(const std::string& key) {
 void CollectLeaves(const YAML::Node& node, const std::string& prefix,
                    std::vector<std::string>& out) {
   for (const auto& kv : node) {
-    std::string key = prefix.empty() ? kv.first.as<std::string>()
-                                     : prefix + "." + kv.first.as<std::string>();
+    std::string key =
+        prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
     if (kv.second.IsMap()) {
       CollectLeaves(kv.second, key, out);
     } else {
@@ -52,7 +52,9 @@ Result<YAML::Node> ParseYaml(const std::string& text, const std::string& file) {
 
 FieldReader::FieldReader(const YAML::Node& root, std::string file, std::string env_prefix,
                          Overrides overrides)
-    : root_(root), file_(std::move(file)), env_prefix_(std::move(env_prefix)),
+    : root_(root),
+      file_(std::move(file)),
+      env_prefix_(std::move(env_prefix)),
       overrides_(overrides) {}
 
 std::string FieldReader::EnvName(const std::string& key) const {

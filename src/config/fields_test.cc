@@ -21,9 +21,9 @@ class ConfigTest : public ::testing::Test {
   }
   void TearDown() override {
     (void)RemoveAll(dir_);
-    for (const char* v : {"CORAL_COLONY_API_GRPC_PORT", "CORAL_AGENT_STORE_RETENTION",
-                          "CORAL_COLONY", "CORAL_DEFAULT_COLONY",
-                          "CORAL_COLONY_PUBLIC_ENDPOINTS"}) {
+    for (const char* v :
+         {"CORAL_COLONY_API_GRPC_PORT", "CORAL_AGENT_STORE_RETENTION", "CORAL_COLONY",
+          "CORAL_DEFAULT_COLONY", "CORAL_COLONY_PUBLIC_ENDPOINTS"}) {
       ::unsetenv(v);
     }
   }
@@ -127,8 +127,8 @@ TEST_F(ConfigTest, DurationsAndEnvOnAgent) {
 TEST_F(ConfigTest, OverridesCanBeIgnoredForLoadModifySave) {
   Write("config.yaml", "default_colony: shop-dev-abcdef\n");
   ::setenv("CORAL_DEFAULT_COLONY", "shop-prod-012345", 1);
-  auto g = LoadConfig<GlobalConfig>(dir_ / "config.yaml", kGlobalEnvPrefix, true,
-                                    Overrides::kIgnore);
+  auto g =
+      LoadConfig<GlobalConfig>(dir_ / "config.yaml", kGlobalEnvPrefix, true, Overrides::kIgnore);
   ASSERT_TRUE(g.ok());
   EXPECT_EQ(g->default_colony, "shop-dev-abcdef");
 }

@@ -13,7 +13,8 @@ Result<Home> Home::Resolve(std::string_view flag_value) {
   } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
     root = std::filesystem::path(home) / ".coral";
   } else {
-    return InvalidArgument("cannot find the Coral home: HOME is not set; pass --home or set CORAL_HOME");
+    return InvalidArgument(
+        "cannot find the Coral home: HOME is not set; pass --home or set CORAL_HOME");
   }
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(root, ec);

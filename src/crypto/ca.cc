@@ -134,8 +134,8 @@ Result<PkeyPtr> ParseKey(const std::string& pem) {
 
 }  // namespace
 
-Result<CertificateAuthority> CertificateAuthority::Create(const std::string& common_name,
-                                                          int years, const Clock& clock) {
+Result<CertificateAuthority> CertificateAuthority::Create(const std::string& common_name, int years,
+                                                          const Clock& clock) {
   PkeyPtr key = CORAL_TRY(NewP256Key());
   X509Ptr cert = NewCert(common_name, static_cast<int64_t>(years) * 365, clock);
   X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));

@@ -21,8 +21,8 @@ TEST(CaTest, CreatesAValidSelfSignedRoot) {
   auto dir = std::filesystem::temp_directory_path() / ("coral-ca-test-" + RandomHex(6));
   ASSERT_TRUE(MakeDirs(dir, FileMode::kPrivate).ok());
   ASSERT_TRUE(WriteFileAtomic(dir / "ca.crt", ca->files().cert_pem, FileMode::kPublic).ok());
-  auto verify = RunCommand({"openssl", "verify", "-CAfile", (dir / "ca.crt").string(),
-                            (dir / "ca.crt").string()});
+  auto verify = RunCommand(
+      {"openssl", "verify", "-CAfile", (dir / "ca.crt").string(), (dir / "ca.crt").string()});
   auto text = RunCommand({"openssl", "x509", "-in", (dir / "ca.crt").string(), "-noout", "-text"});
   (void)RemoveAll(dir);
   ASSERT_TRUE(verify.ok());
@@ -62,7 +62,8 @@ TEST(CaTest, IssuesLeafCertificatesThatOpensslVerifies) {
   ASSERT_TRUE(WriteFileAtomic(dir / "leaf.crt", leaf->cert_pem, FileMode::kPublic).ok());
   auto verify = RunCommand({"openssl", "verify", "-CAfile", (dir / "ca.crt").string(), "-purpose",
                             "sslserver", (dir / "leaf.crt").string()});
-  auto text = RunCommand({"openssl", "x509", "-in", (dir / "leaf.crt").string(), "-noout", "-text"});
+  auto text =
+      RunCommand({"openssl", "x509", "-in", (dir / "leaf.crt").string(), "-noout", "-text"});
   (void)RemoveAll(dir);
   ASSERT_TRUE(verify.ok() && text.ok());
   EXPECT_TRUE(verify->exit.ok()) << verify->out << verify->err;

@@ -14,12 +14,14 @@ TEST(AddressingTest, ColonyRangeIsAStableSlash16InsideCgnat) {
   EXPECT_TRUE(cgnat.Contains(a.address));
   EXPECT_TRUE(cgnat.Contains(a.address | 0xffff));
   EXPECT_EQ(a.ToString(), ColonyMeshRange("shop-prod-a1b2c3").ToString());
-  EXPECT_EQ(Ipv4ToString(ColonyMeshIp(a)), Ipv4ToString(a.address).substr(0, Ipv4ToString(a.address).size() - 1) + "1");
+  EXPECT_EQ(Ipv4ToString(ColonyMeshIp(a)),
+            Ipv4ToString(a.address).substr(0, Ipv4ToString(a.address).size() - 1) + "1");
 }
 
 TEST(AddressingTest, DifferentIdsSpreadOverTheRanges) {
   std::set<uint32_t> seen;
-  for (int i = 0; i < 200; ++i) seen.insert(ColonyMeshRange("app-dev-" + std::to_string(100000 + i)).address);
+  for (int i = 0; i < 200; ++i)
+    seen.insert(ColonyMeshRange("app-dev-" + std::to_string(100000 + i)).address);
   EXPECT_GT(seen.size(), 40u);  // 64 possible ranges
 }
 

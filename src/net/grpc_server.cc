@@ -70,17 +70,27 @@ Status FromGrpc(const grpc::Status& status, std::string_view what) {
   if (status.ok()) return Status::Ok();
   std::string message = std::string(what) + ": " + status.error_message();
   switch (status.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return InvalidArgument(message);
-    case grpc::StatusCode::NOT_FOUND: return NotFound(message);
-    case grpc::StatusCode::ALREADY_EXISTS: return AlreadyExists(message);
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return InvalidArgument(message);
+    case grpc::StatusCode::NOT_FOUND:
+      return NotFound(message);
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return AlreadyExists(message);
     case grpc::StatusCode::PERMISSION_DENIED:
-    case grpc::StatusCode::UNAUTHENTICATED: return PermissionDenied(message);
-    case grpc::StatusCode::FAILED_PRECONDITION: return FailedPrecondition(message);
-    case grpc::StatusCode::UNAVAILABLE: return Unavailable(message);
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return DeadlineExceeded(message);
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return ResourceExhausted(message);
-    case grpc::StatusCode::UNIMPLEMENTED: return Unimplemented(message);
-    default: return Internal(message);
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return PermissionDenied(message);
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return FailedPrecondition(message);
+    case grpc::StatusCode::UNAVAILABLE:
+      return Unavailable(message);
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return DeadlineExceeded(message);
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return ResourceExhausted(message);
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return Unimplemented(message);
+    default:
+      return Internal(message);
   }
 }
 

@@ -20,8 +20,8 @@ class FakeColony final : public coral::v1::ColonyService::Service {
 };
 
 Result<coral::v1::GetStatusResponse> CallStatus(const std::string& target,
-                                               std::shared_ptr<grpc::ChannelCredentials> creds,
-                                               const std::string& authority = "") {
+                                                std::shared_ptr<grpc::ChannelCredentials> creds,
+                                                const std::string& authority = "") {
   grpc::ChannelArguments args;
   if (!authority.empty()) args.SetSslTargetNameOverride(authority);
   auto channel = grpc::CreateCustomChannel(target, creds, args);
@@ -48,7 +48,8 @@ TEST(GrpcServerTest, InsecureLoopbackRoundTrip) {
 TEST(GrpcServerTest, MutualTlsAcceptsOnlyCertificatesFromTheCa) {
   auto ca = crypto::CertificateAuthority::Create("grpc test CA", 1);
   ASSERT_TRUE(ca.ok());
-  auto server_cert = ca->Issue({.common_name = "colony", .dns_names = {"colony.coral"},
+  auto server_cert = ca->Issue({.common_name = "colony",
+                                .dns_names = {"colony.coral"},
                                 .usage = crypto::CertUsage::kServer});
   auto client_cert = ca->Issue({.common_name = "agent", .usage = crypto::CertUsage::kClient});
   ASSERT_TRUE(server_cert.ok() && client_cert.ok());
@@ -81,8 +82,9 @@ TEST(GrpcServerTest, PortInUseIsAClearError) {
   auto first = GrpcServer::Start({.addresses = {"127.0.0.1:0"}, .services = {&service}});
   ASSERT_TRUE(first.ok());
   FakeColony service2;
-  auto second = GrpcServer::Start(
-      {.addresses = {"127.0.0.1:" + std::to_string((*first)->ports()[0])}, .services = {&service2}});
+  auto second =
+      GrpcServer::Start({.addresses = {"127.0.0.1:" + std::to_string((*first)->ports()[0])},
+                         .services = {&service2}});
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
 }

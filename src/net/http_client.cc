@@ -52,7 +52,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
     t->response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   }
@@ -72,7 +73,8 @@ Result<HttpClientResponse> HttpFetch(const HttpClientRequest& request) {
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -122,18 +124,23 @@ Result<HttpClientResponse> HttpFetch(const HttpClientRequest& request) {
     std::string what = request.method + " " + request.url + ": " +
                        (error[0] != '\0' ? error : curl_easy_strerror(rc));
     switch (rc) {
-      case CURLE_OPERATION_TIMEDOUT: return DeadlineExceeded("http: " + what);
+      case CURLE_OPERATION_TIMEDOUT:
+        return DeadlineExceeded("http: " + what);
       case CURLE_COULDNT_CONNECT:
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_SEND_ERROR:
       case CURLE_RECV_ERROR:
-      case CURLE_GOT_NOTHING: return Unavailable("http: " + what);
+      case CURLE_GOT_NOTHING:
+        return Unavailable("http: " + what);
       case CURLE_PEER_FAILED_VERIFICATION:
       case CURLE_SSL_CONNECT_ERROR:
-      case CURLE_SSL_CERTPROBLEM: return PermissionDenied("http: TLS: " + what);
+      case CURLE_SSL_CERTPROBLEM:
+        return PermissionDenied("http: TLS: " + what);
       case CURLE_URL_MALFORMAT:
-      case CURLE_UNSUPPORTED_PROTOCOL: return InvalidArgument("http: " + what);
-      default: return IoError("http: " + what);
+      case CURLE_UNSUPPORTED_PROTOCOL:
+        return InvalidArgument("http: " + what);
+      default:
+        return IoError("http: " + what);
     }
   }
   long status = 0;

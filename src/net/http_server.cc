@@ -51,21 +51,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, const HttpServerOptions& options, const HttpHandler& handler,
           std::string remote)
-      : stream_(std::move(stream)), options_(options), handler_(handler),
+      : stream_(std::move(stream)),
+        options_(options),
+        handler_(handler),
         remote_(std::move(remote)) {}
 
   void Run() {
     if constexpr (kTls) {
       Lowest().expires_after(options_.idle_timeout);
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                if (ec) {
-                                  CORAL_LOG_DEBUG("http: TLS handshake from {} failed: {}",
-                                                  self->remote_, ec.message());
-                                  return;
-                                }
-                                self->Read();
-                              });
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
+                                                                  beast::error_code ec) {
+        if (ec) {
+          CORAL_LOG_DEBUG("http: TLS handshake from {} failed: {}", self->remote_, ec.message());
+          return;
+        }
+        self->Read();
+      });
     } else {
       Read();
     }
@@ -86,10 +87,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     Lowest().expires_after(options_.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -99,8 +99,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (ec == http::error::body_limit) {
       return Send(HttpResponse::Text(413, "request body exceeds the limit of " +
-                                              std::to_string(options_.max_body_bytes) +
-                                              " bytes\n"),
+                                              std::to_string(options_.max_body_bytes) + " bytes\n"),
                   11, false);
     }
     if (ec) {
@@ -161,7 +160,8 @@ class HttpServer::Impl {
       ssl_->set_options(asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
                         asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
       ssl_->use_certificate_chain(asio::buffer(options_.tls->cert_pem), ec);
-      if (!ec) ssl_->use_private_key(asio::buffer(options_.tls->key_pem), asio::ssl::context::pem, ec);
+      if (!ec)
+        ssl_->use_private_key(asio::buffer(options_.tls->key_pem), asio::ssl::context::pem, ec);
       if (ec) return InvalidArgument("http: TLS certificate or key rejected: " + ec.message());
       if (!options_.tls->client_ca_pem.empty()) {
         ssl_->add_certificate_authority(asio::buffer(options_.tls->client_ca_pem), ec);
@@ -212,11 +212,12 @@ class HttpServer::Impl {
       }
       beast::error_code rec;
       auto ep = s.remote_endpoint(rec);
-      std::string remote = rec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+      std::string remote =
+          rec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
       if (ssl_) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *ssl_),
-            options_, handler_, remote)
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *ssl_), options_,
+            handler_, remote)
             ->Run();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), options_,

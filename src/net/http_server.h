@@ -21,7 +21,7 @@
 namespace coral::net {
 
 struct TlsServerConfig {
-  std::string cert_pem;       // leaf first, then any intermediates
+  std::string cert_pem;  // leaf first, then any intermediates
   std::string key_pem;
   std::string client_ca_pem;  // when set, clients must present a cert from this CA
 };

@@ -52,7 +52,8 @@ TEST(HttpServerTest, OversizedBodyGets413) {
   options.max_body_bytes = 1024;
   auto server = HttpServer::Start(options, Echo);
   ASSERT_TRUE(server.ok());
-  auto resp = HttpFetch({.method = "POST", .url = Url(**server, "/"), .body = std::string(4096, 'x')});
+  auto resp =
+      HttpFetch({.method = "POST", .url = Url(**server, "/"), .body = std::string(4096, 'x')});
   ASSERT_TRUE(resp.ok()) << resp.status().ToString();
   EXPECT_EQ(resp->status, 413);
   auto small = HttpFetch({.method = "POST", .url = Url(**server, "/"), .body = "ok"});
@@ -152,7 +153,8 @@ TEST_F(HttpTlsTest, ClientTrustingTheCaConnects) {
   options.tls = TlsServerConfig{server_cert_.cert_pem, server_cert_.key_pem, ""};
   auto server = HttpServer::Start(options, Echo);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  auto resp = HttpFetch({.url = Url(**server, "/secure", "https"), .ca_pem = ca_->files().cert_pem});
+  auto resp =
+      HttpFetch({.url = Url(**server, "/secure", "https"), .ca_pem = ca_->files().cert_pem});
   ASSERT_TRUE(resp.ok()) << resp.status().ToString();
   EXPECT_EQ(resp->status, 200);
   EXPECT_EQ(resp->body.rfind("GET /secure", 0), 0u);
@@ -213,7 +215,8 @@ TEST(HttpClientTest, TimeoutIsDeadlineExceeded) {
 
 TEST(HttpClientTest, StreamsTheBodyAndCanStopEarly) {
   std::string big(256 * 1024, 'z');
-  auto server = HttpServer::Start({}, [&](const HttpRequest&) { return HttpResponse::Text(200, big); });
+  auto server =
+      HttpServer::Start({}, [&](const HttpRequest&) { return HttpResponse::Text(200, big); });
   ASSERT_TRUE(server.ok());
   size_t seen = 0;
   auto all = HttpFetch({.url = Url(**server, "/"), .on_body = [&](std::string_view piece) {

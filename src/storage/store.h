@@ -22,8 +22,8 @@
 namespace coral::storage {
 
 struct QueryOptions {
-  size_t max_rows = 0;                           // 0: no limit; else stop and set truncated
-  std::chrono::milliseconds timeout{0};          // 0: no limit; else DeadlineExceeded
+  size_t max_rows = 0;                   // 0: no limit; else stop and set truncated
+  std::chrono::milliseconds timeout{0};  // 0: no limit; else DeadlineExceeded
 };
 
 // One step of a table layout. Versions start at 1 and never change once

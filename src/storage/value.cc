@@ -8,12 +8,18 @@ namespace coral::storage {
 
 std::string_view ColumnTypeName(ColumnType type) {
   switch (type) {
-    case ColumnType::kNull: return "NULL";
-    case ColumnType::kBool: return "BOOLEAN";
-    case ColumnType::kInt64: return "BIGINT";
-    case ColumnType::kDouble: return "DOUBLE";
-    case ColumnType::kString: return "VARCHAR";
-    case ColumnType::kTimestamp: return "TIMESTAMP";
+    case ColumnType::kNull:
+      return "NULL";
+    case ColumnType::kBool:
+      return "BOOLEAN";
+    case ColumnType::kInt64:
+      return "BIGINT";
+    case ColumnType::kDouble:
+      return "DOUBLE";
+    case ColumnType::kString:
+      return "VARCHAR";
+    case ColumnType::kTimestamp:
+      return "TIMESTAMP";
   }
   CORAL_PANIC("unknown ColumnType");
 }

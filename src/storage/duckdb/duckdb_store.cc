@@ -270,8 +270,8 @@ struct ColumnDecoder {
   duckdb_type type = DUCKDB_TYPE_INVALID;  // of the data; DECIMAL and ENUM: the internal type
   ColumnType coral_type = ColumnType::kNull;
   Kind kind = Kind::kPlain;
-  double decimal_divisor = 1;             // DECIMAL: 10^scale
-  std::vector<std::string> enum_values;   // ENUM: the dictionary
+  double decimal_divisor = 1;            // DECIMAL: 10^scale
+  std::vector<std::string> enum_values;  // ENUM: the dictionary
 };
 
 Result<ColumnDecoder> MakeDecoder(duckdb_result* result, idx_t col) {
@@ -283,13 +283,24 @@ Result<ColumnDecoder> MakeDecoder(duckdb_result* result, idx_t col) {
   d.coral_type = ColumnType::kNull;
   using Kind = ColumnDecoder::Kind;
   switch (type) {
-    case DUCKDB_TYPE_BOOLEAN: d.coral_type = ColumnType::kBool; break;
-    case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT: case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT: case DUCKDB_TYPE_USMALLINT:
-    case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT: case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_BOOLEAN:
+      d.coral_type = ColumnType::kBool;
+      break;
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT:
       d.coral_type = ColumnType::kInt64;
       break;
-    case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE: d.coral_type = ColumnType::kDouble; break;
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE:
+      d.coral_type = ColumnType::kDouble;
+      break;
     case DUCKDB_TYPE_DECIMAL: {
       d.coral_type = ColumnType::kDouble;
       d.kind = Kind::kDecimal;
@@ -298,7 +309,10 @@ Result<ColumnDecoder> MakeDecoder(duckdb_result* result, idx_t col) {
       for (uint8_t i = 0; i < scale; ++i) d.decimal_divisor *= 10;
       break;
     }
-    case DUCKDB_TYPE_VARCHAR: case DUCKDB_TYPE_BLOB: d.coral_type = ColumnType::kString; break;
+    case DUCKDB_TYPE_VARCHAR:
+    case DUCKDB_TYPE_BLOB:
+      d.coral_type = ColumnType::kString;
+      break;
     case DUCKDB_TYPE_ENUM: {
       d.coral_type = ColumnType::kString;
       d.type = duckdb_enum_internal_type(logical.type);
@@ -311,11 +325,17 @@ Result<ColumnDecoder> MakeDecoder(duckdb_result* result, idx_t col) {
       d.kind = Kind::kEnum;
       break;
     }
-    case DUCKDB_TYPE_TIMESTAMP: case DUCKDB_TYPE_TIMESTAMP_TZ: case DUCKDB_TYPE_TIMESTAMP_S:
-    case DUCKDB_TYPE_TIMESTAMP_MS: case DUCKDB_TYPE_TIMESTAMP_NS: case DUCKDB_TYPE_DATE:
+    case DUCKDB_TYPE_TIMESTAMP:
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+    case DUCKDB_TYPE_TIMESTAMP_S:
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+    case DUCKDB_TYPE_DATE:
       d.coral_type = ColumnType::kTimestamp;
       break;
-    case DUCKDB_TYPE_SQLNULL: d.coral_type = ColumnType::kNull; break;
+    case DUCKDB_TYPE_SQLNULL:
+      d.coral_type = ColumnType::kNull;
+      break;
     default:
       return InvalidArgument(std::string("duckdb: column '") + duckdb_column_name(result, col) +
                              "' has a type Coral does not read (list, struct, map, interval, uuid "
@@ -337,14 +357,22 @@ int64_t ClampToInt64(long double v) {
 Value Decode(const ColumnDecoder& d, void* data, idx_t row) {
   auto integer = [&](duckdb_type t) -> int64_t {
     switch (t) {
-      case DUCKDB_TYPE_TINYINT: return static_cast<int8_t*>(data)[row];
-      case DUCKDB_TYPE_SMALLINT: return static_cast<int16_t*>(data)[row];
-      case DUCKDB_TYPE_INTEGER: return static_cast<int32_t*>(data)[row];
-      case DUCKDB_TYPE_BIGINT: return static_cast<int64_t*>(data)[row];
-      case DUCKDB_TYPE_UTINYINT: return static_cast<uint8_t*>(data)[row];
-      case DUCKDB_TYPE_USMALLINT: return static_cast<uint16_t*>(data)[row];
-      case DUCKDB_TYPE_UINTEGER: return static_cast<uint32_t*>(data)[row];
-      case DUCKDB_TYPE_UBIGINT: return ClampToInt64(static_cast<uint64_t*>(data)[row]);
+      case DUCKDB_TYPE_TINYINT:
+        return static_cast<int8_t*>(data)[row];
+      case DUCKDB_TYPE_SMALLINT:
+        return static_cast<int16_t*>(data)[row];
+      case DUCKDB_TYPE_INTEGER:
+        return static_cast<int32_t*>(data)[row];
+      case DUCKDB_TYPE_BIGINT:
+        return static_cast<int64_t*>(data)[row];
+      case DUCKDB_TYPE_UTINYINT:
+        return static_cast<uint8_t*>(data)[row];
+      case DUCKDB_TYPE_USMALLINT:
+        return static_cast<uint16_t*>(data)[row];
+      case DUCKDB_TYPE_UINTEGER:
+        return static_cast<uint32_t*>(data)[row];
+      case DUCKDB_TYPE_UBIGINT:
+        return ClampToInt64(static_cast<uint64_t*>(data)[row]);
       case DUCKDB_TYPE_HUGEINT: {
         duckdb_hugeint h = static_cast<duckdb_hugeint*>(data)[row];
         // Fits in int64 when the upper half is the sign extension of the lower.
@@ -354,7 +382,8 @@ Value Decode(const ColumnDecoder& d, void* data, idx_t row) {
         }
         return ClampToInt64(duckdb_hugeint_to_double(h));
       }
-      default: CORAL_PANIC("not an integer type");
+      default:
+        CORAL_PANIC("not an integer type");
     }
   };
   if (d.kind == ColumnDecoder::Kind::kEnum) {
@@ -367,8 +396,10 @@ Value Decode(const ColumnDecoder& d, void* data, idx_t row) {
     return static_cast<double>(integer(d.type)) / d.decimal_divisor;
   }
   switch (d.coral_type) {
-    case ColumnType::kBool: return static_cast<bool*>(data)[row];
-    case ColumnType::kInt64: return integer(d.type);
+    case ColumnType::kBool:
+      return static_cast<bool*>(data)[row];
+    case ColumnType::kInt64:
+      return integer(d.type);
     case ColumnType::kDouble:
       if (d.type == DUCKDB_TYPE_FLOAT) return static_cast<double>(static_cast<float*>(data)[row]);
       return static_cast<double*>(data)[row];
@@ -380,14 +411,20 @@ Value Decode(const ColumnDecoder& d, void* data, idx_t row) {
       int64_t raw = d.type == DUCKDB_TYPE_DATE ? static_cast<int32_t*>(data)[row]
                                                : static_cast<int64_t*>(data)[row];
       switch (d.type) {
-        case DUCKDB_TYPE_TIMESTAMP_S: return Timestamp{raw * 1'000'000};
-        case DUCKDB_TYPE_TIMESTAMP_MS: return Timestamp{raw * 1'000};
-        case DUCKDB_TYPE_TIMESTAMP_NS: return Timestamp{raw / 1'000};
-        case DUCKDB_TYPE_DATE: return Timestamp{raw * 86'400'000'000};
-        default: return Timestamp{raw};
+        case DUCKDB_TYPE_TIMESTAMP_S:
+          return Timestamp{raw * 1'000'000};
+        case DUCKDB_TYPE_TIMESTAMP_MS:
+          return Timestamp{raw * 1'000};
+        case DUCKDB_TYPE_TIMESTAMP_NS:
+          return Timestamp{raw / 1'000};
+        case DUCKDB_TYPE_DATE:
+          return Timestamp{raw * 86'400'000'000};
+        default:
+          return Timestamp{raw};
       }
     }
-    case ColumnType::kNull: return std::monostate{};
+    case ColumnType::kNull:
+      return std::monostate{};
   }
   CORAL_PANIC("unknown ColumnType");
 }

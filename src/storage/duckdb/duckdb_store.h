@@ -37,9 +37,9 @@ class DuckDbStore final : public Store {
   static std::string LibraryVersion();
 
  private:
-  class Connection;   // RAII duckdb_connection
-  class Lease;        // a pooled connection, returned on destruction
-  class TxnStore;     // the Store a Transaction body sees
+  class Connection;  // RAII duckdb_connection
+  class Lease;       // a pooled connection, returned on destruction
+  class TxnStore;    // the Store a Transaction body sees
 
   DuckDbStore(duckdb_database db, std::string path);
   Result<std::unique_ptr<Connection>> Borrow();

@@ -39,14 +39,16 @@ TEST_F(DuckDbStoreTest, LibraryIsTheExpectedVersion) {
 
 TEST_F(DuckDbStoreTest, AppendsAndReadsEveryType) {
   auto store = OpenMemory();
-  ASSERT_TRUE(store->Execute("CREATE TABLE t (b BOOLEAN, i BIGINT, d DOUBLE, s VARCHAR, "
-                             "ts TIMESTAMP, extra VARCHAR DEFAULT 'dflt')")
+  ASSERT_TRUE(store
+                  ->Execute("CREATE TABLE t (b BOOLEAN, i BIGINT, d DOUBLE, s VARCHAR, "
+                            "ts TIMESTAMP, extra VARCHAR DEFAULT 'dflt')")
                   .ok());
   Batch batch{"t", {"b", "i", "d", "s", "ts"}, {}};
-  batch.rows.push_back({true, int64_t{-42}, 2.5, std::string("short"), Timestamp{1'700'000'000'000'001}});
+  batch.rows.push_back(
+      {true, int64_t{-42}, 2.5, std::string("short"), Timestamp{1'700'000'000'000'001}});
   batch.rows.push_back({false, int64_t{1} << 40, -0.125, std::string(100, 'x'), Timestamp{0}});
-  batch.rows.push_back({std::monostate{}, std::monostate{}, std::monostate{}, std::monostate{},
-                        std::monostate{}});
+  batch.rows.push_back(
+      {std::monostate{}, std::monostate{}, std::monostate{}, std::monostate{}, std::monostate{}});
   ASSERT_TRUE(store->Append(batch).ok());
 
   auto rows = store->Query("SELECT b, i, d, s, ts, extra FROM t ORDER BY i NULLS LAST");
@@ -71,8 +73,9 @@ TEST_F(DuckDbStoreTest, AppendsAndReadsEveryType) {
 TEST_F(DuckDbStoreTest, ParametersBindByPosition) {
   auto store = OpenMemory();
   ASSERT_TRUE(store->Execute("CREATE TABLE kv (k VARCHAR, v BIGINT)").ok());
-  ASSERT_TRUE(store->Execute("INSERT INTO kv VALUES (?, ?), (?, ?)",
-                             {std::string("a"), int64_t{1}, std::string("it's"), int64_t{2}})
+  ASSERT_TRUE(store
+                  ->Execute("INSERT INTO kv VALUES (?, ?), (?, ?)",
+                            {std::string("a"), int64_t{1}, std::string("it's"), int64_t{2}})
                   .ok());
   auto rows = store->Query("SELECT v FROM kv WHERE k = ?", {std::string("it's")});
   ASSERT_TRUE(rows.ok());
