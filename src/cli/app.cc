@@ -62,9 +62,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   Commands commands(flags, out, err);
   AddInitCommand(app, commands);
   AddColonyCommands(app, commands);
-  commands.Planned(app, "agent", "Run the agent that observes this host");
-  commands.Planned(app, "connect", "Tell the local agent about a service: NAME:PORT[:HEALTH_PATH]");
-  commands.Planned(app, "services", "List the services a colony knows");
+  AddAgentCommands(app, commands);
+  AddServiceCommands(app, commands);
   commands.Planned(app, "status", "Colony, agents and service health at a glance");
   commands.Planned(app, "query", "Query summaries, traces, metrics, logs, topology and SQL");
   commands.Planned(app, "mcp", "Serve Coral's tools to AI assistants over MCP");

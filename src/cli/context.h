@@ -57,5 +57,7 @@ class Commands {
 void AddInitCommand(CLI::App& app, Commands& commands);
 void AddColonyCommands(CLI::App& app, Commands& commands);
 void AddVersionCommand(CLI::App& app, Commands& commands);
+void AddAgentCommands(CLI::App& app, Commands& commands);
+void AddServiceCommands(CLI::App& app, Commands& commands);
 
 }  // namespace coral::cli

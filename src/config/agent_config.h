@@ -19,6 +19,9 @@ struct AgentConfig {
   Duration retention = std::chrono::hours(1);
   int store_max_mb = 1024;
   Duration host_metrics_interval = std::chrono::seconds(15);
+  Duration discovery_interval = std::chrono::seconds(10);
+  Duration health_interval = std::chrono::seconds(10);
+  Duration health_timeout = std::chrono::seconds(2);
 
   template <typename V>
   static void Visit(AgentConfig& c, V& v) {
@@ -32,6 +35,9 @@ struct AgentConfig {
     v.Dur("store.retention", c.retention, Env::kAllow, std::chrono::minutes(1));
     v.Int("store.max_mb", c.store_max_mb, Env::kAllow, 16, 1 << 20);
     v.Dur("host_metrics.interval", c.host_metrics_interval, Env::kAllow, std::chrono::seconds(1));
+    v.Dur("discovery.interval", c.discovery_interval, Env::kAllow, std::chrono::milliseconds(200));
+    v.Dur("health.interval", c.health_interval, Env::kAllow, std::chrono::milliseconds(200));
+    v.Dur("health.timeout", c.health_timeout, Env::kAllow, std::chrono::milliseconds(50));
   }
 };
 

@@ -1,0 +1,398 @@
+#include "agent/agent.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "agent/api/agent_service.h"
+#include "agent/observers/sock_diag.h"
+#include "agent/services_file.h"
+#include "agent/store/agent_schema.h"
+#include "base/files.h"
+#include "base/ids.h"
+#include "base/log.h"
+
+namespace coral::agent {
+
+using storage::Value;
+
+namespace {
+
+constexpr std::chrono::minutes kPruneInterval{1};
+
+std::string JoinArgs(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& a : args) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+Result<std::string> LoadOrCreateToken(const std::filesystem::path& path) {
+  auto existing = ReadFile(path);
+  if (existing.ok()) {
+    std::string token = *existing;
+    while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
+    if (token.size() >= 32) return token;
+  }
+  std::string token = RandomHex(32);
+  CORAL_TRY(WriteFileAtomic(path, token + "\n", FileMode::kPrivate));
+  return token;
+}
+
+}  // namespace
+
+Agent::Agent(AgentOptions options)
+    : options_(std::move(options)),
+      procfs_(options_.proc_root),
+      host_metrics_(options_.proc_root, options_.sys_root) {}
+
+Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
+  CORAL_TRY(MakeDirs(options.dir, FileMode::kPrivate));
+  std::unique_ptr<Agent> agent(new Agent(std::move(options)));
+  Agent& a = *agent;
+  a.started_at_ = SystemClock::Get().Now();
+  a.store_ = CORAL_TRY(AgentStore::Open("duckdb://" + (a.options_.dir / "agent.duckdb").string()));
+  a.token_ = CORAL_TRY(LoadOrCreateToken(a.options_.dir / "api.token"));
+  a.explicit_ = CORAL_TRY(LoadExplicitServices(a.options_.dir / "services.yaml"));
+  a.boot_time_ = a.procfs_.BootTime().value_or(0);
+  CORAL_LOG_INFO(
+      "agent: connections: using sock_diag netlink (eBPF connection tracing is not built into "
+      "this agent yet)");
+
+  // A first pass before the API opens, so the first answer is not empty.
+  if (Status s = a.DiscoverOnce(); !s.ok()) CORAL_LOG_WARN("agent: discovery: {}", s.message());
+  (void)a.SampleHostMetricsOnce();
+
+  a.api_ = std::make_unique<AgentApi>(a);
+  a.server_ = CORAL_TRY(net::GrpcServer::Start(
+      {.addresses = {"127.0.0.1:" + std::to_string(a.options_.config.grpc_port)},
+       .services = {a.api_.get()}}));
+  a.loop_thread_ = std::thread([&a] { a.LoopMain(); });
+  a.health_thread_ = std::thread([&a] { a.HealthMain(); });
+  CORAL_LOG_INFO("agent: {} serving on 127.0.0.1:{}", a.options_.config.agent_id, a.grpc_port());
+  return agent;
+}
+
+Agent::~Agent() { Stop(); }
+
+void Agent::Stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    if (stopping_ && !loop_thread_.joinable()) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (server_) server_->Stop();
+  if (loop_thread_.joinable()) loop_thread_.join();
+  if (health_thread_.joinable()) health_thread_.join();
+}
+
+int Agent::grpc_port() const { return server_ ? server_->ports()[0] : 0; }
+
+bool Agent::WaitOrStop(std::chrono::milliseconds d) {
+  std::unique_lock lock(stop_mutex_);
+  return stop_cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void Agent::LoopMain() {
+  auto now = [] { return SystemClock::Get().Monotonic(); };
+  MonoTime next_discovery = now() + options_.config.discovery_interval;
+  MonoTime next_metrics = now() + options_.config.host_metrics_interval;
+  MonoTime next_prune = now();
+  while (true) {
+    MonoTime wake = std::min({next_discovery, next_metrics, next_prune});
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now());
+    if (WaitOrStop(std::max(wait, std::chrono::milliseconds(0)))) return;
+    MonoTime t = now();
+    if (t >= next_discovery) {
+      if (Status s = DiscoverOnce(); !s.ok()) CORAL_LOG_WARN("agent: discovery: {}", s.message());
+      next_discovery = t + options_.config.discovery_interval;
+    }
+    if (t >= next_metrics) {
+      if (Status s = SampleHostMetricsOnce(); !s.ok()) {
+        CORAL_LOG_WARN("agent: host metrics: {}", s.message());
+      }
+      next_metrics = t + options_.config.host_metrics_interval;
+    }
+    if (t >= next_prune) {
+      auto pruned = store_->Prune(options_.config.retention,
+                                  static_cast<int64_t>(options_.config.store_max_mb) << 20);
+      if (!pruned.ok()) CORAL_LOG_WARN("agent: prune: {}", pruned.status().message());
+      next_prune = t + kPruneInterval;
+    }
+  }
+}
+
+void Agent::HealthMain() {
+  while (!WaitOrStop(options_.config.health_interval)) {
+    if (Status s = CheckHealthOnce(); !s.ok()) CORAL_LOG_WARN("agent: health: {}", s.message());
+  }
+}
+
+Status Agent::DiscoverOnce() {
+  std::lock_guard discovery_lock(discovery_mutex_);
+  MonoTime now = SystemClock::Get().Monotonic();
+  double elapsed = last_discovery_ == MonoTime{}
+                       ? 0
+                       : std::chrono::duration<double>(now - last_discovery_).count();
+  last_discovery_ = now;
+  static const double kTicksPerSecond = static_cast<double>(::sysconf(_SC_CLK_TCK));
+
+  // Processes, with CPU % since the previous pass.
+  std::map<pid_t, ProcessInfo> processes;
+  std::map<pid_t, double> cpu_percent;
+  std::map<pid_t, CpuMark> marks;
+  for (pid_t pid : procfs_.ListPids()) {
+    auto p = procfs_.ReadProcess(pid);
+    if (!p.ok()) continue;  // exited meanwhile
+    auto prev = cpu_marks_.find(pid);
+    if (elapsed > 0 && prev != cpu_marks_.end() && prev->second.start_ticks == p->start_ticks &&
+        p->cpu_ticks >= prev->second.cpu_ticks) {
+      cpu_percent[pid] = 100.0 * static_cast<double>(p->cpu_ticks - prev->second.cpu_ticks) /
+                         kTicksPerSecond / elapsed;
+    }
+    marks[pid] = {p->start_ticks, p->cpu_ticks};
+    processes.emplace(pid, std::move(*p));
+  }
+  cpu_marks_ = std::move(marks);
+
+  // Sockets: this namespace, and one process's view of every other namespace.
+  auto owners = procfs_.SocketOwners();
+  auto self = procfs_.ReadProcess(::getpid());
+  uint64_t own_netns = self.ok() ? self->netns : 0;
+  std::map<uint64_t, pid_t> other_namespaces;
+  for (const auto& [pid, p] : processes) {
+    if (p.netns != 0 && p.netns != own_netns) other_namespaces.emplace(p.netns, pid);
+  }
+  struct NsSockets {
+    uint64_t netns;
+    std::vector<SocketEntry> sockets;
+  };
+  std::vector<NsSockets> all{{own_netns, procfs_.ReadSockets(0)}};
+  for (const auto& [ns, pid] : other_namespaces) all.push_back({ns, procfs_.ReadSockets(pid)});
+
+  std::vector<Listener> listeners;
+  std::map<pid_t, std::string> otel_names;
+  for (const auto& ns : all) {
+    for (const auto& s : ns.sockets) {
+      if (!IsListening(s)) continue;
+      auto owner = owners.find(s.inode);
+      pid_t pid = owner == owners.end() ? 0 : owner->second;
+      listeners.push_back({s, pid});
+      if (pid != 0 && !otel_names.contains(pid)) {
+        if (auto name = procfs_.ReadEnv(pid, "OTEL_SERVICE_NAME")) otel_names[pid] = *name;
+      }
+    }
+  }
+  std::vector<ExplicitService> explicit_services;
+  {
+    std::lock_guard lock(state_mutex_);
+    explicit_services = explicit_;
+  }
+  std::vector<Service> services = DeriveServices(processes, listeners, otel_names, explicit_services);
+  std::map<pid_t, std::string> service_of_pid;
+  for (const auto& s : services) {
+    if (s.pid != 0) service_of_pid.emplace(s.pid, s.name);
+  }
+  auto process_name = [&](pid_t pid) -> std::string {
+    if (auto it = service_of_pid.find(pid); it != service_of_pid.end()) return it->second;
+    if (auto it = processes.find(pid); it != processes.end()) {
+      return ServiceNameFor(it->second, std::nullopt);
+    }
+    return "";
+  };
+
+  // Established connections: sock_diag for this namespace (with byte counts),
+  // procfs for the others.
+  std::vector<std::vector<Value>> conn_rows;
+  auto add_conn = [&](const SocketEntry& e, uint64_t netns, int64_t sent, int64_t received,
+                      const char* method) {
+    auto owner = owners.find(e.inode);
+    pid_t pid = owner == owners.end() ? 0 : owner->second;
+    conn_rows.push_back({int64_t{pid}, process_name(pid), e.local_address, int64_t{e.local_port},
+                         e.remote_address, int64_t{e.remote_port}, std::string("established"),
+                         sent, received, std::string(method), static_cast<int64_t>(netns)});
+  };
+  auto diag = DumpTcpSockets(1u << kTcpEstablished);
+  if (diag.ok()) {
+    for (const auto& s : *diag) {
+      add_conn(s.entry, own_netns, static_cast<int64_t>(s.bytes_sent),
+               static_cast<int64_t>(s.bytes_received), "sock_diag");
+    }
+  } else {
+    CORAL_LOG_WARN("agent: sock_diag failed ({}); reading /proc/net/tcp instead",
+                   diag.status().message());
+  }
+  for (const auto& ns : all) {
+    if (diag.ok() && ns.netns == own_netns) continue;
+    for (const auto& s : ns.sockets) {
+      if (s.transport == Transport::kTcp && s.state == kTcpEstablished) {
+        add_conn(s, ns.netns, 0, 0, "procfs");
+      }
+    }
+  }
+
+  // Rows.
+  std::vector<std::vector<Value>> proc_rows;
+  std::map<std::string, std::pair<double, double>> per_service;  // name -> cpu %, rss
+  for (const auto& [pid, p] : processes) {
+    auto user = user_names_.find(p.uid);
+    if (user == user_names_.end()) {
+      passwd pw{}, *found = nullptr;
+      char buf[1024];
+      getpwuid_r(p.uid, &pw, buf, sizeof(buf), &found);
+      user = user_names_.emplace(p.uid, found ? found->pw_name : std::to_string(p.uid)).first;
+    }
+    Value started = std::monostate{};
+    if (boot_time_ > 0) {
+      started = storage::Timestamp{
+          boot_time_ * 1'000'000 +
+          static_cast<int64_t>(static_cast<double>(p.start_ticks) / kTicksPerSecond * 1e6)};
+    }
+    Value cpu = std::monostate{};
+    if (auto c = cpu_percent.find(pid); c != cpu_percent.end()) cpu = c->second;
+    proc_rows.push_back({int64_t{pid}, int64_t{p.ppid}, p.comm, p.exe, JoinArgs(p.cmdline),
+                         user->second, started, cpu, static_cast<int64_t>(p.rss_bytes), p.cgroup,
+                         p.container_id, static_cast<int64_t>(p.netns)});
+    if (auto s = service_of_pid.find(pid); s != service_of_pid.end()) {
+      auto& agg = per_service[s->second];
+      if (auto c = cpu_percent.find(pid); c != cpu_percent.end()) agg.first += c->second;
+      agg.second += static_cast<double>(p.rss_bytes);
+    }
+  }
+  std::vector<std::vector<Value>> svc_rows;
+  for (const auto& s : services) {
+    svc_rows.push_back({s.name, int64_t{s.pid}, int64_t{s.port},
+                        std::string(TransportName(s.transport)), s.protocol, s.address,
+                        std::string(ServiceSourceName(s.source)), s.health_path,
+                        static_cast<int64_t>(s.netns), s.container_id});
+  }
+  std::vector<std::vector<Value>> metric_rows;
+  for (const auto& [name, agg] : per_service) {
+    if (elapsed > 0) metric_rows.push_back({std::string("service.cpu_percent"), name, agg.first});
+    metric_rows.push_back({std::string("service.rss_bytes"), name, agg.second});
+  }
+
+  CORAL_TRY(store_->Append(kProcessesTable,
+                           {"pid", "ppid", "name", "exe", "cmdline", "username", "started_at",
+                            "cpu_percent", "rss_bytes", "cgroup", "container_id", "netns"},
+                           std::move(proc_rows)));
+  CORAL_TRY(store_->Append(kServicesTable,
+                           {"name", "pid", "port", "transport", "protocol", "address", "source",
+                            "health_path", "netns", "container_id"},
+                           std::move(svc_rows)));
+  CORAL_TRY(store_->Append(kConnectionsTable,
+                           {"pid", "process", "local_address", "local_port", "remote_address",
+                            "remote_port", "state", "bytes_sent", "bytes_received", "method",
+                            "netns"},
+                           std::move(conn_rows)));
+  CORAL_TRY(store_->Append(kHostMetricsTable, {"name", "resource", "value"}, std::move(metric_rows)));
+  std::lock_guard lock(state_mutex_);
+  services_ = std::move(services);
+  discovered_at_ = SystemClock::Get().Now();
+  return Status::Ok();
+}
+
+Status Agent::SampleHostMetricsOnce() {
+  std::vector<std::vector<Value>> rows;
+  for (auto& m : host_metrics_.Sample(SystemClock::Get().Monotonic())) {
+    rows.push_back({std::move(m.name), std::move(m.resource), m.value});
+  }
+  return store_->Append(kHostMetricsTable, {"name", "resource", "value"}, std::move(rows));
+}
+
+Status Agent::CheckHealthOnce(const std::string& only) {
+  std::vector<ExplicitService> targets;
+  {
+    std::lock_guard lock(state_mutex_);
+    for (const auto& s : explicit_) {
+      if (only.empty() || s.name == only) targets.push_back(s);
+    }
+  }
+  std::vector<std::vector<Value>> rows;
+  for (const auto& s : targets) {
+    HealthResult r = CheckHealth("127.0.0.1", s.port, s.health_path,
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     options_.config.health_timeout));
+    bool changed;
+    {
+      std::lock_guard lock(state_mutex_);
+      auto prev = health_.find(s.name);
+      changed = prev == health_.end() || prev->second.healthy != r.healthy;
+      health_[s.name] = r;
+    }
+    if (changed) {
+      CORAL_LOG_INFO("agent: {} is now {} ({})", s.name, r.healthy ? "healthy" : "unhealthy",
+                     r.reason);
+      rows.push_back({s.name, int64_t{s.port}, r.healthy, r.reason,
+                      r.status_code ? Value(int64_t{r.status_code}) : Value(std::monostate{}),
+                      r.latency_ms});
+    }
+  }
+  return store_->Append(kHealthEventsTable,
+                        {"service", "port", "healthy", "reason", "status_code", "latency_ms"},
+                        std::move(rows));
+}
+
+std::vector<ServiceStatus> Agent::Services(WallTime* discovered_at) {
+  std::lock_guard lock(state_mutex_);
+  if (discovered_at != nullptr) *discovered_at = discovered_at_;
+  std::vector<ServiceStatus> out;
+  for (const auto& s : services_) {
+    ServiceStatus st{s};
+    if (s.source == ServiceSource::kExplicit) {
+      if (auto h = health_.find(s.name); h != health_.end()) {
+        st.health = h->second.healthy ? "healthy" : "unhealthy";
+        st.health_reason = h->second.reason;
+      }
+    }
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+Result<ServiceStatus> Agent::Connect(const ExplicitService& service) {
+  CORAL_TRY(ValidateExplicitService(service));
+  {
+    std::lock_guard lock(state_mutex_);
+    std::vector<ExplicitService> next;
+    for (const auto& s : explicit_) {
+      if (s.name == service.name) continue;
+      if (s.port == service.port) {
+        return AlreadyExists("port " + std::to_string(s.port) + " is already connected as '" +
+                             s.name + "'; disconnect it first");
+      }
+      next.push_back(s);
+    }
+    next.push_back(service);
+    CORAL_TRY(SaveExplicitServices(options_.dir / "services.yaml", next));
+    explicit_ = std::move(next);
+    health_.erase(service.name);
+  }
+  CORAL_TRY(DiscoverOnce());
+  CORAL_TRY(CheckHealthOnce(service.name));  // answer with a real health state
+  for (auto& s : Services()) {
+    if (s.service.name == service.name && s.service.source == ServiceSource::kExplicit) return s;
+  }
+  return Internal("connected service '" + service.name + "' is missing after discovery");
+}
+
+Status Agent::Disconnect(const std::string& name) {
+  {
+    std::lock_guard lock(state_mutex_);
+    auto it = std::find_if(explicit_.begin(), explicit_.end(),
+                           [&](const ExplicitService& s) { return s.name == name; });
+    if (it == explicit_.end()) {
+      return NotFound("no connected service '" + name + "'; see 'coral services'");
+    }
+    std::vector<ExplicitService> next = explicit_;
+    next.erase(next.begin() + (it - explicit_.begin()));
+    CORAL_TRY(SaveExplicitServices(options_.dir / "services.yaml", next));
+    explicit_ = std::move(next);
+    health_.erase(name);
+  }
+  return DiscoverOnce();
+}
+
+}  // namespace coral::agent

@@ -1,0 +1,113 @@
+// The agent: the per-host observer. It discovers processes, services and
+// connections, samples host metrics, checks the health of connected services,
+// keeps everything in its rolling store, and serves AgentService over gRPC.
+//
+// Threads: one loop thread runs discovery, host metrics and pruning in turn;
+// one thread runs health checks (they may block for their timeout); gRPC runs
+// the API on its own threads. State the API reads (the latest services and
+// health) is guarded by state_mutex_.
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "agent/health_checker.h"
+#include "agent/observers/host_metrics.h"
+#include "agent/observers/procfs.h"
+#include "agent/observers/service_discovery.h"
+#include "agent/store/agent_store.h"
+#include "base/clock.h"
+#include "config/agent_config.h"
+#include "net/grpc_server.h"
+
+namespace coral::agent {
+
+struct AgentOptions {
+  config::AgentConfig config;
+  std::filesystem::path dir;  // <home>/agent: store, token, services.yaml
+  std::filesystem::path proc_root = "/proc";
+  std::filesystem::path sys_root = "/sys";
+  std::string version;
+};
+
+// A service with its latest health (explicit services only).
+struct ServiceStatus {
+  Service service;
+  std::string health = "unknown";  // healthy | unhealthy | unknown
+  std::string health_reason;
+};
+
+class Agent {
+ public:
+  static Result<std::unique_ptr<Agent>> Start(AgentOptions options);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  void Stop();
+  int grpc_port() const;
+  const AgentOptions& options() const { return options_; }
+  const std::string& token() const { return token_; }
+  WallTime started_at() const { return started_at_; }
+
+  std::vector<ServiceStatus> Services(WallTime* discovered_at = nullptr);
+  Result<ServiceStatus> Connect(const ExplicitService& service);
+  Status Disconnect(const std::string& name);
+  AgentStore& store() { return *store_; }
+
+  // One discovery pass, one host metrics sample, one health round: the loops
+  // call these; tests may too.
+  Status DiscoverOnce();
+  Status SampleHostMetricsOnce();
+  // Checks every connected service, or only `only` when given.
+  Status CheckHealthOnce(const std::string& only = "");
+
+ private:
+  explicit Agent(AgentOptions options);
+  void LoopMain();
+  void HealthMain();
+  bool WaitOrStop(std::chrono::milliseconds d);
+
+  AgentOptions options_;
+  ProcFs procfs_;
+  HostMetrics host_metrics_;
+  std::unique_ptr<AgentStore> store_;
+  std::string token_;
+  WallTime started_at_;
+  std::unique_ptr<grpc::Service> api_;
+  std::unique_ptr<net::GrpcServer> server_;
+
+  // Discovery runs on the loop thread and after Connect/Disconnect (an API
+  // thread): discovery_mutex_ serializes passes and guards what they keep.
+  std::mutex discovery_mutex_;  // guards cpu_marks_, last_discovery_, user_names_
+  // CPU accounting between discovery passes.
+  struct CpuMark {
+    uint64_t start_ticks = 0;
+    uint64_t cpu_ticks = 0;
+  };
+  std::map<pid_t, CpuMark> cpu_marks_;
+  MonoTime last_discovery_{};
+  int64_t boot_time_ = 0;
+  std::map<uint32_t, std::string> user_names_;
+
+  std::mutex state_mutex_;  // guards explicit_, services_, discovered_at_, health_
+  std::vector<ExplicitService> explicit_;
+  std::vector<Service> services_;
+  WallTime discovered_at_{};
+  std::map<std::string, HealthResult> health_;  // by explicit service name
+
+  std::mutex stop_mutex_;  // guards stopping_
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread loop_thread_;
+  std::thread health_thread_;
+};
+
+}  // namespace coral::agent
