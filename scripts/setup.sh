@@ -14,7 +14,7 @@ DUCKDB_DIR=$CACHE/duckdb/$DUCKDB_VERSION
 
 PACKAGES=(
   # build
-  cmake ninja-build ccache g++ pkg-config git ca-certificates curl openssl
+  cmake ninja-build ccache g++ pkg-config git ca-certificates curl openssl python3
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libssl-dev libsodium-dev nlohmann-json3-dev libyaml-cpp-dev

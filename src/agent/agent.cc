@@ -190,7 +190,8 @@ Status Agent::DiscoverOnce() {
     std::lock_guard lock(state_mutex_);
     explicit_services = explicit_;
   }
-  std::vector<Service> services = DeriveServices(processes, listeners, otel_names, explicit_services);
+  std::vector<Service> services =
+      DeriveServices(processes, listeners, otel_names, explicit_services);
   std::map<pid_t, std::string> service_of_pid;
   for (const auto& s : services) {
     if (s.pid != 0) service_of_pid.emplace(s.pid, s.name);
@@ -211,8 +212,8 @@ Status Agent::DiscoverOnce() {
     auto owner = owners.find(e.inode);
     pid_t pid = owner == owners.end() ? 0 : owner->second;
     conn_rows.push_back({int64_t{pid}, process_name(pid), e.local_address, int64_t{e.local_port},
-                         e.remote_address, int64_t{e.remote_port}, std::string("established"),
-                         sent, received, std::string(method), static_cast<int64_t>(netns)});
+                         e.remote_address, int64_t{e.remote_port}, std::string("established"), sent,
+                         received, std::string(method), static_cast<int64_t>(netns)});
   };
   auto diag = DumpTcpSockets(1u << kTcpEstablished);
   if (diag.ok()) {
@@ -282,12 +283,13 @@ Status Agent::DiscoverOnce() {
                            {"name", "pid", "port", "transport", "protocol", "address", "source",
                             "health_path", "netns", "container_id"},
                            std::move(svc_rows)));
-  CORAL_TRY(store_->Append(kConnectionsTable,
-                           {"pid", "process", "local_address", "local_port", "remote_address",
-                            "remote_port", "state", "bytes_sent", "bytes_received", "method",
-                            "netns"},
-                           std::move(conn_rows)));
-  CORAL_TRY(store_->Append(kHostMetricsTable, {"name", "resource", "value"}, std::move(metric_rows)));
+  CORAL_TRY(
+      store_->Append(kConnectionsTable,
+                     {"pid", "process", "local_address", "local_port", "remote_address",
+                      "remote_port", "state", "bytes_sent", "bytes_received", "method", "netns"},
+                     std::move(conn_rows)));
+  CORAL_TRY(
+      store_->Append(kHostMetricsTable, {"name", "resource", "value"}, std::move(metric_rows)));
   std::lock_guard lock(state_mutex_);
   services_ = std::move(services);
   discovered_at_ = SystemClock::Get().Now();
@@ -310,17 +312,19 @@ Status Agent::CheckHealthOnce(const std::string& only) {
       if (only.empty() || s.name == only) targets.push_back(s);
     }
   }
+  // Results are stored before readers can see them in memory, so whoever sees
+  // a state change also finds its event.
   std::vector<std::vector<Value>> rows;
+  std::map<std::string, HealthResult> results;
   for (const auto& s : targets) {
-    HealthResult r = CheckHealth("127.0.0.1", s.port, s.health_path,
-                                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     options_.config.health_timeout));
+    HealthResult r = CheckHealth(
+        "127.0.0.1", s.port, s.health_path,
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.config.health_timeout));
     bool changed;
     {
       std::lock_guard lock(state_mutex_);
       auto prev = health_.find(s.name);
       changed = prev == health_.end() || prev->second.healthy != r.healthy;
-      health_[s.name] = r;
     }
     if (changed) {
       CORAL_LOG_INFO("agent: {} is now {} ({})", s.name, r.healthy ? "healthy" : "unhealthy",
@@ -329,10 +333,14 @@ Status Agent::CheckHealthOnce(const std::string& only) {
                       r.status_code ? Value(int64_t{r.status_code}) : Value(std::monostate{}),
                       r.latency_ms});
     }
+    results[s.name] = std::move(r);
   }
-  return store_->Append(kHealthEventsTable,
-                        {"service", "port", "healthy", "reason", "status_code", "latency_ms"},
-                        std::move(rows));
+  CORAL_TRY(store_->Append(kHealthEventsTable,
+                           {"service", "port", "healthy", "reason", "status_code", "latency_ms"},
+                           std::move(rows)));
+  std::lock_guard lock(state_mutex_);
+  for (auto& [name, r] : results) health_[name] = std::move(r);
+  return Status::Ok();
 }
 
 std::vector<ServiceStatus> Agent::Services(WallTime* discovered_at) {

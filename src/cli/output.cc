@@ -97,6 +97,12 @@ std::string CsvField(std::string_view text) {
 
 void Output::List(const std::vector<std::string>& columns, const Json& records,
                   std::string_view empty_note) const {
+  Write(columns, records, empty_note);
+  out_.flush();  // a long-running command (agent start --foreground) prints once, then waits
+}
+
+void Output::Write(const std::vector<std::string>& columns, const Json& records,
+                   std::string_view empty_note) const {
   switch (format_) {
     case Format::kJson:
       out_ << records.dump(2) << "\n";
@@ -141,6 +147,11 @@ void Output::List(const std::vector<std::string>& columns, const Json& records,
 }
 
 void Output::Object(const Json& record) const {
+  WriteObject(record);
+  out_.flush();
+}
+
+void Output::WriteObject(const Json& record) const {
   switch (format_) {
     case Format::kJson:
       out_ << record.dump(2) << "\n";

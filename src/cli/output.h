@@ -36,6 +36,10 @@ class Output {
   void Object(const Json& record) const;
 
  private:
+  void Write(const std::vector<std::string>& columns, const Json& records,
+             std::string_view empty_note) const;
+  void WriteObject(const Json& record) const;
+
   Format format_;
   std::ostream& out_;
 };

@@ -1,0 +1,284 @@
+// The agent on this host, as users run it (`coral agent start --foreground`),
+// against real listeners: it must report them with the right pid, port and
+// name, see a connection between two of them, record host metrics, and mark a
+// stopped service unhealthy within two health-check intervals.
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include "base/files.h"
+#include "base/ids.h"
+#include "base/subprocess.h"
+#include "cli/agent_client.h"
+#include "config/home.h"
+
+namespace coral {
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Polls `check` every 100 ms until it holds or `limit` passes.
+template <typename F>
+bool Eventually(F check, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (check()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return check();
+}
+
+constexpr char kEchoServer[] = R"py(
+import socket, sys, threading
+port, http_port = int(sys.argv[1]), int(sys.argv[2])
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", port)); srv.listen(8)
+peer = socket.create_connection(("127.0.0.1", http_port))  # held open: an edge to http.server
+print("ready", flush=True)
+def serve(c):
+    while True:
+        d = c.recv(4096)
+        if not d: break
+        c.sendall(d)
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+)py";
+
+class AgentE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    home_ = std::filesystem::temp_directory_path() / ("coral-agent-e2e-" + RandomHex(6));
+    ASSERT_TRUE(MakeDirs(home_, FileMode::kPrivate).ok());
+    api_port_ = FreePort();
+  }
+  void TearDown() override { (void)RemoveAll(home_); }
+
+  Subprocess StartAgent() {
+    SubprocessOptions o;
+    o.argv = {CORAL_BINARY, "agent", "start", "--foreground", "-o", "json"};
+    o.env = {{"CORAL_HOME", home_.string()},
+             {"CORAL_AGENT_API_GRPC_PORT", std::to_string(api_port_)},
+             {"CORAL_AGENT_DISCOVERY_INTERVAL", "500ms"},
+             {"CORAL_AGENT_HEALTH_INTERVAL", "500ms"},
+             {"CORAL_AGENT_HEALTH_TIMEOUT", "300ms"},
+             {"CORAL_AGENT_HOST_METRICS_INTERVAL", "1s"}};
+    auto p = Subprocess::Start(o);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    EXPECT_TRUE(p->WaitForOutput("\"agent_id\"", 60s)) << p->stderr_data();
+    return std::move(*p);
+  }
+  std::string Address() const { return "127.0.0.1:" + std::to_string(api_port_); }
+
+  std::filesystem::path home_;
+  int api_port_ = 0;
+};
+
+TEST_F(AgentE2eTest, SeesRealServicesConnectionsMetricsAndHealth) {
+  int http_port = FreePort();
+  int echo_port = FreePort();
+  SubprocessOptions http;
+  http.argv = {"python3", "-m", "http.server", std::to_string(http_port), "--bind", "127.0.0.1"};
+  http.stdout_mode = Capture::kDiscard;
+  http.stderr_mode = Capture::kDiscard;
+  auto http_proc = Subprocess::Start(http);
+  ASSERT_TRUE(http_proc.ok()) << http_proc.status().ToString();
+  // Wait until the HTTP server listens, then start the echo server that connects to it.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return RunCommand({"python3", "-c",
+                           "import socket; socket.create_connection(('127.0.0.1', " +
+                               std::to_string(http_port) + "))"},
+                          5s)
+            ->exit.ok();
+      },
+      20s));
+  auto script = home_ / "echo_server.py";
+  ASSERT_TRUE(WriteFileAtomic(script, kEchoServer, FileMode::kPublic).ok());
+  SubprocessOptions echo;
+  echo.argv = {"python3", script.string(), std::to_string(echo_port), std::to_string(http_port)};
+  auto echo_proc = Subprocess::Start(echo);
+  ASSERT_TRUE(echo_proc.ok());
+  ASSERT_TRUE(echo_proc->WaitForOutput("ready", 20s)) << echo_proc->stderr_data();
+
+  Subprocess agent = StartAgent();
+  auto client = cli::AgentClient::Open(config::Home(home_), Address());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+
+  // 1. Both listeners, with the right pid, port and name.
+  auto find = [&](int port) -> std::optional<coral::v1::ServiceInfo> {
+    auto list = client->ListServices();
+    if (!list.ok()) return std::nullopt;
+    for (const auto& s : list->services()) {
+      if (s.port() == port) return s;
+    }
+    return std::nullopt;
+  };
+  ASSERT_TRUE(Eventually([&] { return find(http_port) && find(echo_port); }, 10s));
+  auto web = *find(http_port);
+  EXPECT_EQ(web.name(), "http.server");
+  EXPECT_EQ(web.pid(), http_proc->pid());
+  EXPECT_EQ(web.transport(), "tcp");
+  auto echo_svc = *find(echo_port);
+  EXPECT_EQ(echo_svc.name(), "echo_server");
+  EXPECT_EQ(echo_svc.pid(), echo_proc->pid());
+
+  // 2. The connection from the echo server to the HTTP server, both ends.
+  auto stub = coral::v1::AgentService::NewStub(
+      grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()));
+  std::string token = *ReadFile(home_ / "agent" / "api.token");
+  token.pop_back();
+  auto query = [&](const std::string& table) {
+    coral::v1::QueryTableRequest req;
+    req.set_table(table);
+    req.set_limit(100000);
+    coral::v1::QueryTableResponse resp;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    EXPECT_TRUE(stub->QueryTable(&ctx, req, &resp).ok());
+    return resp;
+  };
+  auto col = [](const coral::v1::QueryTableResponse& r, const std::string& name) {
+    for (int i = 0; i < r.columns_size(); ++i) {
+      if (r.columns(i) == name) return i;
+    }
+    return -1;
+  };
+  bool client_side = false, server_side = false;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto conns = query("connections");
+        int pid = col(conns, "pid"), rport = col(conns, "remote_port"),
+            lport = col(conns, "local_port"), proc = col(conns, "process");
+        for (const auto& row : conns.rows()) {
+          if (row.values(pid).int_value() == echo_proc->pid() &&
+              row.values(rport).int_value() == http_port) {
+            client_side = row.values(proc).string_value() == "echo_server";
+          }
+          if (row.values(pid).int_value() == http_proc->pid() &&
+              row.values(lport).int_value() == http_port) {
+            server_side = row.values(proc).string_value() == "http.server";
+          }
+        }
+        return client_side && server_side;
+      },
+      10s));
+
+  // 3. Host metrics, including CPU once two samples exist.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto m = query("host_metrics");
+        int name = col(m, "name");
+        for (const auto& row : m.rows()) {
+          if (row.values(name).string_value() == "cpu.percent") return true;
+        }
+        return false;
+      },
+      10s));
+
+  // 4. A connected service turns unhealthy within two intervals once stopped.
+  auto connected = client->Connect("web", http_port, "/");
+  ASSERT_TRUE(connected.ok()) << connected.status().ToString();
+  EXPECT_EQ(connected->health(), "healthy");
+  EXPECT_EQ(connected->pid(), http_proc->pid());
+  http_proc->Kill(SIGKILL);
+  ASSERT_TRUE(http_proc->Wait(10s).ok());
+  // Two intervals are 1 s; the wait allows scheduling slack on a loaded machine.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto s = find(http_port);
+        return s && s->health() == "unhealthy";
+      },
+      5s));
+  auto events = query("health_events");
+  int healthy = col(events, "healthy"), reason = col(events, "reason");
+  ASSERT_GE(events.rows_size(), 2);
+  EXPECT_TRUE(events.rows(0).values(healthy).bool_value());
+  EXPECT_FALSE(events.rows(events.rows_size() - 1).values(healthy).bool_value());
+  EXPECT_EQ(events.rows(events.rows_size() - 1).values(reason).string_value(),
+            "connection refused");
+
+  // The explicit service survives an agent restart.
+  agent.Kill(SIGTERM);
+  ASSERT_TRUE(agent.Wait(30s).ok());
+  Subprocess again = StartAgent();
+  auto client2 = cli::AgentClient::Open(config::Home(home_), Address());
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto list = client2->ListServices();
+        if (!list.ok()) return false;
+        for (const auto& s : list->services()) {
+          if (s.name() == "web" && s.source() == "explicit") return true;
+        }
+        return false;
+      },
+      10s));
+}
+
+TEST_F(AgentE2eTest, RejectsCallsWithoutTheToken) {
+  Subprocess agent = StartAgent();
+  auto stub = coral::v1::AgentService::NewStub(
+      grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()));
+  for (const char* header : {"", "Bearer wrong", "Basic abc"}) {
+    grpc::ClientContext ctx;
+    if (*header) ctx.AddMetadata("authorization", header);
+    coral::v1::ListServicesResponse resp;
+    auto s = stub->ListServices(&ctx, {}, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
+    EXPECT_EQ(resp.services_size(), 0);
+  }
+  EXPECT_EQ(*FilePermissions(home_ / "agent" / "api.token"), 0600u);
+}
+
+TEST_F(AgentE2eTest, DaemonStartStatusStop) {
+  SubprocessOptions o;
+  o.env = {{"CORAL_HOME", home_.string()},
+           {"CORAL_AGENT_API_GRPC_PORT", std::to_string(api_port_)}};
+  auto coral = [&](std::vector<std::string> args) {
+    o.argv = {CORAL_BINARY};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    auto p = Subprocess::Start(o);
+    EXPECT_TRUE(p.ok());
+    auto exit = p->Wait(60s);
+    return std::make_tuple(exit.ok() ? exit->exit_code : -1, p->stdout_data(), p->stderr_data());
+  };
+  auto [code, out, err] = coral({"agent", "start", "-o", "json"});
+  ASSERT_EQ(code, 0) << err;
+  int pid = Json::parse(out)["pid"];
+  auto [code2, out2, err2] = coral({"agent", "start"});
+  EXPECT_EQ(code2, 1);
+  EXPECT_NE(err2.find("already running"), std::string::npos) << err2;
+  auto [code3, out3, err3] = coral({"agent", "status", "-o", "json"});
+  ASSERT_EQ(code3, 0) << err3;
+  EXPECT_EQ(Json::parse(out3)["running"], true);
+  EXPECT_EQ(Json::parse(out3)["connections"], "sock_diag");
+  auto [code4, out4, err4] = coral({"agent", "stop", "-o", "json"});
+  ASSERT_EQ(code4, 0) << err4;
+  EXPECT_EQ(Json::parse(out4)["stopped"], true);
+  EXPECT_NE(::kill(pid, 0), 0);
+  auto [code5, out5, err5] = coral({"services"});
+  EXPECT_EQ(code5, 1);
+  EXPECT_NE(err5.find("coral agent start"), std::string::npos) << err5;
+}
+
+}  // namespace
+}  // namespace coral
