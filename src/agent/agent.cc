@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <malloc.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -49,10 +50,16 @@ Agent::Agent(AgentOptions options)
 
 Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   CORAL_TRY(MakeDirs(options.dir, FileMode::kPrivate));
+  // glibc gives each thread that allocates its own arena; a dozen mostly idle
+  // threads would each keep one. Two arenas serve this workload.
+  mallopt(M_ARENA_MAX, 2);
   std::unique_ptr<Agent> agent(new Agent(std::move(options)));
   Agent& a = *agent;
   a.started_at_ = SystemClock::Get().Now();
-  a.store_ = CORAL_TRY(AgentStore::Open("duckdb://" + (a.options_.dir / "agent.duckdb").string()));
+  // One DuckDB worker and a memory cap: the agent's writes are small batches,
+  // and it must stay light on the host it observes.
+  a.store_ = CORAL_TRY(AgentStore::Open("duckdb://" + (a.options_.dir / "agent.duckdb").string() +
+                                        "?threads=1&memory_limit=64MB"));
   a.token_ = CORAL_TRY(LoadOrCreateToken(a.options_.dir / "api.token"));
   a.explicit_ = CORAL_TRY(LoadExplicitServices(a.options_.dir / "services.yaml"));
   a.boot_time_ = a.procfs_.BootTime().value_or(0);

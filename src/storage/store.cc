@@ -56,6 +56,24 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
   constexpr std::string_view kDuckDb = "duckdb://";
   if (url.rfind(kDuckDb, 0) == 0) {
     std::string path(url.substr(kDuckDb.size()));
+    std::vector<std::pair<std::string, std::string>> settings;
+    if (size_t q = path.find('?'); q != std::string::npos) {
+      std::string query = path.substr(q + 1);
+      path.resize(q);
+      size_t start = 0;
+      while (start <= query.size()) {
+        size_t amp = query.find('&', start);
+        std::string item = query.substr(start, amp == std::string::npos ? amp : amp - start);
+        size_t eq = item.find('=');
+        if (eq == std::string::npos || eq == 0) {
+          return InvalidArgument("storage URL '" + std::string(url) + "': setting '" + item +
+                                 "' is not key=value");
+        }
+        settings.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+        if (amp == std::string::npos) break;
+        start = amp + 1;
+      }
+    }
     if (path.empty()) {
       return InvalidArgument("storage URL '" + std::string(url) +
                              "' has no path; use duckdb:///abs/path/file.duckdb or "
@@ -65,7 +83,7 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
       return InvalidArgument("storage URL '" + std::string(url) +
                              "' needs an absolute path: duckdb:///abs/path/file.duckdb");
     }
-    auto store = CORAL_TRY(DuckDbStore::Open(path));
+    auto store = CORAL_TRY(DuckDbStore::Open(path, settings));
     return std::unique_ptr<Store>(std::move(store));
   }
   if (url.rfind("clickhouse://", 0) == 0) {

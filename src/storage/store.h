@@ -1,6 +1,7 @@
 // The Store: where agents, colonies and reefs keep their tables. Backends are
 // chosen by URL:
-//   duckdb:///abs/path/file.duckdb   embedded (default everywhere)
+//   duckdb:///abs/path/file.duckdb   embedded (default everywhere); DuckDB
+//                                    settings may follow: ?threads=1&memory_limit=64MB
 //   duckdb://:memory:                in memory, for tests
 //   clickhouse://host:8123/db        ClickHouse over HTTP (the colony issue)
 // Both speak the same schema and return the same results for the queries

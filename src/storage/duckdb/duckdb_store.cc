@@ -62,7 +62,8 @@ class DuckDbStore::TxnStore final : public Store {
   duckdb_connection conn_;
 };
 
-Result<std::unique_ptr<DuckDbStore>> DuckDbStore::Open(const std::string& path) {
+Result<std::unique_ptr<DuckDbStore>> DuckDbStore::Open(
+    const std::string& path, const std::vector<std::pair<std::string, std::string>>& settings) {
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) != DuckDBSuccess) {
     return Internal("duckdb: cannot create a config");
@@ -70,6 +71,13 @@ Result<std::unique_ptr<DuckDbStore>> DuckDbStore::Open(const std::string& path) 
   // No extension downloads: Coral runs offline and must not reach out.
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
   duckdb_set_config(config, "autoload_known_extensions", "false");
+  for (const auto& [key, value] : settings) {
+    if (duckdb_set_config(config, key.c_str(), value.c_str()) != DuckDBSuccess) {
+      duckdb_destroy_config(&config);
+      return InvalidArgument("duckdb: setting '" + key + "=" + value +
+                             "' is not a DuckDB option or not a valid value for it");
+    }
+  }
   duckdb_database db = nullptr;
   char* error = nullptr;
   duckdb_state state = duckdb_open_ext(path.c_str(), &db, config, &error);
@@ -77,6 +85,10 @@ Result<std::unique_ptr<DuckDbStore>> DuckDbStore::Open(const std::string& path) 
   if (state != DuckDBSuccess) {
     std::string message = error != nullptr ? error : "unknown error";
     if (error != nullptr) duckdb_free(error);
+    if (!settings.empty() && (message.find("onfiguration") != std::string::npos ||
+                              message.find("option") != std::string::npos)) {
+      return InvalidArgument("duckdb: a setting in the storage URL was refused: " + message);
+    }
     if (message.find("lock") != std::string::npos) {
       return Unavailable("duckdb: " + path +
                          " is in use by another process; stop it or use another --home (" +

@@ -22,7 +22,11 @@ namespace coral::storage {
 class DuckDbStore final : public Store {
  public:
   // path: a file (created if missing, parent folder must exist) or ":memory:".
-  static Result<std::unique_ptr<DuckDbStore>> Open(const std::string& path);
+  // settings: DuckDB configuration options, e.g. {"threads", "1"},
+  // {"memory_limit", "64MB"}; an unknown option or bad value is an error.
+  static Result<std::unique_ptr<DuckDbStore>> Open(
+      const std::string& path,
+      const std::vector<std::pair<std::string, std::string>>& settings = {});
   ~DuckDbStore() override;
 
   std::string_view backend() const override { return "duckdb"; }

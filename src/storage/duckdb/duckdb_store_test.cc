@@ -228,6 +228,19 @@ TEST_F(DuckDbStoreTest, BadUrlsExplainTheFormat) {
   EXPECT_FALSE(OpenStore("duckdb:///no/such/folder/x.duckdb").ok());
 }
 
+TEST_F(DuckDbStoreTest, UrlSettingsReachDuckDb) {
+  auto store = OpenStore("duckdb://:memory:?threads=1&memory_limit=64MB");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto rows = (*store)->Query("SELECT current_setting('threads'), current_setting('memory_limit')");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(ValueToText(rows->rows[0][0]), "1");
+  EXPECT_NE(ValueToText(rows->rows[0][1]).find("MiB"), std::string::npos)
+      << ValueToText(rows->rows[0][1]);
+  EXPECT_EQ(OpenStore("duckdb://:memory:?no_such_option=1").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenStore("duckdb://:memory:?threads").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(DuckDbStoreTest, ConcurrentWritersAndReaders) {
   auto store = *OpenStore(FileUrl("c.duckdb"));
   ASSERT_TRUE(store->Execute("CREATE TABLE ev (worker BIGINT, n BIGINT)").ok());
