@@ -21,6 +21,7 @@ struct JsonCase {
   std::string json;
   std::string error;
 };
+void PrintTo(const JsonCase& c, std::ostream* os) { *os << c.name; }
 
 class JsonErrorTest : public testing::TestWithParam<JsonCase> {};
 

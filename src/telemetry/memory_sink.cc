@@ -11,9 +11,15 @@ std::vector<T> ToVector(std::span<const T> values) {
 }
 }  // namespace
 
-std::optional<Result<SinkResponse>> MemorySink::RefusalLocked() const {
+std::optional<Result<SinkResponse>> MemorySink::RefusalLocked() {
   if (fail_) return Result<SinkResponse>(*fail_);
   if (overload_) {
+    if (overload_calls_ > 0 && --overload_calls_ == 0) {
+      auto retry_after = *overload_;
+      overload_.reset();
+      return Result<SinkResponse>(
+          SinkResponse::Overloaded(retry_after, "memory sink told to overload"));
+    }
     return Result<SinkResponse>(
         SinkResponse::Overloaded(*overload_, "memory sink told to overload"));
   }
@@ -127,6 +133,13 @@ Result<SinkResponse> MemorySink::AcceptLogs(const LogBatch& batch) {
 void MemorySink::Overload(std::chrono::seconds retry_after) {
   std::lock_guard lock(mu_);
   overload_ = retry_after;
+  overload_calls_ = -1;
+}
+
+void MemorySink::OverloadNext(int calls, std::chrono::seconds retry_after) {
+  std::lock_guard lock(mu_);
+  overload_ = calls > 0 ? std::optional(retry_after) : std::nullopt;
+  overload_calls_ = calls;
 }
 
 void MemorySink::Fail(Status status) {

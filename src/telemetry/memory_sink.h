@@ -85,6 +85,9 @@ class MemorySink : public TelemetrySink {
   // What the next calls answer instead of storing: overloaded, or an error,
   // until Normal().
   void Overload(std::chrono::seconds retry_after);
+  // Overloaded for the next `calls` calls only, then normal again (to watch
+  // a client retry).
+  void OverloadNext(int calls, std::chrono::seconds retry_after);
   void Fail(Status status);
   void Normal();
   // Refuse rows whose name (span name, metric name, log body) equals `name`:
@@ -98,10 +101,11 @@ class MemorySink : public TelemetrySink {
 
  private:
   // Set when this call must not store; needs mu_ held.
-  std::optional<Result<SinkResponse>> RefusalLocked() const;
+  std::optional<Result<SinkResponse>> RefusalLocked();
 
   mutable std::mutex mu_;  // guards everything below
   std::optional<std::chrono::seconds> overload_;
+  int overload_calls_ = -1;  // calls left to overload; -1: until Normal()
   std::optional<Status> fail_;
   std::string reject_name_;
   std::vector<StoredSpan> spans_;
