@@ -77,5 +77,22 @@ TEST(DecoderGoldenTest, TracesFieldsThroughTheModel) {
   EXPECT_EQ(batch.spans[3].duration_nano(), 0u);  // end before start
 }
 
+TEST(DecoderGoldenTest, JsonAcceptsSnakeCaseNamesEnumNamesAndNulls) {
+  // What generic protobuf JSON printers write: original field names, enum
+  // names, base64 is not used for ids (OTLP keeps hex), nulls for unset.
+  std::string json = R"({"resource_spans":[{"resource":null,"scope_spans":[{"spans":[{
+      "trace_id":"5b8efff798038103d269b633813fc60c","span_id":"eee19b7ec3c1b174",
+      "name":"n","kind":"SPAN_KIND_PRODUCER","start_time_unix_nano":"1","end_time_unix_nano":"4",
+      "status":{"code":"STATUS_CODE_ERROR"},"parentSpanId":null}]}]}]})";
+  ExportTraceRequest scratch;
+  SpanBatch batch;
+  Status s = DecodeTracesJson(json, {}, &scratch, &batch);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(batch.spans.size(), 1u);
+  EXPECT_EQ(batch.spans[0].kind, SpanKind::kProducer);
+  EXPECT_EQ(batch.spans[0].status_code, SpanStatusCode::kError);
+  EXPECT_EQ(batch.spans[0].duration_nano(), 3u);
+}
+
 }  // namespace
 }  // namespace coral::telemetry

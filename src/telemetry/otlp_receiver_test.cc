@@ -5,7 +5,10 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <map>
+#include <thread>
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -212,6 +215,47 @@ TEST_F(OtlpReceiverTest, HttpOverloadCarriesRetryAfter) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 429);
   EXPECT_EQ(r->header("Retry-After"), "2");
+}
+
+TEST_F(OtlpReceiverTest, ConcurrentClientsOnBothTransportsAllLand) {
+  // Each thread decodes into its own per-thread scratch; interleaved
+  // requests of different sizes must not bleed into each other.
+  constexpr int kThreads = 4;
+  constexpr int kRequests = 15;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto stub = trace_v1::TraceService::NewStub(channel_);
+      for (int i = 0; i < kRequests; ++i) {
+        ExportTraceRequest req = Spans(1 + (t + i) % 7, "t" + std::to_string(t));
+        if (t % 2 == 0) {
+          auto ctx = Context();
+          trace_v1::ExportTraceServiceResponse resp;
+          if (!stub->Export(ctx.get(), req, &resp).ok()) ++failures;
+        } else {
+          auto r = net::HttpFetch({.method = "POST",
+                                   .url = HttpUrl("/v1/traces"),
+                                   .headers = {{"Content-Type", "application/x-protobuf"}},
+                                   .body = req.SerializeAsString()});
+          if (!r.ok() || r->status != 200) ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::map<std::string, size_t> per_thread;
+  for (const StoredSpan& s : sink_.spans()) {
+    ++per_thread[s.name];
+    EXPECT_EQ(s.service_name, "grpc-svc");
+    EXPECT_EQ(s.duration_nano, 10 * static_cast<uint64_t>(s.span_id.back() - '0'));
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    size_t want = 0;
+    for (int i = 0; i < kRequests; ++i) want += 1 + (t + i) % 7;
+    EXPECT_EQ(per_thread["t" + std::to_string(t)], want) << "thread " << t;
+  }
 }
 
 }  // namespace

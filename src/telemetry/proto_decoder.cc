@@ -125,7 +125,6 @@ class Decoder {
 
   // One Source per (resource, scope); returns its index.
   Result<uint32_t> AddSource(TextArena& arena, std::vector<Source>& sources,
-                             const resource::Resource& res,
                              const common::InstrumentationScope& scope, TextRef resource_json,
                              TextRef service_name) {
     Source source;
@@ -136,7 +135,6 @@ class Decoder {
       source.scope_name = CORAL_TRY(Text(arena, "name", scope.name()));
       source.scope_version = CORAL_TRY(Text(arena, "version", scope.version()));
     }
-    (void)res;
     sources.push_back(source);
     return static_cast<uint32_t>(sources.size() - 1);
   }
@@ -476,8 +474,8 @@ Status Walk(Decoder& d, Batch* out, std::string_view resource_field, const Resou
     const auto& scopes = scopes_of(list[r]);
     for (int s = 0; s < scopes.size(); ++s) {
       auto ss = d.path().Enter(scope_field, s);
-      uint32_t source = CORAL_TRY(d.AddSource(out->text, out->sources, list[r].resource(),
-                                              scopes[s].scope(), resource_json, service_name));
+      uint32_t source = CORAL_TRY(
+          d.AddSource(out->text, out->sources, scopes[s].scope(), resource_json, service_name));
       const auto& items = items_of(scopes[s]);
       for (int i = 0; i < items.size(); ++i) {
         auto is = d.path().Enter(item_field, i);
