@@ -152,6 +152,26 @@ TEST_F(OtlpReceiverTest, GrpcOverloadIsResourceExhaustedWithRetryInfo) {
   EXPECT_TRUE(sink_.points().empty());
 }
 
+TEST_F(OtlpReceiverTest, GrpcRefusesOversizedMessagesEvenWhenCompressed) {
+  // gRPC's own receive limit (4 MiB) applies, to the decompressed message
+  // too; the answer carries no RetryInfo, so clients do not retry it.
+  auto stub = trace_v1::TraceService::NewStub(channel_);
+  ExportTraceRequest req = Spans(1, "big");
+  auto* attr =
+      req.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->add_attributes();
+  attr->set_key("blob");
+  attr->mutable_value()->set_string_value(std::string(5 << 20, 'z'));
+  for (auto compression : {GRPC_COMPRESS_NONE, GRPC_COMPRESS_GZIP}) {
+    auto ctx = Context();
+    ctx->set_compression_algorithm(compression);
+    trace_v1::ExportTraceServiceResponse resp;
+    grpc::Status s = stub->Export(ctx.get(), req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+    EXPECT_TRUE(s.error_details().empty());
+  }
+  EXPECT_TRUE(sink_.spans().empty());
+}
+
 TEST_F(OtlpReceiverTest, GrpcLogs) {
   auto stub = logs_v1::LogsService::NewStub(channel_);
   ExportLogsRequest req;
