@@ -23,6 +23,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # npm, for DuckDB and the peer tests
   nodejs npm
+  # OTLP receivers: gzip request bodies (zlib)
+  zlib1g-dev
 )
 
 say() { echo "setup: $*"; }
@@ -80,5 +82,42 @@ else
   mv "$tmp/src/package/src/duckdb/src/include/duckdb.h" "$DUCKDB_DIR/include/"
   echo "$DUCKDB_VERSION" > "$DUCKDB_DIR/VERSION"
   say "DuckDB $DUCKDB_VERSION: installed"
+fi
+
+# OpenTelemetry JS SDK and OTLP exporters for the OTLP peer tests
+# (tests/peers/otlp), into $CACHE/npm-otel/$OTEL_JS_VERSION. Pinned to the last
+# line that runs on Node 20 (the 0.22x exporters need Node 22.15).
+OTEL_JS_VERSION=0.218.0
+OTEL_JS_STABLE=2.7.1
+OTEL_JS_DIR=$CACHE/npm-otel/$OTEL_JS_VERSION
+OTEL_JS_PACKAGES=(
+  @opentelemetry/api@1.9.0
+  @opentelemetry/api-logs@$OTEL_JS_VERSION
+  @opentelemetry/core@$OTEL_JS_STABLE
+  @opentelemetry/resources@$OTEL_JS_STABLE
+  @opentelemetry/sdk-trace-base@$OTEL_JS_STABLE
+  @opentelemetry/sdk-metrics@$OTEL_JS_STABLE
+  @opentelemetry/sdk-logs@$OTEL_JS_VERSION
+  @opentelemetry/exporter-trace-otlp-grpc@$OTEL_JS_VERSION
+  @opentelemetry/exporter-trace-otlp-proto@$OTEL_JS_VERSION
+  @opentelemetry/exporter-trace-otlp-http@$OTEL_JS_VERSION
+  @opentelemetry/exporter-metrics-otlp-grpc@$OTEL_JS_VERSION
+  @opentelemetry/exporter-metrics-otlp-proto@$OTEL_JS_VERSION
+  @opentelemetry/exporter-metrics-otlp-http@$OTEL_JS_VERSION
+  @opentelemetry/exporter-logs-otlp-grpc@$OTEL_JS_VERSION
+  @opentelemetry/exporter-logs-otlp-proto@$OTEL_JS_VERSION
+  @opentelemetry/exporter-logs-otlp-http@$OTEL_JS_VERSION
+)
+if [ -f "$OTEL_JS_DIR/.installed" ] &&
+   [ "$(cat "$OTEL_JS_DIR/.installed")" = "${OTEL_JS_PACKAGES[*]}" ]; then
+  say "OpenTelemetry JS $OTEL_JS_VERSION: present in $OTEL_JS_DIR"
+else
+  say "OpenTelemetry JS $OTEL_JS_VERSION: installing from the npm registry into $OTEL_JS_DIR"
+  rm -rf "$OTEL_JS_DIR"
+  mkdir -p "$OTEL_JS_DIR"
+  (cd "$OTEL_JS_DIR" && echo '{"private": true}' > package.json &&
+     npm install --silent --no-audit --no-fund --save-exact "${OTEL_JS_PACKAGES[@]}" >/dev/null)
+  echo "${OTEL_JS_PACKAGES[*]}" > "$OTEL_JS_DIR/.installed"
+  say "OpenTelemetry JS $OTEL_JS_VERSION: installed"
 fi
 say "done"
