@@ -85,21 +85,22 @@ pid_t ReadLivePid(const std::filesystem::path& path) {
   return pid;
 }
 
-void BlockStopSignals() {
+static sigset_t StopSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  return set;
+}
+
+void BlockStopSignals() {
+  sigset_t set = StopSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 int WaitForStopSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
+  sigset_t set = StopSignals();
   int sig = 0;
   while (sigwait(&set, &sig) != 0) {
   }

@@ -8,29 +8,11 @@
 #include <system_error>
 
 #include "base/ids.h"
+#include "base/unique_fd.h"
 
 namespace coral {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 Status WriteAll(int fd, std::string_view data, const std::string& what) {
   while (!data.empty()) {
@@ -51,7 +33,7 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view conte
   if (dir.empty()) dir = ".";
   std::filesystem::path tmp = dir / ("." + path.filename().string() + ".tmp-" + RandomHex(4));
   mode_t bits = mode == FileMode::kPrivate ? 0600 : 0644;
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, bits));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, bits));
   if (fd.get() < 0) return ErrnoError("create " + tmp.string(), errno);
   // open() applies the umask; fchmod makes the mode exact.
   if (::fchmod(fd.get(), bits) != 0 || !WriteAll(fd.get(), content, tmp.string()).ok() ||
@@ -70,13 +52,13 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view conte
     ::unlink(tmp.c_str());
     return ErrnoError("rename " + tmp.string() + " to " + path.string(), err);
   }
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() >= 0) ::fsync(dfd.get());  // best effort: some filesystems refuse
   return Status::Ok();
 }
 
 Result<std::string> ReadFile(const std::filesystem::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoError("read " + path.string(), errno);
   std::string out;
   char buf[65536];

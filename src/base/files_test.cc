@@ -4,18 +4,14 @@
 #include <sys/stat.h>
 
 #include "base/ids.h"
+#include "base/temp_dir.h"
 
 namespace coral {
 namespace {
 
 class FilesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("coral-files-test-" + RandomHex(6));
-    ASSERT_TRUE(MakeDirs(dir_, FileMode::kPrivate).ok());
-  }
-  void TearDown() override { (void)RemoveAll(dir_); }
-  std::filesystem::path dir_;
+  TempDir dir_{"coral-files-test"};
 };
 
 TEST_F(FilesTest, AtomicWriteReplacesContentAndSetsMode) {
@@ -28,7 +24,7 @@ TEST_F(FilesTest, AtomicWriteReplacesContentAndSetsMode) {
   EXPECT_EQ(*FilePermissions(dir_ / "pub"), 0644u);
   // No temp files are left behind.
   int entries = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
     (void)e;
     ++entries;
   }

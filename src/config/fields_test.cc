@@ -6,6 +6,7 @@
 
 #include "base/files.h"
 #include "base/ids.h"
+#include "base/temp_dir.h"
 #include "config/agent_config.h"
 #include "config/colony_config.h"
 #include "config/global_config.h"
@@ -15,12 +16,7 @@ namespace {
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("coral-config-test-" + RandomHex(6));
-    ASSERT_TRUE(MakeDirs(dir_, FileMode::kPrivate).ok());
-  }
   void TearDown() override {
-    (void)RemoveAll(dir_);
     for (const char* v :
          {"CORAL_COLONY_API_GRPC_PORT", "CORAL_AGENT_STORE_RETENTION", "CORAL_COLONY",
           "CORAL_DEFAULT_COLONY", "CORAL_COLONY_PUBLIC_ENDPOINTS"}) {
@@ -30,7 +26,7 @@ class ConfigTest : public ::testing::Test {
   void Write(const std::string& name, const std::string& text) {
     ASSERT_TRUE(WriteFileAtomic(dir_ / name, text, FileMode::kPublic).ok());
   }
-  std::filesystem::path dir_;
+  TempDir dir_{"coral-config-test"};
 };
 
 ColonyConfig SampleColony() {

@@ -13,21 +13,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/unique_fd.h"
+
 namespace coral::agent {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string AddressText(int family, const __be32* words) {
   char buf[INET6_ADDRSTRLEN] = "";
@@ -36,7 +26,7 @@ std::string AddressText(int family, const __be32* words) {
 }
 
 Status DumpFamily(int family, uint32_t state_mask, std::vector<TcpSocket>& out) {
-  Fd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
   if (fd.get() < 0) return ErrnoError("sock_diag: netlink socket", errno);
 
   struct {

@@ -8,6 +8,7 @@
 #include "agent/store/agent_schema.h"
 #include "base/files.h"
 #include "base/ids.h"
+#include "base/temp_dir.h"
 
 namespace coral::agent {
 namespace {
@@ -16,23 +17,18 @@ using storage::Value;
 
 class AgentStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("coral-agent-store-" + RandomHex(6));
-    ASSERT_TRUE(MakeDirs(dir_, FileMode::kPrivate).ok());
-    url_ = "duckdb://" + (dir_ / "agent.duckdb").string();
-  }
-  void TearDown() override { (void)RemoveAll(dir_); }
+  void SetUp() override { url_ = "duckdb://" + (dir_ / "agent.duckdb").string(); }
 
   static std::vector<std::vector<Value>> Metrics(int n, double base = 0) {
     std::vector<std::vector<Value>> rows;
     for (int i = 0; i < n; ++i) {
-      rows.push_back({std::string("cpu.percent"), std::string("cpu" + std::to_string(i % 4)),
-                      base + i});
+      rows.push_back(
+          {std::string("cpu.percent"), std::string("cpu" + std::to_string(i % 4)), base + i});
     }
     return rows;
   }
   const std::vector<std::string> kCols = {"name", "resource", "value"};
-  std::filesystem::path dir_;
+  TempDir dir_{"coral-agent-store"};
   std::string url_;
 };
 

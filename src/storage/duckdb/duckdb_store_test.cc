@@ -9,6 +9,7 @@
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/subprocess.h"
+#include "base/temp_dir.h"
 
 namespace coral::storage {
 namespace {
@@ -17,12 +18,6 @@ using namespace std::chrono_literals;
 
 class DuckDbStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("coral-duckdb-test-" + RandomHex(6));
-    ASSERT_TRUE(MakeDirs(dir_, FileMode::kPrivate).ok());
-  }
-  void TearDown() override { (void)RemoveAll(dir_); }
-
   std::unique_ptr<Store> OpenMemory() {
     auto store = OpenStore("duckdb://:memory:");
     EXPECT_TRUE(store.ok()) << store.status().ToString();
@@ -30,7 +25,7 @@ class DuckDbStoreTest : public ::testing::Test {
   }
   std::string FileUrl(const std::string& name) { return "duckdb://" + (dir_ / name).string(); }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"coral-duckdb-test"};
 };
 
 TEST_F(DuckDbStoreTest, LibraryIsTheExpectedVersion) {
