@@ -23,6 +23,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # npm, for DuckDB and the peer tests
   nodejs npm
+  # WireGuard peer tests and bench (wireguard-go, wg, netns/veth, ping, iperf3; clang for libFuzzer)
+  wireguard-go wireguard-tools iproute2 iputils-ping iperf3 clang
 )
 
 say() { echo "setup: $*"; }

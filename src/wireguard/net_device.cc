@@ -1,0 +1,167 @@
+#include "wireguard/net_device.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "base/log.h"
+
+namespace coral::wireguard {
+namespace {
+
+constexpr int kBatch = 64;
+// Big enough for any IP packet the TUN can hand us whatever its MTU.
+constexpr size_t kBufferSize = kPacketHeadroom + 65535 + kPacketTailroom;
+
+// Sends one batch of datagrams on one socket, retrying the part sendmmsg did
+// not take; a full socket buffer drops the rest (UDP semantics).
+void SendBatch(int fd, mmsghdr* msgs, int n) {
+  int sent = 0;
+  int spins = 0;
+  while (sent < n) {
+    int r = sendmmsg(fd, msgs + sent, static_cast<unsigned>(n - sent), 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if ((errno == EAGAIN || errno == ENOBUFS) && ++spins < 64) {
+        pollfd p{fd, POLLOUT, 0};
+        poll(&p, 1, 10);
+        continue;
+      }
+      ++sent;  // skip the datagram the kernel refused (e.g. unreachable)
+      continue;
+    }
+    sent += r;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NetDevice>> NetDevice::Start(const NetDeviceOptions& options) {
+  Tun tun = CORAL_TRY(Tun::Create(options.interface_name, options.mtu));
+  int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake < 0) return ErrnoError("eventfd", errno);
+  auto nd = std::unique_ptr<NetDevice>(new NetDevice(std::move(tun), wake));
+  nd->device_ = std::make_unique<Device>(SystemClock::Get(), nd->udp_, options.timers);
+  nd->device_->set_mtu(static_cast<size_t>(options.mtu));
+  // Listen on a random port until wg sets one, as wireguard-go does.
+  ConfigUpdate initial;
+  initial.listen_port = 0;
+  CORAL_TRY(nd->device_->Apply(initial));
+  nd->uapi_ =
+      CORAL_TRY(UapiServer::Start(options.uapi_dir / (nd->tun_.name() + ".sock"), *nd->device_));
+  nd->tun_thread_ = std::thread([p = nd.get()] { p->TunLoop(); });
+  nd->udp_thread_ = std::thread([p = nd.get()] { p->UdpLoop(); });
+  nd->timer_thread_ = std::thread([p = nd.get()] { p->TimerLoop(); });
+  CORAL_LOG_INFO("wireguard: interface {} up (mtu {}), UAPI at {}", nd->tun_.name(), options.mtu,
+                 nd->uapi_->path().string());
+  return nd;
+}
+
+NetDevice::~NetDevice() {
+  Stop();
+  close(wake_fd_);
+}
+
+void NetDevice::Stop() {
+  if (stop_.exchange(true)) return;
+  uint64_t one = 1;
+  (void)write(wake_fd_, &one, sizeof(one));
+  if (uapi_) uapi_->Stop();
+  for (std::thread* t : {&tun_thread_, &udp_thread_, &timer_thread_}) {
+    if (t->joinable()) t->join();
+  }
+  udp_.Shutdown();
+}
+
+void NetDevice::TunLoop() {
+  std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(kBufferSize));
+  std::vector<Endpoint> to(kBatch);
+  std::vector<iovec> iov(kBatch);
+  std::vector<mmsghdr> v4(kBatch), v6(kBatch);
+  while (!stop_) {
+    pollfd fds[2] = {{tun_.fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (poll(fds, 2, 1000) <= 0) continue;
+    if (fds[1].revents) break;
+    int n4 = 0, n6 = 0;
+    for (int i = 0; i < kBatch; ++i) {
+      uint8_t* buf = bufs[i].data();
+      ssize_t n =
+          read(tun_.fd(), buf + kPacketHeadroom, kBufferSize - kPacketHeadroom - kPacketTailroom);
+      if (n <= 0) break;
+      size_t out_len = 0;
+      if (device_->Encrypt(buf, static_cast<size_t>(n), &to[i], &out_len) !=
+          Device::Outbound::kSend) {
+        continue;
+      }
+      iov[i] = {buf, out_len};
+      bool six = to[i].addr.ss_family == AF_INET6;
+      mmsghdr& m = six ? v6[n6++] : v4[n4++];
+      m = mmsghdr{};
+      m.msg_hdr.msg_name = &to[i].addr;
+      m.msg_hdr.msg_namelen = to[i].len;
+      m.msg_hdr.msg_iov = &iov[i];
+      m.msg_hdr.msg_iovlen = 1;
+    }
+    if (n4 == 0 && n6 == 0) continue;
+    SocketPair socks = udp_.sockets();
+    if (n4 && socks.v4) SendBatch(socks.v4->fd(), v4.data(), n4);
+    if (n6 && socks.v6) SendBatch(socks.v6->fd(), v6.data(), n6);
+  }
+}
+
+void NetDevice::UdpLoop() {
+  std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(kBufferSize));
+  std::vector<iovec> iov(kBatch);
+  std::vector<sockaddr_storage> from(kBatch);
+  std::vector<mmsghdr> msgs(kBatch);
+  SocketPair socks = udp_.sockets();
+  while (!stop_) {
+    SocketPair now = udp_.sockets();
+    if (now.generation != socks.generation) socks = now;
+    pollfd fds[3] = {{wake_fd_, POLLIN, 0},
+                     {socks.v4 ? socks.v4->fd() : -1, POLLIN, 0},
+                     {socks.v6 ? socks.v6->fd() : -1, POLLIN, 0}};
+    // A bounded wait, so a rebind (new sockets) is picked up promptly.
+    if (poll(fds, 3, 200) <= 0) continue;
+    if (fds[0].revents) break;
+    for (int s = 1; s <= 2; ++s) {
+      if (!(fds[s].revents & POLLIN)) continue;
+      for (int i = 0; i < kBatch; ++i) {
+        iov[i] = {bufs[i].data(), kBufferSize};
+        msgs[i] = mmsghdr{};
+        msgs[i].msg_hdr.msg_name = &from[i];
+        msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+      }
+      int n = recvmmsg(fds[s].fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+      for (int i = 0; i < n; ++i) {
+        Endpoint ep = Endpoint::FromSockaddr(reinterpret_cast<sockaddr*>(&from[i]),
+                                             msgs[i].msg_hdr.msg_namelen);
+        size_t plain = 0;
+        if (device_->Receive(bufs[i].data(), msgs[i].msg_len, ep, &plain) ==
+            Device::Inbound::kDeliver) {
+          (void)write(tun_.fd(), bufs[i].data() + kTransportHeaderSize, plain);
+        }
+      }
+    }
+  }
+}
+
+void NetDevice::TimerLoop() {
+  // Timer resolution: a fiftieth of REKEY_TIMEOUT (100 ms at scale 1).
+  auto step = std::chrono::duration_cast<std::chrono::milliseconds>(
+      device_->timer_config().rekey_timeout / 50);
+  int step_ms = std::max<int>(5, static_cast<int>(step.count()));
+  while (!stop_) {
+    pollfd p{wake_fd_, POLLIN, 0};
+    if (poll(&p, 1, step_ms) > 0) break;
+    device_->Tick();
+  }
+}
+
+}  // namespace coral::wireguard

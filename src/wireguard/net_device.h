@@ -1,0 +1,59 @@
+// A running WireGuard interface: a Device wired to a TUN device, UDP sockets
+// and a UAPI socket, with its threads. One thread reads the TUN in batches,
+// encrypts and sends with sendmmsg; one receives with recvmmsg, decrypts and
+// writes to the TUN; one runs timers; the UAPI server has its own. Each
+// direction keeps packet order per peer because one thread handles it.
+//
+// Thread-safety: Start and Stop from the owner thread.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "wireguard/device.h"
+#include "wireguard/tun.h"
+#include "wireguard/uapi_server.h"
+#include "wireguard/udp_transport.h"
+
+namespace coral::wireguard {
+
+struct NetDeviceOptions {
+  std::string interface_name;
+  int mtu = 1420;
+  TimerConfig timers = TimerConfig::FromEnvironment();
+  std::filesystem::path uapi_dir = "/var/run/wireguard";
+};
+
+class NetDevice {
+ public:
+  static Result<std::unique_ptr<NetDevice>> Start(const NetDeviceOptions& options);
+  ~NetDevice();
+  void Stop();
+
+  Device& device() { return *device_; }
+  const std::string& interface_name() const { return tun_.name(); }
+  const UapiServer& uapi() const { return *uapi_; }
+
+ private:
+  NetDevice(Tun tun, int wake_fd) : tun_(std::move(tun)), wake_fd_(wake_fd) {}
+  void TunLoop();
+  void UdpLoop();
+  void TimerLoop();
+
+  Tun tun_;
+  int wake_fd_;
+  UdpTransport udp_;
+  std::unique_ptr<Device> device_;
+  std::unique_ptr<UapiServer> uapi_;
+  std::atomic<bool> stop_{false};
+  std::thread tun_thread_;
+  std::thread udp_thread_;
+  std::thread timer_thread_;
+};
+
+}  // namespace coral::wireguard

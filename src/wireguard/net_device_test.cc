@@ -1,0 +1,86 @@
+// Root-only: a real TUN interface configured with the real wg(8).
+#include "wireguard/net_device.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/files.h"
+#include "base/ids.h"
+#include "base/subprocess.h"
+#include "crypto/keys.h"
+
+namespace coral::wireguard {
+namespace {
+
+std::string Sh(const std::vector<std::string>& argv) {
+  auto r = RunCommand(argv, std::chrono::seconds(20));
+  EXPECT_TRUE(r.ok()) << argv[0];
+  if (!r.ok()) return "";
+  EXPECT_TRUE(r->exit.ok()) << argv[0] << " " << (argv.size() > 1 ? argv[1] : "") << ": " << r->err;
+  return r->out;
+}
+
+class NetDeviceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to create a TUN device";
+    if (!RunCommand({"wg", "--version"}).ok())
+      GTEST_SKIP() << "wg(8) is not installed (scripts/setup.sh)";
+    name_ = "cwgt" + std::to_string(getpid() % 100000);
+    dir_ = std::filesystem::temp_directory_path() / ("coral-wgtest-" + RandomHex(4));
+    ASSERT_TRUE(MakeDirs(dir_, FileMode::kPrivate).ok());
+  }
+  void TearDown() override {
+    nd_.reset();
+    if (!dir_.empty()) (void)RemoveAll(dir_);
+  }
+  std::string name_;
+  std::filesystem::path dir_;
+  std::unique_ptr<NetDevice> nd_;
+};
+
+TEST_F(NetDeviceTest, WgSetAndShowWork) {
+  NetDeviceOptions options;
+  options.interface_name = name_;
+  auto nd = NetDevice::Start(options);
+  ASSERT_TRUE(nd.ok()) << nd.status().ToString();
+  nd_ = std::move(*nd);
+  EXPECT_TRUE(std::filesystem::exists("/var/run/wireguard/" + name_ + ".sock"));
+  EXPECT_NE(Sh({"ip", "link", "show", name_}).find("mtu 1420"), std::string::npos);
+
+  crypto::PrivateKey priv = crypto::PrivateKey::Generate();
+  crypto::PrivateKey peer = crypto::PrivateKey::Generate();
+  std::string pub = crypto::KeyToBase64(crypto::DerivePublicKey(priv).bytes);
+  std::string peer_pub = crypto::KeyToBase64(crypto::DerivePublicKey(peer).bytes);
+  auto key_file = dir_ / "private.key";
+  ASSERT_TRUE(
+      WriteFileAtomic(key_file, crypto::KeyToBase64(priv.bytes()) + "\n", FileMode::kPrivate).ok());
+  auto psk_file = dir_ / "psk";
+  ASSERT_TRUE(WriteFileAtomic(psk_file,
+                              crypto::KeyToBase64(crypto::PrivateKey::Generate().bytes()) + "\n",
+                              FileMode::kPrivate)
+                  .ok());
+  Sh({"wg", "set", name_, "private-key", key_file.string(), "listen-port", "51977", "peer",
+      peer_pub, "preshared-key", psk_file.string(), "endpoint", "127.0.0.1:51978",
+      "persistent-keepalive", "25", "allowed-ips", "10.77.0.2/32,fd77::2/128"});
+
+  EXPECT_EQ(Sh({"wg", "show", name_, "public-key"}), pub + "\n");
+  EXPECT_EQ(Sh({"wg", "show", name_, "listen-port"}), "51977\n");
+  std::string dump = Sh({"wg", "show", name_, "dump"});
+  EXPECT_NE(dump.find(peer_pub + "\t"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("127.0.0.1:51978"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("10.77.0.2/32,fd77::2/128"), std::string::npos) << dump;
+  std::string conf = Sh({"wg", "showconf", name_});
+  EXPECT_NE(conf.find("PersistentKeepalive = 25"), std::string::npos) << conf;
+  EXPECT_NE(conf.find("PresharedKey = "), std::string::npos) << conf;
+
+  // Removing the peer through wg.
+  Sh({"wg", "set", name_, "peer", peer_pub, "remove"});
+  EXPECT_EQ(Sh({"wg", "show", name_, "peers"}), "");
+  EXPECT_EQ(nd_->device().peer_count(), 0u);
+}
+
+}  // namespace
+}  // namespace coral::wireguard
