@@ -47,6 +47,8 @@ Result<std::unique_ptr<NetDevice>> NetDevice::Start(const NetDeviceOptions& opti
   auto nd = std::unique_ptr<NetDevice>(new NetDevice(std::move(tun), wake));
   nd->device_ = std::make_unique<Device>(SystemClock::Get(), nd->udp_, options.timers);
   nd->device_->set_mtu(static_cast<size_t>(options.mtu));
+  nd->encrypt_pool_ = std::make_unique<BatchPool>(options.crypto_workers);
+  nd->decrypt_pool_ = std::make_unique<BatchPool>(options.crypto_workers);
   // Listen on a random port until wg sets one, as wireguard-go does.
   ConfigUpdate initial;
   initial.listen_port = 0;
@@ -56,8 +58,8 @@ Result<std::unique_ptr<NetDevice>> NetDevice::Start(const NetDeviceOptions& opti
   nd->tun_thread_ = std::thread([p = nd.get()] { p->TunLoop(); });
   nd->udp_thread_ = std::thread([p = nd.get()] { p->UdpLoop(); });
   nd->timer_thread_ = std::thread([p = nd.get()] { p->TimerLoop(); });
-  CORAL_LOG_INFO("wireguard: interface {} up (mtu {}), UAPI at {}", nd->tun_.name(), options.mtu,
-                 nd->uapi_->path().string());
+  CORAL_LOG_INFO("wireguard: interface {} up (mtu {}, {} crypto workers per direction), UAPI at {}",
+                 nd->tun_.name(), options.mtu, options.crypto_workers, nd->uapi_->path().string());
   return nd;
 }
 
@@ -79,6 +81,8 @@ void NetDevice::Stop() {
 
 void NetDevice::TunLoop() {
   std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(kBufferSize));
+  std::vector<size_t> lens(kBatch), out_lens(kBatch);
+  std::vector<Device::Outbound> results(kBatch);
   std::vector<Endpoint> to(kBatch);
   std::vector<iovec> iov(kBatch);
   std::vector<mmsghdr> v4(kBatch), v6(kBatch);
@@ -86,18 +90,21 @@ void NetDevice::TunLoop() {
     pollfd fds[2] = {{tun_.fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     if (poll(fds, 2, 1000) <= 0) continue;
     if (fds[1].revents) break;
-    int n4 = 0, n6 = 0;
-    for (int i = 0; i < kBatch; ++i) {
-      uint8_t* buf = bufs[i].data();
-      ssize_t n =
-          read(tun_.fd(), buf + kPacketHeadroom, kBufferSize - kPacketHeadroom - kPacketTailroom);
+    int count = 0;
+    while (count < kBatch) {
+      ssize_t n = read(tun_.fd(), bufs[count].data() + kPacketHeadroom,
+                       kBufferSize - kPacketHeadroom - kPacketTailroom);
       if (n <= 0) break;
-      size_t out_len = 0;
-      if (device_->Encrypt(buf, static_cast<size_t>(n), &to[i], &out_len) !=
-          Device::Outbound::kSend) {
-        continue;
-      }
-      iov[i] = {buf, out_len};
+      lens[count++] = static_cast<size_t>(n);
+    }
+    encrypt_pool_->ParallelFor(count, [&](int i) {
+      results[i] = device_->Encrypt(bufs[i].data(), lens[i], &to[i], &out_lens[i]);
+    });
+    // Hand datagrams to the kernel in the order the TUN gave us the packets.
+    int n4 = 0, n6 = 0;
+    for (int i = 0; i < count; ++i) {
+      if (results[i] != Device::Outbound::kSend) continue;
+      iov[i] = {bufs[i].data(), out_lens[i]};
       bool six = to[i].addr.ss_family == AF_INET6;
       mmsghdr& m = six ? v6[n6++] : v4[n4++];
       m = mmsghdr{};
@@ -118,6 +125,8 @@ void NetDevice::UdpLoop() {
   std::vector<iovec> iov(kBatch);
   std::vector<sockaddr_storage> from(kBatch);
   std::vector<mmsghdr> msgs(kBatch);
+  std::vector<size_t> plains(kBatch);
+  std::vector<Device::Inbound> results(kBatch);
   SocketPair socks = udp_.sockets();
   while (!stop_) {
     SocketPair now = udp_.sockets();
@@ -139,13 +148,15 @@ void NetDevice::UdpLoop() {
         msgs[i].msg_hdr.msg_iovlen = 1;
       }
       int n = recvmmsg(fds[s].fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-      for (int i = 0; i < n; ++i) {
+      decrypt_pool_->ParallelFor(n, [&](int i) {
         Endpoint ep = Endpoint::FromSockaddr(reinterpret_cast<sockaddr*>(&from[i]),
                                              msgs[i].msg_hdr.msg_namelen);
-        size_t plain = 0;
-        if (device_->Receive(bufs[i].data(), msgs[i].msg_len, ep, &plain) ==
-            Device::Inbound::kDeliver) {
-          (void)write(tun_.fd(), bufs[i].data() + kTransportHeaderSize, plain);
+        results[i] = device_->Receive(bufs[i].data(), msgs[i].msg_len, ep, &plains[i]);
+      });
+      // Deliver in arrival order.
+      for (int i = 0; i < n; ++i) {
+        if (results[i] == Device::Inbound::kDeliver) {
+          (void)write(tun_.fd(), bufs[i].data() + kTransportHeaderSize, plains[i]);
         }
       }
     }

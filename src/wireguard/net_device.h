@@ -1,8 +1,9 @@
 // A running WireGuard interface: a Device wired to a TUN device, UDP sockets
 // and a UAPI socket, with its threads. One thread reads the TUN in batches,
-// encrypts and sends with sendmmsg; one receives with recvmmsg, decrypts and
-// writes to the TUN; one runs timers; the UAPI server has its own. Each
-// direction keeps packet order per peer because one thread handles it.
+// encrypts them (spread over a BatchPool) and sends with sendmmsg; one
+// receives with recvmmsg, decrypts (over another pool) and writes to the TUN;
+// one runs timers; the UAPI server has its own. Each batch is handed on in
+// the order it arrived, so packets stay in order per peer.
 //
 // Thread-safety: Start and Stop from the owner thread.
 #pragma once
@@ -15,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "wireguard/batch_pool.h"
 #include "wireguard/device.h"
 #include "wireguard/tun.h"
 #include "wireguard/uapi_server.h"
@@ -27,6 +29,8 @@ struct NetDeviceOptions {
   int mtu = 1420;
   TimerConfig timers = TimerConfig::FromEnvironment();
   std::filesystem::path uapi_dir = "/var/run/wireguard";
+  // Extra crypto threads per direction (CORAL_WG_WORKERS, default cores - 1).
+  int crypto_workers = BatchPool::DefaultWorkers();
 };
 
 class NetDevice {
@@ -49,6 +53,8 @@ class NetDevice {
   int wake_fd_;
   UdpTransport udp_;
   std::unique_ptr<Device> device_;
+  std::unique_ptr<BatchPool> encrypt_pool_;
+  std::unique_ptr<BatchPool> decrypt_pool_;
   std::unique_ptr<UapiServer> uapi_;
   std::atomic<bool> stop_{false};
   std::thread tun_thread_;

@@ -2,9 +2,12 @@
 #include "wireguard/net_device.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
+#include <thread>
 
 #include "base/files.h"
 #include "base/ids.h"
@@ -80,6 +83,82 @@ TEST_F(NetDeviceTest, WgSetAndShowWork) {
   Sh({"wg", "set", name_, "peer", peer_pub, "remove"});
   EXPECT_EQ(Sh({"wg", "show", name_, "peers"}), "");
   EXPECT_EQ(nd_->device().peer_count(), 0u);
+}
+
+}  // namespace
+}  // namespace coral::wireguard
+
+namespace coral::wireguard {
+namespace {
+
+bool LinkExists(const std::string& name) {
+  auto r = RunCommand({"ip", "link", "show", name});
+  return r.ok() && r->exit.ok();
+}
+
+bool WaitUntil(const std::function<bool()>& cond, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cond();
+}
+
+class StandaloneTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to create a TUN device";
+    name_ = "cwgs" + std::to_string(getpid() % 100000);
+    sock_ = "/var/run/wireguard/" + name_ + ".sock";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove(sock_, ec);  // a leftover daemon exits when its socket goes
+    WaitUntil([&] { return !LinkExists(name_); }, std::chrono::seconds(5));
+  }
+  std::string name_;
+  std::string sock_;
+};
+
+TEST_F(StandaloneTest, DaemonStartsThenExitsWhenItsSocketIsRemoved) {
+  auto r = RunCommand({CORAL_WIREGUARD_BIN, name_}, std::chrono::seconds(30));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->exit.ok()) << r->err;
+  // The parent returns once the daemon's device is up.
+  EXPECT_TRUE(std::filesystem::exists(sock_));
+  EXPECT_TRUE(LinkExists(name_));
+  std::filesystem::remove(sock_);
+  EXPECT_TRUE(WaitUntil([&] { return !LinkExists(name_); }, std::chrono::seconds(10)))
+      << "the daemon did not shut down after its UAPI socket was removed";
+}
+
+TEST_F(StandaloneTest, ForegroundStopsCleanlyOnSigterm) {
+  SubprocessOptions options;
+  options.argv = {CORAL_WIREGUARD_BIN, "--foreground", name_};
+  auto p = Subprocess::Start(options);
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(sock_); }, std::chrono::seconds(10)));
+  p->Kill(SIGTERM);
+  auto exit = p->Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_TRUE(exit->ok()) << exit->ToString();
+  EXPECT_FALSE(std::filesystem::exists(sock_));
+  EXPECT_FALSE(LinkExists(name_));
+}
+
+TEST_F(StandaloneTest, SecondDeviceWithTheSameNameIsRefused) {
+  SubprocessOptions options;
+  options.argv = {CORAL_WIREGUARD_BIN, "--foreground", name_};
+  auto p = Subprocess::Start(options);
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(sock_); }, std::chrono::seconds(10)));
+  auto second = RunCommand({CORAL_WIREGUARD_BIN, "--foreground", name_}, std::chrono::seconds(30));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->exit.exit_code, 1);
+  EXPECT_TRUE(std::filesystem::exists(sock_)) << "the running device keeps its socket";
+  p->Kill(SIGTERM);
+  ASSERT_TRUE(p->Wait(std::chrono::seconds(10)).ok());
 }
 
 }  // namespace
