@@ -323,3 +323,89 @@ TEST_F(DeviceTest, PresharedKeyMismatchFailsHandshake) {
 
 }  // namespace
 }  // namespace coral::wireguard
+
+namespace coral::wireguard {
+namespace {
+
+TEST_F(DeviceTest, PersistentKeepaliveKeepsThePathOpen) {
+  Connect();
+  ASSERT_EQ(Send(bob, Ipv4Packet("192.168.2.1", "192.168.1.1", "reply")), Device::Outbound::kSend);
+  Pump(alice, bob);
+  // Alice received data and sent none: her passive keepalive goes out.
+  clock.Advance(seconds(11));
+  alice.device.Tick();
+  ASSERT_EQ(alice.wire.sent.size(), 1u);
+  Pump(alice, bob);
+  ConfigUpdate u;
+  PeerUpdate& p = u.peers.emplace_back();
+  p.public_key = bob.public_key;
+  p.persistent_keepalive = 25;
+  ASSERT_TRUE(alice.device.Apply(u).ok());
+  // Turning it on sends one at once, then one after every 25 s of silence.
+  ASSERT_EQ(alice.wire.sent.size(), 1u);
+  EXPECT_EQ(alice.wire.sent[0].second.size(), kTransportMinSize);
+  Pump(alice, bob);
+  for (int i = 0; i < 3; ++i) {
+    clock.Advance(seconds(24));
+    alice.device.Tick();
+    EXPECT_TRUE(alice.wire.sent.empty()) << "interval " << i;
+    clock.Advance(seconds(1));
+    alice.device.Tick();
+    ASSERT_EQ(alice.wire.sent.size(), 1u) << "interval " << i;
+    EXPECT_EQ(alice.wire.sent[0].second.size(), kTransportMinSize);
+    Pump(alice, bob);
+  }
+  EXPECT_EQ(bob.device.counters().TotalDropped(), 0u);
+}
+
+TEST_F(DeviceTest, MessageCountLimitsForceRekeyAndStopSending) {
+  TimerConfig cfg;
+  cfg.rekey_after_messages = 5;
+  cfg.reject_after_messages = 8;
+  FakeClock c;
+  Node x(c, "10.1.0.1:1", cfg), y(c, "10.1.0.2:2", cfg);
+  AddPeer(x, y, "10.8.0.2/32");
+  AddPeer(y, x, "10.8.0.1/32");
+  Send(x, Ipv4Packet("10.8.0.1", "10.8.0.2", "hi"));  // staged, then sent with counter 0
+  Pump(x, y);
+  ASSERT_EQ(y.delivered.size(), 1u);
+  uint64_t initiated = x.device.counters().handshakes_initiated;
+  c.Advance(seconds(6));  // past the initiation rate limit
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_EQ(Send(x, Ipv4Packet("10.8.0.1", "10.8.0.2", "m")), Device::Outbound::kSend);
+  }
+  EXPECT_EQ(x.device.counters().handshakes_initiated, initiated);
+  // Counter 5 reaches REKEY_AFTER_MESSAGES: a handshake starts, data still flows.
+  ASSERT_EQ(Send(x, Ipv4Packet("10.8.0.1", "10.8.0.2", "m")), Device::Outbound::kSend);
+  EXPECT_EQ(x.device.counters().handshakes_initiated, initiated + 1);
+  // The handshake is lost; at REJECT_AFTER_MESSAGES the session sends no more.
+  x.wire.sent.clear();
+  ASSERT_EQ(Send(x, Ipv4Packet("10.8.0.1", "10.8.0.2", "m")), Device::Outbound::kSend);
+  ASSERT_EQ(Send(x, Ipv4Packet("10.8.0.1", "10.8.0.2", "m")), Device::Outbound::kSend);
+  EXPECT_EQ(Send(x, Ipv4Packet("10.8.0.1", "10.8.0.2", "m")), Device::Outbound::kStaged);
+}
+
+TEST_F(DeviceTest, HandshakeFloodTurnsOnCookiesAutomatically) {
+  auto attacker = *Endpoint::Parse("203.0.113.5:666");
+  std::vector<uint8_t> junk(kInitiationSize, 0);
+  junk[0] = 1;
+  for (int i = 0; i < 300; ++i) Deliver(bob, junk, attacker);
+  EXPECT_EQ(bob.device.counters().dropped_mac, 300u);
+  // A genuine initiation now gets a cookie reply instead of a response.
+  Send(alice, Ipv4Packet("192.168.1.1", "192.168.2.1", "x"));
+  auto init = alice.wire.sent.front().second;
+  alice.wire.sent.clear();
+  EXPECT_EQ(Deliver(bob, init, alice.endpoint), Device::Inbound::kConsumed);
+  ASSERT_EQ(bob.wire.sent.size(), 1u);
+  EXPECT_EQ(bob.wire.sent[0].second.size(), kCookieReplySize);
+  EXPECT_EQ(bob.device.counters().cookie_replies_sent, 1u);
+  // A second later the flood is over and handshakes pass without cookies.
+  bob.wire.sent.clear();
+  clock.Advance(seconds(6));
+  alice.device.Tick();
+  Pump(alice, bob);
+  EXPECT_EQ(bob.delivered.size(), 1u);
+}
+
+}  // namespace
+}  // namespace coral::wireguard

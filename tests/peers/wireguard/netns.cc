@@ -77,7 +77,10 @@ Result<std::unique_ptr<Topology>> Topology::Create(const TopologyOptions& option
   std::string id = std::to_string(getpid() % 100000) + RandomHex(1);
   t->tmp_dir_ = (std::filesystem::temp_directory_path() / ("coral-wgpeer-" + id)).string();
   CORAL_TRY(MakeDirs(t->tmp_dir_, FileMode::kPrivate));
-  auto init = [&](Side& s, const char* tag, Impl impl, const char* underlay, const char* tunnel) {
+  auto init = [&](Side& s, const char* tag, Impl impl, const char* underlay, const char* tunnel,
+                  const char* underlay6, const char* tunnel6) {
+    s.underlay6 = underlay6;
+    s.tunnel_ip6 = tunnel6;
     s.netns = std::string("cwg") + tag + id;
     s.veth = std::string("cv") + tag + id;
     s.iface = std::string("cw") + tag + id;
@@ -88,8 +91,8 @@ Result<std::unique_ptr<Topology>> Topology::Create(const TopologyOptions& option
     s.private_key = crypto::KeyToBase64(k.bytes());
     s.public_key = crypto::KeyToBase64(crypto::DerivePublicKey(k).bytes);
   };
-  init(t->a_, "a", options.a, "10.231.0.1", "10.232.0.1");
-  init(t->b_, "b", options.b, "10.231.0.2", "10.232.0.2");
+  init(t->a_, "a", options.a, "10.231.0.1", "10.232.0.1", "fd00:231::1", "fd00:232::1");
+  init(t->b_, "b", options.b, "10.231.0.2", "10.232.0.2", "fd00:231::2", "fd00:232::2");
   CORAL_TRY(Cmd({"ip", "netns", "add", t->a_.netns}));
   t->a_created_ = true;
   CORAL_TRY(Cmd({"ip", "netns", "add", t->b_.netns}));
@@ -98,6 +101,7 @@ Result<std::unique_ptr<Topology>> Topology::Create(const TopologyOptions& option
                  "name", t->b_.veth, "netns", t->b_.netns}));
   for (Side* s : {&t->a_, &t->b_}) {
     CORAL_TRY(t->Exec(*s, {"ip", "addr", "add", s->underlay + "/24", "dev", s->veth}));
+    CORAL_TRY(t->Exec(*s, {"ip", "addr", "add", s->underlay6 + "/64", "dev", s->veth, "nodad"}));
     CORAL_TRY(t->Exec(*s, {"ip", "link", "set", s->veth, "up"}));
     CORAL_TRY(t->Exec(*s, {"ip", "link", "set", "lo", "up"}));
     CORAL_TRY(t->StartDevice(*s, options));
@@ -132,8 +136,9 @@ Status Topology::Configure(Side& self, const Side& other, int port) {
   CORAL_TRY(Exec(
       self, {"wg", "set", self.iface, "private-key", key_file, "listen-port", std::to_string(port),
              "peer", other.public_key, "endpoint", other.underlay + ":" + std::to_string(port),
-             "allowed-ips", other.tunnel_ip + "/32"}));
+             "allowed-ips", other.tunnel_ip + "/32," + other.tunnel_ip6 + "/128"}));
   CORAL_TRY(Exec(self, {"ip", "addr", "add", self.tunnel_ip + "/24", "dev", self.iface}));
+  CORAL_TRY(Exec(self, {"ip", "addr", "add", self.tunnel_ip6 + "/64", "dev", self.iface, "nodad"}));
   CORAL_TRY(Exec(self, {"ip", "link", "set", self.iface, "up"}));
   return Status::Ok();
 }

@@ -27,6 +27,8 @@ struct Side {
   std::string underlay;     // underlay IPv4 address (without prefix)
   std::string iface;        // WireGuard interface name
   std::string tunnel_ip;    // tunnel IPv4 address (without prefix)
+  std::string underlay6;    // underlay IPv6 address
+  std::string tunnel_ip6;   // tunnel IPv6 address
   std::string private_key;  // base64
   std::string public_key;   // base64
   Impl impl = Impl::kCoral;

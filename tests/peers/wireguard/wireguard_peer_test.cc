@@ -129,6 +129,30 @@ TEST_P(WireguardPeerTest, RoamingToNewUnderlayAddressRecovers) {
   Ping(other, mover);
 }
 
+TEST_P(WireguardPeerTest, Ipv6UnderlayAndIpv6InsideTheTunnel) {
+  Build();
+  ASSERT_FALSE(HasFatalFailure());
+  // Both sides point at each other's IPv6 underlay address: UDP over IPv6.
+  for (auto [self, other] : {std::pair{&topo_->a(), &topo_->b()}, {&topo_->b(), &topo_->a()}}) {
+    ASSERT_TRUE(topo_
+                    ->Exec(*self, {"wg", "set", self->iface, "peer", other->public_key, "endpoint",
+                                   "[" + other->underlay6 + "]:51820"})
+                    .ok());
+  }
+  auto out = topo_->Exec(
+      First(), {"ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", Second().tunnel_ip6}, seconds(30));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_NE(out->find(" 0% packet loss"), std::string::npos) << *out;
+  for (Side* s : {&topo_->a(), &topo_->b()}) {
+    auto ep = topo_->PeerEndpoint(*s);
+    ASSERT_TRUE(ep.ok());
+    Side& peer = s == &topo_->a() ? topo_->b() : topo_->a();
+    EXPECT_EQ(*ep, "[" + peer.underlay6 + "]:51820") << s->iface;
+  }
+  // IPv4 inside the tunnel still works over the IPv6 underlay.
+  Ping(Second(), First());
+}
+
 INSTANTIATE_TEST_SUITE_P(BothInitiators, WireguardPeerTest,
                          ::testing::Values(Initiator::kCoral, Initiator::kWireguardGo), Name);
 
