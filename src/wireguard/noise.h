@@ -64,7 +64,10 @@ class Handshake {
   };
 
   Handshake() = default;
-  ~Handshake() { Clear(); }
+  ~Handshake() {
+    Clear();
+    SecureWipe(psk_);
+  }
   Handshake(const Handshake&) = delete;
   Handshake& operator=(const Handshake&) = delete;
 

@@ -79,6 +79,35 @@ TEST_F(NetDeviceTest, WgSetAndShowWork) {
   EXPECT_NE(conf.find("PersistentKeepalive = 25"), std::string::npos) << conf;
   EXPECT_NE(conf.find("PresharedKey = "), std::string::npos) << conf;
 
+  Sh({"wg", "set", name_, "fwmark", "0x2a"});
+  EXPECT_EQ(Sh({"wg", "show", name_, "fwmark"}), "0x2a\n");
+
+  // setconf replaces every peer and its allowed IPs (replace_peers,
+  // replace_allowed_ips).
+  crypto::PrivateKey p2 = crypto::PrivateKey::Generate();
+  crypto::PrivateKey p3 = crypto::PrivateKey::Generate();
+  std::string pub2 = crypto::KeyToBase64(crypto::DerivePublicKey(p2).bytes);
+  std::string pub3 = crypto::KeyToBase64(crypto::DerivePublicKey(p3).bytes);
+  auto conf_file = dir_ / "wg.conf";
+  ASSERT_TRUE(WriteFileAtomic(conf_file,
+                              "[Interface]\nPrivateKey = " + crypto::KeyToBase64(priv.bytes()) +
+                                  "\nListenPort = 51979\n\n[Peer]\nPublicKey = " + pub2 +
+                                  "\nAllowedIPs = 10.78.0.0/16\n\n[Peer]\nPublicKey = " + pub3 +
+                                  "\nAllowedIPs = 10.79.0.1/32, fd79::/64\nEndpoint = [::1]:7\n",
+                              FileMode::kPrivate)
+                  .ok());
+  Sh({"wg", "setconf", name_, conf_file.string()});
+  std::string peers = Sh({"wg", "show", name_, "peers"});
+  EXPECT_EQ(peers.find(peer_pub), std::string::npos) << peers;
+  EXPECT_NE(peers.find(pub2), std::string::npos) << peers;
+  EXPECT_NE(peers.find(pub3), std::string::npos) << peers;
+  std::string allowed = Sh({"wg", "show", name_, "allowed-ips"});
+  EXPECT_NE(allowed.find(pub3 + "\t10.79.0.1/32 fd79::/64"), std::string::npos) << allowed;
+  EXPECT_NE(Sh({"wg", "show", name_, "endpoints"}).find("[::1]:7"), std::string::npos);
+  EXPECT_EQ(Sh({"wg", "show", name_, "listen-port"}), "51979\n");
+  Sh({"wg", "set", name_, "peer", pub2, "remove", "peer", pub3, "remove"});
+  Sh({"wg", "set", name_, "peer", peer_pub, "allowed-ips", "10.77.0.2/32"});
+
   // Removing the peer through wg.
   Sh({"wg", "set", name_, "peer", peer_pub, "remove"});
   EXPECT_EQ(Sh({"wg", "show", name_, "peers"}), "");
