@@ -6,14 +6,21 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "base/log.h"
+#include "wireguard/tun_offload.h"
 
 namespace coral::wireguard {
 namespace {
 
 constexpr int kBatch = 64;
+// Room for a whole TCP super-packet split at the smallest usual MSS.
+constexpr int kTunSlots = 128;
+static_assert(kVirtioNetHdrLen <= kTransportHeaderSize, "the virtio header fits the headroom");
 // Big enough for any IP packet the TUN can hand us whatever its MTU.
 constexpr size_t kBufferSize = kPacketHeadroom + 65535 + kPacketTailroom;
 
@@ -40,8 +47,13 @@ void SendBatch(int fd, mmsghdr* msgs, int n) {
 
 }  // namespace
 
+TunOffload DefaultTunOffload() {
+  const char* v = std::getenv("CORAL_WG_TUN_OFFLOAD");
+  return v && std::string_view(v) == "0" ? TunOffload::kNone : TunOffload::kTso;
+}
+
 Result<std::unique_ptr<NetDevice>> NetDevice::Start(const NetDeviceOptions& options) {
-  Tun tun = CORAL_TRY(Tun::Create(options.interface_name, options.mtu));
+  Tun tun = CORAL_TRY(Tun::Create(options.interface_name, options.mtu, options.tun_offload));
   int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake < 0) return ErrnoError("eventfd", errno);
   auto nd = std::unique_ptr<NetDevice>(new NetDevice(std::move(tun), wake));
@@ -80,22 +92,51 @@ void NetDevice::Stop() {
 }
 
 void NetDevice::TunLoop() {
-  std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(kBufferSize));
-  std::vector<size_t> lens(kBatch), out_lens(kBatch);
-  std::vector<Device::Outbound> results(kBatch);
-  std::vector<Endpoint> to(kBatch);
-  std::vector<iovec> iov(kBatch);
-  std::vector<mmsghdr> v4(kBatch), v6(kBatch);
+  const bool vnet = tun_.vnet_hdr();
+  const size_t capacity = kBufferSize - kPacketHeadroom - kPacketTailroom;
+  std::vector<std::vector<uint8_t>> bufs(kTunSlots, std::vector<uint8_t>(kBufferSize));
+  std::vector<uint8_t> scratch(vnet ? kVirtioNetHdrLen + 65535 : 0);
+  std::vector<uint8_t*> outs(kTunSlots);
+  std::vector<size_t> lens(kTunSlots), out_lens(kTunSlots);
+  std::vector<Device::Outbound> results(kTunSlots);
+  std::vector<Endpoint> to(kTunSlots);
+  std::vector<iovec> iov(kTunSlots);
+  std::vector<mmsghdr> v4(kTunSlots), v6(kTunSlots);
+  size_t pending = 0;  // a read in scratch that did not fit the last batch
   while (!stop_) {
-    pollfd fds[2] = {{tun_.fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    if (poll(fds, 2, 1000) <= 0) continue;
-    if (fds[1].revents) break;
+    if (pending == 0) {
+      pollfd fds[2] = {{tun_.fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      if (poll(fds, 2, 1000) <= 0) continue;
+      if (fds[1].revents) break;
+    }
     int count = 0;
-    while (count < kBatch) {
-      ssize_t n = read(tun_.fd(), bufs[count].data() + kPacketHeadroom,
-                       kBufferSize - kPacketHeadroom - kPacketTailroom);
-      if (n <= 0) break;
-      lens[count++] = static_cast<size_t>(n);
+    while (count < kTunSlots) {
+      if (!vnet) {
+        ssize_t n = read(tun_.fd(), bufs[count].data() + kPacketHeadroom, capacity);
+        if (n <= 0) break;
+        lens[count++] = static_cast<size_t>(n);
+        continue;
+      }
+      if (pending == 0) {
+        ssize_t n = read(tun_.fd(), scratch.data(), scratch.size());
+        if (n <= 0) break;
+        if (static_cast<size_t>(n) <= kVirtioNetHdrLen) continue;
+        pending = static_cast<size_t>(n);
+      }
+      // One read may be a TCP super-packet: split it into wire-sized packets.
+      VirtioNetHdr hdr = ParseVirtioNetHdr(scratch.data());
+      const uint8_t* pkt = scratch.data() + kVirtioNetHdrLen;
+      size_t len = pending - kVirtioNetHdrLen;
+      size_t need = SegmentCount(pkt, len, hdr);
+      if (need > static_cast<size_t>(kTunSlots - count) && count > 0) break;  // next batch
+      for (size_t i = 0; i < need && count + i < kTunSlots; ++i) {
+        outs[i] = bufs[count + i].data() + kPacketHeadroom;
+      }
+      size_t got = need == 0 ? 0
+                             : Segment(pkt, len, hdr, outs.data(), kTunSlots - count, capacity,
+                                       &lens[count]);
+      pending = 0;
+      count += static_cast<int>(got);
     }
     encrypt_pool_->ParallelFor(count, [&](int i) {
       results[i] = device_->Encrypt(bufs[i].data(), lens[i], &to[i], &out_lens[i]);
@@ -121,6 +162,7 @@ void NetDevice::TunLoop() {
 }
 
 void NetDevice::UdpLoop() {
+  const bool vnet = tun_.vnet_hdr();
   std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(kBufferSize));
   std::vector<iovec> iov(kBatch);
   std::vector<sockaddr_storage> from(kBatch);
@@ -155,9 +197,16 @@ void NetDevice::UdpLoop() {
       });
       // Deliver in arrival order.
       for (int i = 0; i < n; ++i) {
-        if (results[i] == Device::Inbound::kDeliver) {
-          (void)write(tun_.fd(), bufs[i].data() + kTransportHeaderSize, plains[i]);
+        if (results[i] != Device::Inbound::kDeliver) continue;
+        uint8_t* plain = bufs[i].data() + kTransportHeaderSize;
+        size_t plain_len = plains[i];
+        if (vnet) {
+          // A zeroed virtio_net_hdr (no offload) in the transport header's room.
+          plain -= kVirtioNetHdrLen;
+          plain_len += kVirtioNetHdrLen;
+          std::memset(plain, 0, kVirtioNetHdrLen);
         }
+        (void)write(tun_.fd(), plain, plain_len);
       }
     }
   }

@@ -24,6 +24,9 @@
 
 namespace coral::wireguard {
 
+// kTso unless CORAL_WG_TUN_OFFLOAD=0.
+TunOffload DefaultTunOffload();
+
 struct NetDeviceOptions {
   std::string interface_name;
   int mtu = 1420;
@@ -31,6 +34,8 @@ struct NetDeviceOptions {
   std::filesystem::path uapi_dir = "/var/run/wireguard";
   // Extra crypto threads per direction (CORAL_WG_WORKERS, default cores - 1).
   int crypto_workers = BatchPool::DefaultWorkers();
+  // TCP segmentation offload on the TUN (CORAL_WG_TUN_OFFLOAD=0 turns it off).
+  TunOffload tun_offload = DefaultTunOffload();
 };
 
 class NetDevice {
