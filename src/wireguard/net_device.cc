@@ -163,6 +163,7 @@ void NetDevice::TunLoop() {
 
 void NetDevice::UdpLoop() {
   const bool vnet = tun_.vnet_hdr();
+  TcpCoalescer coalescer;
   std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(kBufferSize));
   std::vector<iovec> iov(kBatch);
   std::vector<sockaddr_storage> from(kBatch);
@@ -200,13 +201,25 @@ void NetDevice::UdpLoop() {
         if (results[i] != Device::Inbound::kDeliver) continue;
         uint8_t* plain = bufs[i].data() + kTransportHeaderSize;
         size_t plain_len = plains[i];
-        if (vnet) {
-          // A zeroed virtio_net_hdr (no offload) in the transport header's room.
-          plain -= kVirtioNetHdrLen;
-          plain_len += kVirtioNetHdrLen;
-          std::memset(plain, 0, kVirtioNetHdrLen);
+        if (!vnet) {
+          (void)write(tun_.fd(), plain, plain_len);
+          continue;
         }
-        (void)write(tun_.fd(), plain, plain_len);
+        // Runs of one TCP flow go to the kernel as one super-packet (GRO).
+        if (coalescer.Add(plain, plain_len)) continue;
+        if (!coalescer.empty()) {
+          auto [run, run_len] = coalescer.Finish();
+          (void)write(tun_.fd(), run, run_len);
+          if (coalescer.Add(plain, plain_len)) continue;
+        }
+        // A zeroed virtio_net_hdr (no offload) in the transport header's room.
+        plain -= kVirtioNetHdrLen;
+        std::memset(plain, 0, kVirtioNetHdrLen);
+        (void)write(tun_.fd(), plain, plain_len + kVirtioNetHdrLen);
+      }
+      if (!coalescer.empty()) {
+        auto [run, run_len] = coalescer.Finish();
+        (void)write(tun_.fd(), run, run_len);
       }
     }
   }

@@ -154,4 +154,121 @@ size_t Segment(const uint8_t* pkt, size_t len, const VirtioNetHdr& hdr, uint8_t*
   return count;
 }
 
+namespace {
+
+constexpr uint8_t kTcpAck = 0x10;
+
+// Header bytes of a TCP segment that can be coalesced (0 when it cannot be):
+// IPv4 without options or fragmentation, or IPv6 without extension headers,
+// carrying TCP with only ACK (and possibly PSH) set and some payload.
+size_t CoalescableHeaders(const uint8_t* pkt, size_t len, size_t* ip_len) {
+  size_t tcp = TcpOffset(pkt, len);
+  if (tcp == 0) return 0;
+  if ((pkt[0] >> 4) == 4) {
+    if (tcp != 20 || (Load16(pkt + 6) & 0x3fff) != 0) return 0;  // options, MF, offset
+    if (Load16(pkt + 2) != len) return 0;
+  } else if (static_cast<size_t>(Load16(pkt + 4)) + 40 != len) {
+    return 0;
+  }
+  size_t headers = tcp + (pkt[tcp + 12] >> 4) * 4u;
+  if (headers < tcp + 20 || headers >= len) return 0;
+  uint8_t flags = pkt[tcp + 13];
+  if ((flags & static_cast<uint8_t>(~kTcpPsh)) != kTcpAck) return 0;
+  *ip_len = tcp;
+  return headers;
+}
+
+}  // namespace
+
+TcpCoalescer::TcpCoalescer() : buf_(kVirtioNetHdrLen + 65535) {}
+
+bool TcpCoalescer::Add(const uint8_t* pkt, size_t len) {
+  size_t ip_len = 0;
+  size_t headers = CoalescableHeaders(pkt, len, &ip_len);
+  if (headers == 0) return false;
+  size_t payload = len - headers;
+  uint8_t* cur = buf_.data() + kVirtioNetHdrLen;
+  if (count_ == 0) {
+    if (len > buf_.size() - kVirtioNetHdrLen) return false;
+    std::memcpy(cur, pkt, len);
+    len_ = len;
+    ip_len_ = ip_len;
+    headers_ = headers;
+    mss_ = payload;
+    next_seq_ = Load32(pkt + ip_len + 4) + static_cast<uint32_t>(payload);
+    count_ = 1;
+    closed_ = (pkt[ip_len + 13] & kTcpPsh) != 0;
+    return true;
+  }
+  if (closed_ || count_ >= kMaxSegments || headers != headers_ || ip_len != ip_len_ ||
+      payload > mss_ || len_ + payload > 65535 || len_ + payload > buf_.size() - kVirtioNetHdrLen) {
+    return false;
+  }
+  const uint8_t* t = pkt + ip_len;
+  const uint8_t* ct = cur + ip_len;
+  if (ip_len == 20) {
+    // Version/IHL, TOS, flags, TTL, protocol and both addresses must match.
+    if (pkt[0] != cur[0] || pkt[1] != cur[1] || pkt[6] != cur[6] || pkt[8] != cur[8] ||
+        std::memcmp(pkt + 12, cur + 12, 8) != 0) {
+      return false;
+    }
+  } else if (std::memcmp(pkt, cur, 4) != 0 || std::memcmp(pkt + 6, cur + 6, 34) != 0) {
+    return false;  // traffic class, flow label, hop limit, addresses
+  }
+  // Same ports, contiguous sequence, same ack, window and options.
+  if (std::memcmp(t, ct, 4) != 0 || Load32(t + 4) != next_seq_ ||
+      std::memcmp(t + 8, ct + 8, 4) != 0 || std::memcmp(t + 14, ct + 14, 2) != 0 ||
+      std::memcmp(t + 20, ct + 20, headers - ip_len - 20) != 0) {
+    return false;
+  }
+  std::memcpy(cur + len_, pkt + headers, payload);
+  len_ += payload;
+  next_seq_ += static_cast<uint32_t>(payload);
+  ++count_;
+  if (t[13] & kTcpPsh) {
+    cur[ip_len + 13] |= kTcpPsh;
+    closed_ = true;
+  }
+  if (payload < mss_) closed_ = true;
+  return true;
+}
+
+std::pair<const uint8_t*, size_t> TcpCoalescer::Finish() {
+  uint8_t* hdr = buf_.data();
+  uint8_t* cur = hdr + kVirtioNetHdrLen;
+  std::memset(hdr, 0, kVirtioNetHdrLen);
+  if (count_ > 1) {
+    bool v4 = ip_len_ == 20;
+    if (v4) {
+      Store16(cur + 2, static_cast<uint16_t>(len_));
+      Store16(cur + 10, 0);
+      Store16(cur + 10, static_cast<uint16_t>(~ChecksumFold(ChecksumAdd(cur, 20, 0))));
+    } else {
+      Store16(cur + 4, static_cast<uint16_t>(len_ - 40));
+    }
+    // Partial checksum: the pseudo-header sum, completed (or trusted) by the
+    // kernel as for any CHECKSUM_PARTIAL packet. The segments' own checksums
+    // came through the AEAD, which already authenticated every byte.
+    Store16(cur + ip_len_ + 16, ChecksumFold(PseudoHeaderSum(cur, len_ - ip_len_)));
+    VirtioNetHdr h;
+    h.flags = kNeedsCsum;
+    h.gso_type = v4 ? kGsoTcpV4 : kGsoTcpV6;
+    h.hdr_len = static_cast<uint16_t>(headers_);
+    h.gso_size = static_cast<uint16_t>(mss_);
+    h.csum_start = static_cast<uint16_t>(ip_len_);
+    h.csum_offset = 16;
+    hdr[0] = h.flags;
+    hdr[1] = h.gso_type;
+    std::memcpy(hdr + 2, &h.hdr_len, 2);
+    std::memcpy(hdr + 4, &h.gso_size, 2);
+    std::memcpy(hdr + 6, &h.csum_start, 2);
+    std::memcpy(hdr + 8, &h.csum_offset, 2);
+  }
+  size_t total = kVirtioNetHdrLen + len_;
+  count_ = 0;
+  len_ = 0;
+  closed_ = false;
+  return {hdr, total};
+}
+
 }  // namespace coral::wireguard

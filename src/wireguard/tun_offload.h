@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace coral::wireguard {
 
@@ -40,5 +42,34 @@ size_t SegmentCount(const uint8_t* pkt, size_t len, const VirtioNetHdr& hdr);
 // Returns the number written, 0 when the packet is malformed or does not fit.
 size_t Segment(const uint8_t* pkt, size_t len, const VirtioNetHdr& hdr, uint8_t* const* outs,
                size_t max_outs, size_t out_capacity, size_t* out_lens);
+
+// The receive-side mirror of Segment (GRO): coalesces consecutive, in-order
+// TCP segments of one flow into one super-packet with a virtio_net_hdr
+// (gso_size = the segments' size, checksum left partial), so the kernel takes
+// a whole run of decrypted packets in one TUN write and one pass of its TCP
+// stack. Anything that does not continue the pending run is refused; the
+// caller then finishes the run and writes that packet on its own.
+class TcpCoalescer {
+ public:
+  static constexpr size_t kMaxSegments = 64;
+
+  TcpCoalescer();
+  // Appends `pkt` to the pending run (or starts one); false when it cannot.
+  [[nodiscard]] bool Add(const uint8_t* pkt, size_t len);
+  bool empty() const { return count_ == 0; }
+  // The pending run as virtio_net_hdr + IP packet, ready for a TUN write. A
+  // run of one is passed through unchanged with a plain header. Resets.
+  std::pair<const uint8_t*, size_t> Finish();
+
+ private:
+  std::vector<uint8_t> buf_;  // virtio_net_hdr, then the packet being built
+  size_t len_ = 0;            // IP packet bytes in buf_
+  size_t ip_len_ = 0;
+  size_t headers_ = 0;  // IP + TCP header bytes
+  size_t mss_ = 0;
+  uint32_t next_seq_ = 0;
+  size_t count_ = 0;
+  bool closed_ = false;  // PSH or a short segment ends a run
+};
 
 }  // namespace coral::wireguard

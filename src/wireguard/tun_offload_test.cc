@@ -177,5 +177,83 @@ TEST(TunOffloadTest, RejectsMalformedAndOversized) {
   EXPECT_EQ(SegmentCount(pkt.data(), pkt.size(), hdr), 0u);
 }
 
+// Splits a super-packet into segments (as the sending TUN would hand them).
+std::vector<std::vector<uint8_t>> Split(const std::vector<uint8_t>& pkt, bool v4, size_t mss) {
+  VirtioNetHdr hdr;
+  hdr.flags = 1;
+  hdr.gso_type = v4 ? 1 : 4;
+  hdr.gso_size = static_cast<uint16_t>(mss);
+  std::vector<std::vector<uint8_t>> bufs(64, std::vector<uint8_t>(2000));
+  std::vector<uint8_t*> outs;
+  for (auto& b : bufs) outs.push_back(b.data());
+  size_t lens[64];
+  size_t n = Segment(pkt.data(), pkt.size(), hdr, outs.data(), 64, 2000, lens);
+  bufs.resize(n);
+  for (size_t i = 0; i < n; ++i) bufs[i].resize(lens[i]);
+  return bufs;
+}
+
+void CheckCoalesceRoundTrip(bool v4) {
+  auto segments = Split(SuperPacket(v4, 5000, 0x10 | 0x08), v4, 1448);
+  ASSERT_EQ(segments.size(), 4u);
+  TcpCoalescer c;
+  for (const auto& s : segments) ASSERT_TRUE(c.Add(s.data(), s.size()));
+  auto [data, len] = c.Finish();
+  EXPECT_TRUE(c.empty());
+  VirtioNetHdr hdr = ParseVirtioNetHdr(data);
+  EXPECT_EQ(hdr.flags, 1);
+  EXPECT_EQ(hdr.gso_type, v4 ? 1 : 4);
+  EXPECT_EQ(hdr.gso_size, 1448);
+  EXPECT_EQ(hdr.csum_start, v4 ? 20 : 40);
+  EXPECT_EQ(hdr.csum_offset, 16);
+  // Splitting the coalesced packet again gives back the very same segments.
+  std::vector<uint8_t> merged(data + kVirtioNetHdrLen, data + len);
+  auto again = Split(merged, v4, hdr.gso_size);
+  ASSERT_EQ(again.size(), segments.size());
+  for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i], segments[i]) << "segment " << i;
+}
+
+TEST(TcpCoalescerTest, CoalescedIpv4RunSplitsBackIntoTheSameSegments) {
+  CheckCoalesceRoundTrip(true);
+}
+TEST(TcpCoalescerTest, CoalescedIpv6RunSplitsBackIntoTheSameSegments) {
+  CheckCoalesceRoundTrip(false);
+}
+
+TEST(TcpCoalescerTest, RefusesWhatDoesNotContinueTheRun) {
+  auto segs = Split(SuperPacket(true, 6000, 0x10), true, 1000);
+  ASSERT_EQ(segs.size(), 6u);
+  TcpCoalescer c;
+  ASSERT_TRUE(c.Add(segs[0].data(), segs[0].size()));
+  EXPECT_FALSE(c.Add(segs[2].data(), segs[2].size())) << "a gap in the sequence";
+  auto other_port = segs[1];
+  other_port[20 + 1] ^= 1;
+  EXPECT_FALSE(c.Add(other_port.data(), other_port.size())) << "another flow";
+  auto other_ack = segs[1];
+  other_ack[20 + 9] ^= 1;
+  EXPECT_FALSE(c.Add(other_ack.data(), other_ack.size())) << "a different ack";
+  auto syn = segs[1];
+  syn[20 + 13] |= 0x02;
+  EXPECT_FALSE(c.Add(syn.data(), syn.size())) << "SYN";
+  EXPECT_TRUE(c.Add(segs[1].data(), segs[1].size()));
+  auto psh = segs[2];
+  psh[20 + 13] |= 0x08;
+  EXPECT_TRUE(c.Add(psh.data(), psh.size())) << "PSH joins and ends the run";
+  EXPECT_FALSE(c.Add(segs[3].data(), segs[3].size()));
+  auto [data, len] = c.Finish();
+  EXPECT_EQ(len, kVirtioNetHdrLen + 20 + 32 + 3000);
+  EXPECT_TRUE(data[kVirtioNetHdrLen + 20 + 13] & 0x08);
+  // A run of one passes through unchanged behind a plain header.
+  ASSERT_TRUE(c.Add(segs[3].data(), segs[3].size()));
+  auto [one, one_len] = c.Finish();
+  EXPECT_EQ(std::vector<uint8_t>(one, one + kVirtioNetHdrLen),
+            std::vector<uint8_t>(kVirtioNetHdrLen, 0));
+  EXPECT_EQ(std::vector<uint8_t>(one + kVirtioNetHdrLen, one + one_len), segs[3]);
+  // Not TCP: refused outright.
+  auto udp = segs[4];
+  udp[9] = 17;
+  EXPECT_FALSE(c.Add(udp.data(), udp.size()));
+}
+
 }  // namespace
 }  // namespace coral::wireguard
