@@ -7,6 +7,7 @@
 
 #include "base/check.h"
 #include "wireguard/device.h"
+#include "wireguard/tun_offload.h"
 #include "wireguard/uapi_server.h"
 
 namespace coral::wireguard::fuzz {
@@ -160,6 +161,36 @@ int FuzzPacket(const uint8_t* data, size_t size) {
                 "ciphertext fits the buffer");
   }
   w.bob_wire.sent.clear();
+  // As a TUN read with a virtio_net_hdr (segmentation), and as decrypted
+  // packets from a peer (coalescing, which sees whatever a peer encrypts).
+  static std::vector<std::vector<uint8_t>> segs(128, std::vector<uint8_t>(2048));
+  static std::vector<uint8_t*> outs = [] {
+    std::vector<uint8_t*> o;
+    for (auto& b : segs) o.push_back(b.data());
+    return o;
+  }();
+  static size_t seg_lens[128];
+  static TcpCoalescer coalescer;
+  if (size >= kVirtioNetHdrLen) {
+    VirtioNetHdr hdr = ParseVirtioNetHdr(data);
+    size_t n = Segment(data + kVirtioNetHdrLen, size - kVirtioNetHdrLen, hdr, outs.data(),
+                       outs.size(), 2048, seg_lens);
+    for (size_t i = 0; i < n; ++i) {
+      CORAL_CHECK(seg_lens[i] <= 2048, "segments fit their buffers");
+      if (coalescer.Add(outs[i], seg_lens[i])) continue;
+      if (!coalescer.empty()) (void)coalescer.Finish();
+      (void)coalescer.Add(outs[i], seg_lens[i]);
+    }
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (!coalescer.Add(data, size) && !coalescer.empty()) (void)coalescer.Finish();
+  }
+  if (!coalescer.empty()) {
+    auto [run, len] = coalescer.Finish();
+    CORAL_CHECK(len >= kVirtioNetHdrLen && len <= kVirtioNetHdrLen + 65535,
+                "a run fits a TUN write");
+    (void)run;
+  }
   return 0;
 }
 
@@ -185,7 +216,36 @@ int FuzzUapi(const uint8_t* data, size_t size) {
   return 0;
 }
 
-std::vector<std::vector<uint8_t>> PacketSeeds() { return TheWorld().seeds; }
+// A TCP/IPv4 super-packet behind a virtio_net_hdr asking for segmentation.
+std::vector<uint8_t> TsoSeed(uint8_t gso_type, size_t payload) {
+  std::vector<uint8_t> p(kVirtioNetHdrLen + 20 + 20 + payload);
+  uint16_t gso_size = 500;
+  p[0] = 1;
+  p[1] = gso_type;
+  std::memcpy(&p[4], &gso_size, 2);
+  uint8_t* ip = p.data() + kVirtioNetHdrLen;
+  size_t total = 40 + payload;
+  ip[0] = 0x45;
+  ip[2] = static_cast<uint8_t>(total >> 8);
+  ip[3] = static_cast<uint8_t>(total);
+  ip[8] = 64;
+  ip[9] = 6;
+  ip[12] = 10;
+  ip[15] = 1;
+  ip[16] = 10;
+  ip[19] = 2;
+  ip[20 + 12] = 5 << 4;
+  ip[20 + 13] = 0x10;
+  for (size_t i = 0; i < payload; ++i) ip[40 + i] = static_cast<uint8_t>(i);
+  return p;
+}
+
+std::vector<std::vector<uint8_t>> PacketSeeds() {
+  auto seeds = TheWorld().seeds;
+  seeds.push_back(TsoSeed(1, 2000));
+  seeds.push_back(TsoSeed(0, 300));
+  return seeds;
+}
 
 std::vector<std::vector<uint8_t>> UapiSeeds() {
   std::vector<std::string> texts = {

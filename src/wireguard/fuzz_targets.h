@@ -1,5 +1,6 @@
 // Fuzz targets for the two parsers that face untrusted input: datagrams from
-// the network (and packets from the TUN) into a Device, and UAPI requests.
+// the network (and packets from the TUN, segmented and coalesced as with TUN
+// offloads) into a Device, and UAPI requests.
 // Each target checks its invariants with CORAL_CHECK, so a violation is a crash
 // that libFuzzer (fuzz/*_fuzzer.cc, clang builds) or the bounded smoke test
 // (fuzz_smoke_test.cc, every build) reports.
