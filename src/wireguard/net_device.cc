@@ -1,5 +1,6 @@
 #include "wireguard/net_device.h"
 
+#include <netinet/udp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -14,21 +15,35 @@
 #include "base/log.h"
 #include "wireguard/tun_offload.h"
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
 namespace coral::wireguard {
 namespace {
 
 constexpr int kBatch = 64;
+// Kernel limits for one UDP GSO send (UDP_MAX_SEGMENTS, and the UDP length).
+constexpr int kMaxGsoSegments = 64;
+constexpr size_t kMaxGsoBytes = 65000;
+// A UDP GRO read holds at most this many datagrams.
+constexpr size_t kMaxGroSegments = 64;
 // Room for a whole TCP super-packet split at the smallest usual MSS.
 constexpr int kTunSlots = 128;
 static_assert(kVirtioNetHdrLen <= kTransportHeaderSize, "the virtio header fits the headroom");
 // Big enough for any IP packet the TUN can hand us whatever its MTU.
 constexpr size_t kBufferSize = kPacketHeadroom + 65535 + kPacketTailroom;
 
-// Sends one batch of datagrams on one socket, retrying the part sendmmsg did
-// not take; a full socket buffer drops the rest (UDP semantics).
-void SendBatch(int fd, mmsghdr* msgs, int n) {
+// Sends one batch of messages on one socket, retrying the part sendmmsg did
+// not take; a full socket buffer drops the rest (UDP semantics). Returns false
+// when the kernel refused a UDP GSO message (EIO: no checksum offload there).
+bool SendBatch(int fd, mmsghdr* msgs, int n) {
   int sent = 0;
   int spins = 0;
+  bool gso_ok = true;
   while (sent < n) {
     int r = sendmmsg(fd, msgs + sent, static_cast<unsigned>(n - sent), 0);
     if (r < 0) {
@@ -38,11 +53,38 @@ void SendBatch(int fd, mmsghdr* msgs, int n) {
         poll(&p, 1, 10);
         continue;
       }
-      ++sent;  // skip the datagram the kernel refused (e.g. unreachable)
+      if (errno == EIO && msgs[sent].msg_hdr.msg_controllen > 0) gso_ok = false;
+      ++sent;  // skip the message the kernel refused (e.g. unreachable)
       continue;
     }
     sent += r;
   }
+  return gso_ok;
+}
+
+// Marks a message of several datagrams for UDP GSO (segment size = the first).
+void SetGsoSize(mmsghdr& m, uint8_t* ctrl) {
+  if (m.msg_hdr.msg_iovlen < 2) return;
+  m.msg_hdr.msg_control = ctrl;
+  m.msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  uint16_t seg = static_cast<uint16_t>(m.msg_hdr.msg_iov[0].iov_len);
+  std::memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+}
+
+// The segment size of a UDP GRO read (0: a single datagram).
+size_t GroSize(const msghdr& h) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+      int size = 0;
+      std::memcpy(&size, CMSG_DATA(c), sizeof(size));
+      return size > 0 ? static_cast<size_t>(size) : 0;
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -102,6 +144,7 @@ void NetDevice::TunLoop() {
   std::vector<Endpoint> to(kTunSlots);
   std::vector<iovec> iov(kTunSlots);
   std::vector<mmsghdr> v4(kTunSlots), v6(kTunSlots);
+  std::vector<GsoControl> gso_ctrl4(kTunSlots), gso_ctrl6(kTunSlots);
   size_t pending = 0;  // a read in scratch that did not fit the last batch
   while (!stop_) {
     if (pending == 0) {
@@ -142,22 +185,54 @@ void NetDevice::TunLoop() {
       results[i] = device_->Encrypt(bufs[i].data(), lens[i], &to[i], &out_lens[i]);
     });
     // Hand datagrams to the kernel in the order the TUN gave us the packets.
-    int n4 = 0, n6 = 0;
+    // A run of equal-sized datagrams to one endpoint (the segments of one TCP
+    // super-packet) goes as one UDP GSO message: the kernel splits it late.
+    int n4 = 0, n6 = 0, niov = 0;
+    mmsghdr* run = nullptr;
+    const Endpoint* run_to = nullptr;
+    size_t run_seg = 0, run_bytes = 0;
+    int run_count = 0;
+    bool run_closed = false;
+    const bool gso = udp_gso_.load(std::memory_order_relaxed);
     for (int i = 0; i < count; ++i) {
       if (results[i] != Device::Outbound::kSend) continue;
-      iov[i] = {bufs[i].data(), out_lens[i]};
+      size_t len = out_lens[i];
+      iov[niov] = {bufs[i].data(), len};
+      if (gso && run != nullptr && !run_closed && *run_to == to[i] && len <= run_seg &&
+          run_count < kMaxGsoSegments && run_bytes + len <= kMaxGsoBytes) {
+        ++run->msg_hdr.msg_iovlen;
+        ++run_count;
+        run_bytes += len;
+        run_closed = len < run_seg;  // only the last datagram may be shorter
+        ++niov;
+        continue;
+      }
       bool six = to[i].addr.ss_family == AF_INET6;
       mmsghdr& m = six ? v6[n6++] : v4[n4++];
       m = mmsghdr{};
       m.msg_hdr.msg_name = &to[i].addr;
       m.msg_hdr.msg_namelen = to[i].len;
-      m.msg_hdr.msg_iov = &iov[i];
+      m.msg_hdr.msg_iov = &iov[niov];
       m.msg_hdr.msg_iovlen = 1;
+      run = &m;
+      run_to = &to[i];
+      run_seg = len;
+      run_bytes = len;
+      run_count = 1;
+      run_closed = false;
+      ++niov;
     }
     if (n4 == 0 && n6 == 0) continue;
+    for (int i = 0; i < n4; ++i) SetGsoSize(v4[i], gso_ctrl4[i].data());
+    for (int i = 0; i < n6; ++i) SetGsoSize(v6[i], gso_ctrl6[i].data());
     SocketPair socks = udp_.sockets();
-    if (n4 && socks.v4) SendBatch(socks.v4->fd(), v4.data(), n4);
-    if (n6 && socks.v6) SendBatch(socks.v6->fd(), v6.data(), n6);
+    bool gso_failed = false;
+    if (n4 && socks.v4) gso_failed |= !SendBatch(socks.v4->fd(), v4.data(), n4);
+    if (n6 && socks.v6) gso_failed |= !SendBatch(socks.v6->fd(), v6.data(), n6);
+    if (gso_failed && udp_gso_.exchange(false)) {
+      CORAL_LOG_WARN("wireguard: UDP GSO refused by the kernel on {}; sending datagrams one by one",
+                     tun_.name());
+    }
   }
 }
 
@@ -167,9 +242,18 @@ void NetDevice::UdpLoop() {
   std::vector<std::vector<uint8_t>> bufs(kBatch, std::vector<uint8_t>(kBufferSize));
   std::vector<iovec> iov(kBatch);
   std::vector<sockaddr_storage> from(kBatch);
+  std::vector<Endpoint> eps(kBatch);
   std::vector<mmsghdr> msgs(kBatch);
-  std::vector<size_t> plains(kBatch);
-  std::vector<Device::Inbound> results(kBatch);
+  std::vector<GroControl> ctrl(kBatch);
+  // One datagram each: a GRO read is split back into its datagrams here.
+  struct Item {
+    uint8_t* data;
+    size_t len;
+    int msg;
+  };
+  std::vector<Item> items(kBatch * kMaxGroSegments);
+  std::vector<size_t> plains(items.size());
+  std::vector<Device::Inbound> results(items.size());
   SocketPair socks = udp_.sockets();
   while (!stop_) {
     SocketPair now = udp_.sockets();
@@ -189,18 +273,29 @@ void NetDevice::UdpLoop() {
         msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
         msgs[i].msg_hdr.msg_iov = &iov[i];
         msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = ctrl[i].data();
+        msgs[i].msg_hdr.msg_controllen = ctrl[i].size();
       }
       int n = recvmmsg(fds[s].fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-      decrypt_pool_->ParallelFor(n, [&](int i) {
-        Endpoint ep = Endpoint::FromSockaddr(reinterpret_cast<sockaddr*>(&from[i]),
-                                             msgs[i].msg_hdr.msg_namelen);
-        results[i] = device_->Receive(bufs[i].data(), msgs[i].msg_len, ep, &plains[i]);
+      int count = 0;
+      for (int i = 0; i < n; ++i) {
+        eps[i] = Endpoint::FromSockaddr(reinterpret_cast<sockaddr*>(&from[i]),
+                                        msgs[i].msg_hdr.msg_namelen);
+        size_t len = msgs[i].msg_len;
+        size_t seg = GroSize(msgs[i].msg_hdr);
+        if (seg == 0 || seg >= len) seg = len;
+        for (size_t off = 0; off < len && count < static_cast<int>(items.size()); off += seg) {
+          items[count++] = {bufs[i].data() + off, std::min(seg, len - off), i};
+        }
+      }
+      decrypt_pool_->ParallelFor(count, [&](int j) {
+        results[j] = device_->Receive(items[j].data, items[j].len, eps[items[j].msg], &plains[j]);
       });
       // Deliver in arrival order.
-      for (int i = 0; i < n; ++i) {
-        if (results[i] != Device::Inbound::kDeliver) continue;
-        uint8_t* plain = bufs[i].data() + kTransportHeaderSize;
-        size_t plain_len = plains[i];
+      for (int j = 0; j < count; ++j) {
+        if (results[j] != Device::Inbound::kDeliver) continue;
+        uint8_t* plain = items[j].data + kTransportHeaderSize;
+        size_t plain_len = plains[j];
         if (!vnet) {
           (void)write(tun_.fd(), plain, plain_len);
           continue;
@@ -212,7 +307,7 @@ void NetDevice::UdpLoop() {
           (void)write(tun_.fd(), run, run_len);
           if (coalescer.Add(plain, plain_len)) continue;
         }
-        // A zeroed virtio_net_hdr (no offload) in the transport header's room.
+        // A zeroed virtio_net_hdr (no offload) in this datagram's own header room.
         plain -= kVirtioNetHdrLen;
         std::memset(plain, 0, kVirtioNetHdrLen);
         (void)write(tun_.fd(), plain, plain_len + kVirtioNetHdrLen);

@@ -8,6 +8,8 @@
 // Thread-safety: Start and Stop from the owner thread.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -38,6 +40,15 @@ struct NetDeviceOptions {
   TunOffload tun_offload = DefaultTunOffload();
 };
 
+// Control-message room for one UDP GSO send or one UDP GRO receive.
+struct alignas(cmsghdr) CmsgBuffer {
+  uint8_t bytes[64];
+  uint8_t* data() { return bytes; }
+  size_t size() const { return sizeof(bytes); }
+};
+using GsoControl = CmsgBuffer;
+using GroControl = CmsgBuffer;
+
 class NetDevice {
  public:
   static Result<std::unique_ptr<NetDevice>> Start(const NetDeviceOptions& options);
@@ -62,6 +73,8 @@ class NetDevice {
   std::unique_ptr<BatchPool> decrypt_pool_;
   std::unique_ptr<UapiServer> uapi_;
   std::atomic<bool> stop_{false};
+  // UDP GSO sends: off with CORAL_WG_UDP_OFFLOAD=0, or when the kernel refuses.
+  std::atomic<bool> udp_gso_{UdpOffloadEnabled()};
   std::thread tun_thread_;
   std::thread udp_thread_;
   std::thread timer_thread_;

@@ -1,10 +1,17 @@
 #include "wireguard/udp_transport.h"
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
+
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 namespace coral::wireguard {
 namespace {
@@ -21,6 +28,9 @@ Result<std::shared_ptr<Socket>> OpenUdp(int family, uint16_t port, uint32_t fwma
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
   setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf));
   setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
+  // Batches of datagrams from one sender arrive as one read (split by the
+  // reader); a kernel without UDP_GRO just delivers them one by one.
+  if (UdpOffloadEnabled()) setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
   if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0) {
     return ErrnoError("SO_MARK", errno);
   }
@@ -51,6 +61,11 @@ uint16_t BoundPort(int fd) {
 }
 
 }  // namespace
+
+bool UdpOffloadEnabled() {
+  const char* v = std::getenv("CORAL_WG_UDP_OFFLOAD");
+  return !(v && std::string_view(v) == "0");
+}
 
 Socket::~Socket() {
   if (fd_ >= 0) close(fd_);

@@ -1,6 +1,7 @@
 // The UDP side of a device: one IPv4 and one IPv6 socket (IPV6_V6ONLY) on the
 // same port, rebindable while running (wg set listen-port), with batched
-// sends (sendmmsg). Sockets are shared by pointer so a rebind never closes a
+// sends (sendmmsg) and UDP GRO on receive (the kernel hands over runs of
+// datagrams from one sender in one read). Sockets are shared by pointer so a rebind never closes a
 // socket another thread is still using.
 //
 // Thread-safety: every method is safe from any thread; mu_ guards sockets_.
@@ -12,6 +13,9 @@
 #include "wireguard/device.h"
 
 namespace coral::wireguard {
+
+// UDP GSO sends and GRO receives, unless CORAL_WG_UDP_OFFLOAD=0.
+bool UdpOffloadEnabled();
 
 // A socket fd closed on destruction.
 class Socket {

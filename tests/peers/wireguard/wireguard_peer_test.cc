@@ -158,3 +158,37 @@ INSTANTIATE_TEST_SUITE_P(BothInitiators, WireguardPeerTest,
 
 }  // namespace
 }  // namespace coral::wireguard::testing
+
+namespace coral::wireguard::testing {
+namespace {
+
+// Coral on both sides: the offload paths (TUN segmentation and coalescing,
+// batched UDP) meet themselves, which the wireguard-go pairing cannot show.
+class CoralPairTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces and TUN devices";
+    TopologyOptions options;
+    options.a = Impl::kCoral;
+    options.b = Impl::kCoral;
+    options.coral_binary = CORAL_WIREGUARD_BIN;
+    auto t = Topology::Create(options);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    topo_ = std::move(*t);
+  }
+  std::unique_ptr<Topology> topo_;
+};
+
+TEST_F(CoralPairTest, HundredMegabytesEachWayMatchChecksums) {
+  constexpr uint64_t kBytes = 100ull << 20;
+  for (auto [from, to] : {std::pair{&topo_->a(), &topo_->b()}, {&topo_->b(), &topo_->a()}}) {
+    TransferResult r = TcpTransfer(from->netns, to->netns, to->tunnel_ip, 5203, kBytes,
+                                   std::chrono::milliseconds(0));
+    EXPECT_EQ(r.error, "") << from->iface;
+    EXPECT_EQ(r.received, kBytes) << from->iface;
+    EXPECT_EQ(r.sent_digest, r.received_digest) << from->iface;
+  }
+}
+
+}  // namespace
+}  // namespace coral::wireguard::testing
