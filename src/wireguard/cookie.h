@@ -25,6 +25,9 @@ enum class MacCheck { kValid, kInvalidMac1, kInvalidMac2 };
 class CookieChecker {
  public:
   explicit CookieChecker(const Clock& clock) : clock_(clock) {}
+  ~CookieChecker() { SecureWipe(secret_); }
+  CookieChecker(const CookieChecker&) = delete;
+  CookieChecker& operator=(const CookieChecker&) = delete;
   // Keys MAC1 and the cookie encryption with our public key.
   void SetPublicKey(const Key& public_key);
   // Checks MAC1 of a handshake message (`msg` is the whole message), and MAC2

@@ -54,7 +54,8 @@ Result<ConfigUpdate> ParseSetRequest(std::string_view body) {
     if (line.empty()) break;  // end of the request
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
-      return InvalidArgument("line '" + std::string(line.substr(0, 64)) + "' is not key=value");
+      // The line itself stays out of the message: it may hold key material.
+      return InvalidArgument("a line of the request is not key=value");
     }
     std::string_view key = line.substr(0, eq);
     std::string_view value = line.substr(eq + 1);
