@@ -3,6 +3,12 @@
 // /var/run/wireguard/IFACE.sock, then is configured with wg(8) and ip(8). It
 // runs until SIGINT or SIGTERM, or until its UAPI socket file is removed.
 //
+// Environment knobs (all optional):
+//   CORAL_WG_WORKERS=N            extra crypto threads per direction (default cores - 1)
+//   CORAL_WG_TUN_OFFLOAD=0        no TSO/GRO through the TUN (virtio-net header)
+//   CORAL_WG_UDP_OFFLOAD=0        no UDP GSO sends / UDP GRO receives
+//   CORAL_WG_TEST_TIMER_SCALE=f   tests only: shrink protocol timers by f in (0, 1]
+//
 // Thread-safety: call once per process, before starting other threads (it may
 // fork to daemonize).
 #pragma once
