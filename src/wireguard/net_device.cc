@@ -131,6 +131,16 @@ void NetDevice::Stop() {
     if (t->joinable()) t->join();
   }
   udp_.Shutdown();
+  const DeviceCounters& c = device_->counters();
+  CORAL_LOG_INFO(
+      "wireguard: {} stopped; handshakes {} initiated, {} completed; dropped: {} malformed, {} bad "
+      "mac, {} bad handshake, {} unknown index, {} undecryptable, {} replayed, {} expired, {} "
+      "spoofed source, {} no route; cookie replies {} sent, {} received",
+      tun_.name(), c.handshakes_initiated.load(), c.handshakes_completed.load(),
+      c.dropped_malformed.load(), c.dropped_mac.load(), c.dropped_handshake.load(),
+      c.dropped_unknown_index.load(), c.dropped_decrypt.load(), c.dropped_replay.load(),
+      c.dropped_expired.load(), c.dropped_source.load(), c.dropped_no_route.load(),
+      c.cookie_replies_sent.load(), c.cookie_replies_received.load());
 }
 
 void NetDevice::TunLoop() {
