@@ -601,6 +601,14 @@ Device::Inbound Device::ReceiveCookieReply(uint8_t* buf, size_t /*len*/) {
   return Inbound::kConsumed;
 }
 
+void Device::ForgetSource(const Endpoint& remote) {
+  std::shared_lock lock(config_mu_);
+  for (auto& [key, peer] : peers_) {
+    std::lock_guard peer_lock(peer->mu);
+    if (peer->endpoint == remote) peer->endpoint.has_source = false;
+  }
+}
+
 // --- Timers ----------------------------------------------------------------
 
 void Device::Tick() {

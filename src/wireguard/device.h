@@ -90,6 +90,10 @@ class Device {
   Inbound Receive(uint8_t* buf, size_t len, const Endpoint& from, size_t* plain_len);
   // Runs due timers of every peer.
   void Tick();
+  // Our source address for `remote` stopped working (the host's address
+  // changed): replies to it leave from whatever address routing picks until
+  // the peer is heard from again.
+  void ForgetSource(const Endpoint& remote);
 
   void set_mtu(size_t mtu) { mtu_ = mtu; }
   // Forces MAC2 checking on or off (kAuto: on when handshakes flood in).

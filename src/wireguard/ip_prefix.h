@@ -40,8 +40,15 @@ struct IpPrefix {
 struct Endpoint {
   sockaddr_storage addr{};
   socklen_t len = 0;  // 0: no endpoint
+  // Our local address the peer last reached us on: replies leave from it, so
+  // a multi-homed host answers from the address a NAT'd peer talks to. For
+  // IPv4 the first 4 bytes hold the address.
+  bool has_source = false;
+  in6_addr source{};
+  int source_ifindex = 0;
 
   bool empty() const { return len == 0; }
+  // Compares the remote address and port only.
   bool operator==(const Endpoint& o) const;
   std::string ToString() const;  // "1.2.3.4:51820", "[fd00::1]:51820"
   // Parses "ip:port" or "[ip6]:port" (wg resolves host names before it talks UAPI).

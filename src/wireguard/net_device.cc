@@ -38,9 +38,12 @@ static_assert(kVirtioNetHdrLen <= kTransportHeaderSize, "the virtio header fits 
 constexpr size_t kBufferSize = kPacketHeadroom + 65535 + kPacketTailroom;
 
 // Sends one batch of messages on one socket, retrying the part sendmmsg did
-// not take; a full socket buffer drops the rest (UDP semantics). Returns false
-// when the kernel refused a UDP GSO message (EIO: no checksum offload there).
-bool SendBatch(int fd, mmsghdr* msgs, int n) {
+// not take; a full socket buffer drops the rest (UDP semantics). A refused
+// message is handed to `strip_source`, which (when it carried our source
+// address, which may have gone away) resends it from any address.
+// Returns false when the kernel refused a UDP GSO message (EIO).
+template <typename StripSource>
+bool SendBatch(int fd, mmsghdr* msgs, int n, StripSource&& strip_source) {
   int sent = 0;
   int spins = 0;
   bool gso_ok = true;
@@ -53,6 +56,9 @@ bool SendBatch(int fd, mmsghdr* msgs, int n) {
         poll(&p, 1, 10);
         continue;
       }
+      // Any other refusal of a message with a source address (EINVAL, or
+      // ENETUNREACH once the address is gone): try it from any address.
+      if (strip_source(sent)) continue;
       if (errno == EIO && msgs[sent].msg_hdr.msg_controllen > 0) gso_ok = false;
       ++sent;  // skip the message the kernel refused (e.g. unreachable)
       continue;
@@ -60,31 +66,6 @@ bool SendBatch(int fd, mmsghdr* msgs, int n) {
     sent += r;
   }
   return gso_ok;
-}
-
-// Marks a message of several datagrams for UDP GSO (segment size = the first).
-void SetGsoSize(mmsghdr& m, uint8_t* ctrl) {
-  if (m.msg_hdr.msg_iovlen < 2) return;
-  m.msg_hdr.msg_control = ctrl;
-  m.msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
-  cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr);
-  c->cmsg_level = SOL_UDP;
-  c->cmsg_type = UDP_SEGMENT;
-  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-  uint16_t seg = static_cast<uint16_t>(m.msg_hdr.msg_iov[0].iov_len);
-  std::memcpy(CMSG_DATA(c), &seg, sizeof(seg));
-}
-
-// The segment size of a UDP GRO read (0: a single datagram).
-size_t GroSize(const msghdr& h) {
-  for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
-    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
-      int size = 0;
-      std::memcpy(&size, CMSG_DATA(c), sizeof(size));
-      return size > 0 ? static_cast<size_t>(size) : 0;
-    }
-  }
-  return 0;
 }
 
 }  // namespace
@@ -154,7 +135,8 @@ void NetDevice::TunLoop() {
   std::vector<Endpoint> to(kTunSlots);
   std::vector<iovec> iov(kTunSlots);
   std::vector<mmsghdr> v4(kTunSlots), v6(kTunSlots);
-  std::vector<GsoControl> gso_ctrl4(kTunSlots), gso_ctrl6(kTunSlots);
+  std::vector<CmsgBuffer> ctrl4(kTunSlots), ctrl6(kTunSlots);
+  std::vector<const Endpoint*> ep4(kTunSlots), ep6(kTunSlots);
   size_t pending = 0;  // a read in scratch that did not fit the last batch
   while (!stop_) {
     if (pending == 0) {
@@ -218,6 +200,7 @@ void NetDevice::TunLoop() {
         continue;
       }
       bool six = to[i].addr.ss_family == AF_INET6;
+      (six ? ep6[n6] : ep4[n4]) = &to[i];
       mmsghdr& m = six ? v6[n6++] : v4[n4++];
       m = mmsghdr{};
       m.msg_hdr.msg_name = &to[i].addr;
@@ -233,12 +216,34 @@ void NetDevice::TunLoop() {
       ++niov;
     }
     if (n4 == 0 && n6 == 0) continue;
-    for (int i = 0; i < n4; ++i) SetGsoSize(v4[i], gso_ctrl4[i].data());
-    for (int i = 0; i < n6; ++i) SetGsoSize(v6[i], gso_ctrl6[i].data());
+    auto control = [&](mmsghdr& m, CmsgBuffer& ctrl, const Endpoint& ep) {
+      uint16_t gso_size =
+          m.msg_hdr.msg_iovlen > 1 ? static_cast<uint16_t>(m.msg_hdr.msg_iov[0].iov_len) : 0;
+      SetSendControl(m.msg_hdr, ctrl, ep, gso_size);
+    };
+    for (int i = 0; i < n4; ++i) control(v4[i], ctrl4[i], *ep4[i]);
+    for (int i = 0; i < n6; ++i) control(v6[i], ctrl6[i], *ep6[i]);
+    // Our source address went away (the host's address changed): forget it
+    // for that peer and resend from whatever address routing picks.
+    auto stripper = [&](mmsghdr* msgs, std::vector<CmsgBuffer>& ctrls,
+                        std::vector<const Endpoint*>& eps) {
+      return [&, msgs](int i) {
+        if (!eps[i]->has_source) return false;
+        device_->ForgetSource(*eps[i]);
+        Endpoint plain = *eps[i];
+        plain.has_source = false;
+        control(msgs[i], ctrls[i], plain);
+        return true;
+      };
+    };
     SocketPair socks = udp_.sockets();
     bool gso_failed = false;
-    if (n4 && socks.v4) gso_failed |= !SendBatch(socks.v4->fd(), v4.data(), n4);
-    if (n6 && socks.v6) gso_failed |= !SendBatch(socks.v6->fd(), v6.data(), n6);
+    if (n4 && socks.v4) {
+      gso_failed |= !SendBatch(socks.v4->fd(), v4.data(), n4, stripper(v4.data(), ctrl4, ep4));
+    }
+    if (n6 && socks.v6) {
+      gso_failed |= !SendBatch(socks.v6->fd(), v6.data(), n6, stripper(v6.data(), ctrl6, ep6));
+    }
     if (gso_failed && udp_gso_.exchange(false)) {
       CORAL_LOG_WARN("wireguard: UDP GSO refused by the kernel on {}; sending datagrams one by one",
                      tun_.name());
@@ -254,7 +259,7 @@ void NetDevice::UdpLoop() {
   std::vector<sockaddr_storage> from(kBatch);
   std::vector<Endpoint> eps(kBatch);
   std::vector<mmsghdr> msgs(kBatch);
-  std::vector<GroControl> ctrl(kBatch);
+  std::vector<CmsgBuffer> ctrl(kBatch);
   // One datagram each: a GRO read is split back into its datagrams here.
   struct Item {
     uint8_t* data;
@@ -292,7 +297,7 @@ void NetDevice::UdpLoop() {
         eps[i] = Endpoint::FromSockaddr(reinterpret_cast<sockaddr*>(&from[i]),
                                         msgs[i].msg_hdr.msg_namelen);
         size_t len = msgs[i].msg_len;
-        size_t seg = GroSize(msgs[i].msg_hdr);
+        size_t seg = ReadReceiveControl(msgs[i].msg_hdr, eps[i]);
         if (seg == 0 || seg >= len) seg = len;
         for (size_t off = 0; off < len && count < static_cast<int>(items.size()); off += seg) {
           items[count++] = {bufs[i].data() + off, std::min(seg, len - off), i};

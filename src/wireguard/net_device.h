@@ -40,15 +40,6 @@ struct NetDeviceOptions {
   TunOffload tun_offload = DefaultTunOffload();
 };
 
-// Control-message room for one UDP GSO send or one UDP GRO receive.
-struct alignas(cmsghdr) CmsgBuffer {
-  uint8_t bytes[64];
-  uint8_t* data() { return bytes; }
-  size_t size() const { return sizeof(bytes); }
-};
-using GsoControl = CmsgBuffer;
-using GroControl = CmsgBuffer;
-
 class NetDevice {
  public:
   static Result<std::unique_ptr<NetDevice>> Start(const NetDeviceOptions& options);

@@ -7,8 +7,12 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 #ifndef UDP_GRO
 #define UDP_GRO 104
 #endif
@@ -31,6 +35,12 @@ Result<std::shared_ptr<Socket>> OpenUdp(int family, uint16_t port, uint32_t fwma
   // Batches of datagrams from one sender arrive as one read (split by the
   // reader); a kernel without UDP_GRO just delivers them one by one.
   if (UdpOffloadEnabled()) setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
+  // Learn which of our addresses each datagram came to, to answer from it.
+  if (family == AF_INET) {
+    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+  } else {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+  }
   if (fwmark && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0) {
     return ErrnoError("SO_MARK", errno);
   }
@@ -118,9 +128,87 @@ void UdpTransport::SendDatagram(const Endpoint& to, const uint8_t* data, size_t 
     s = to.addr.ss_family == AF_INET6 ? sockets_.v6 : sockets_.v4;
   }
   if (!s) return;
-  // Lost datagrams are the protocol's business (timers retransmit).
-  (void)sendto(s->fd(), data, len, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to.addr),
-               to.len);
+  iovec iov{const_cast<uint8_t*>(data), len};
+  msghdr h{};
+  h.msg_name = const_cast<sockaddr_storage*>(&to.addr);
+  h.msg_namelen = to.len;
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  CmsgBuffer ctrl;
+  SetSendControl(h, ctrl, to, 0);
+  // Lost datagrams are the protocol's business (timers retransmit). When the
+  // send fails with a source address (it may have gone away: EINVAL or
+  // ENETUNREACH), it is sent again from any address.
+  if (sendmsg(s->fd(), &h, MSG_DONTWAIT) < 0 && errno != EAGAIN && to.has_source) {
+    Endpoint plain = to;
+    plain.has_source = false;
+    SetSendControl(h, ctrl, plain, 0);
+    (void)sendmsg(s->fd(), &h, MSG_DONTWAIT);
+  }
+}
+
+void SetSendControl(msghdr& h, CmsgBuffer& ctrl, const Endpoint& to, uint16_t gso_size) {
+  std::memset(ctrl.data(), 0, ctrl.size());
+  h.msg_control = ctrl.data();
+  h.msg_controllen = ctrl.size();
+  size_t used = 0;
+  cmsghdr* c = CMSG_FIRSTHDR(&h);
+  if (to.has_source && to.addr.ss_family == AF_INET) {
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    std::memcpy(&info.ipi_spec_dst, &to.source, 4);
+    std::memcpy(CMSG_DATA(c), &info, sizeof(info));
+    used += CMSG_SPACE(sizeof(in_pktinfo));
+    c = CMSG_NXTHDR(&h, c);
+  } else if (to.has_source && to.addr.ss_family == AF_INET6) {
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo info{};
+    info.ipi6_addr = to.source;
+    // The interface matters only for link-local sources.
+    if (IN6_IS_ADDR_LINKLOCAL(&to.source))
+      info.ipi6_ifindex = static_cast<unsigned>(to.source_ifindex);
+    std::memcpy(CMSG_DATA(c), &info, sizeof(info));
+    used += CMSG_SPACE(sizeof(in6_pktinfo));
+    c = CMSG_NXTHDR(&h, c);
+  }
+  if (gso_size > 0) {
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    std::memcpy(CMSG_DATA(c), &gso_size, sizeof(gso_size));
+    used += CMSG_SPACE(sizeof(uint16_t));
+  }
+  h.msg_controllen = used;
+  if (used == 0) h.msg_control = nullptr;
+}
+
+size_t ReadReceiveControl(const msghdr& h, Endpoint& from) {
+  size_t gro = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+      int size = 0;
+      std::memcpy(&size, CMSG_DATA(c), sizeof(size));
+      gro = size > 0 ? static_cast<size_t>(size) : 0;
+    } else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+      from.source = in6_addr{};
+      std::memcpy(&from.source, &info.ipi_addr, 4);
+      from.source_ifindex = info.ipi_ifindex;
+      from.has_source = true;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof(info));
+      from.source = info.ipi6_addr;
+      from.source_ifindex = static_cast<int>(info.ipi6_ifindex);
+      from.has_source = true;
+    }
+  }
+  return gro;
 }
 
 void UdpTransport::Shutdown() {

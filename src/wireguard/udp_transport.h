@@ -7,6 +7,8 @@
 // Thread-safety: every method is safe from any thread; mu_ guards sockets_.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <memory>
 #include <mutex>
 
@@ -16,6 +18,21 @@ namespace coral::wireguard {
 
 // UDP GSO sends and GRO receives, unless CORAL_WG_UDP_OFFLOAD=0.
 bool UdpOffloadEnabled();
+
+// Room for the control messages of one send or receive: packet info (our
+// source address) and a UDP GSO segment size or UDP GRO size.
+struct alignas(cmsghdr) CmsgBuffer {
+  uint8_t bytes[128];
+  uint8_t* data() { return bytes; }
+  size_t size() const { return sizeof(bytes); }
+};
+
+// Fills `ctrl` with IP_PKTINFO / IPV6_PKTINFO for `to`'s source (if any) and
+// UDP_SEGMENT (if gso_size > 0), and points `h` at it (or at nothing).
+void SetSendControl(msghdr& h, CmsgBuffer& ctrl, const Endpoint& to, uint16_t gso_size);
+// Reads a received message's control data: the UDP GRO segment size (0: one
+// datagram) and our local address, stored as `from`'s source.
+size_t ReadReceiveControl(const msghdr& h, Endpoint& from);
 
 // A socket fd closed on destruction.
 class Socket {

@@ -192,3 +192,35 @@ TEST_F(CoralPairTest, HundredMegabytesEachWayMatchChecksums) {
 
 }  // namespace
 }  // namespace coral::wireguard::testing
+
+namespace coral::wireguard::testing {
+namespace {
+
+// A multi-homed Coral host answers from the address a peer talks to (the
+// "sticky" source), as kernel WireGuard and wireguard-go do; otherwise a peer
+// behind NAT would see replies from an address it never contacted.
+TEST(StickySourceTest, RepliesLeaveFromTheAddressThePeerUsed) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces and TUN devices";
+  TopologyOptions options;
+  options.coral_binary = CORAL_WIREGUARD_BIN;
+  auto t = Topology::Create(options);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  Topology& topo = **t;
+  Side& coral = topo.a();
+  Side& go = topo.b();
+  ASSERT_TRUE(topo.Exec(coral, {"ip", "addr", "add", "10.231.0.21/24", "dev", coral.veth}).ok());
+  // wireguard-go talks to Coral's secondary address and initiates.
+  ASSERT_TRUE(topo.Exec(go, {"wg", "set", go.iface, "peer", coral.public_key, "endpoint",
+                             "10.231.0.21:51820"})
+                  .ok());
+  auto out = topo.Exec(go, {"ping", "-c", "3", "-i", "0.2", "-W", "5", coral.tunnel_ip});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  // wireguard-go follows the authenticated source of Coral's packets: had
+  // Coral answered from its primary address, the endpoint would now be that.
+  auto ep = topo.PeerEndpoint(go);
+  ASSERT_TRUE(ep.ok());
+  EXPECT_EQ(*ep, "10.231.0.21:51820");
+}
+
+}  // namespace
+}  // namespace coral::wireguard::testing
