@@ -26,13 +26,13 @@ function(coral_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   coral_warnings(${name})
-  # Tests are `unit` unless labelled otherwise (e2e, root, peer, ...).
+  # Tests are `unit` unless labelled otherwise (e2e, root, peer, ...). Only one
+  # label survives gtest_discover_tests' PROPERTIES (it re-splits lists); a
+  # folder whose tests all carry more sets the DIRECTORY property LABELS.
   if(ARG_LABELS)
-    set(labels ${ARG_LABELS})
+    list(GET ARG_LABELS 0 labels)
   else()
     set(labels unit)
   endif()
-  # gtest_discover_tests takes PROPERTIES as a flat list: escape the label list.
-  string(REPLACE ";" "\\;" labels "${labels}")
   gtest_discover_tests(${name} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -25,6 +25,8 @@ PACKAGES=(
   nodejs npm
   # OTLP receivers: gzip request bodies (zlib)
   zlib1g-dev
+  # WireGuard peer tests and bench (wireguard-go, wg, netns/veth, ping, iperf3; clang for libFuzzer)
+  wireguard-go wireguard-tools iproute2 iputils-ping iperf3 clang
 )
 
 say() { echo "setup: $*"; }

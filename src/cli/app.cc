@@ -32,6 +32,14 @@ void Commands::Bind(CLI::App* cmd, CommandFn fn) {
   });
 }
 
+void Commands::BindExitCode(CLI::App* cmd, std::function<Result<int>(Context&)> fn) {
+  Bind(cmd, [this, fn = std::move(fn)](Context& ctx) -> Status {
+    int code = CORAL_TRY(fn(ctx));
+    exit_code_ = code;
+    return Status::Ok();
+  });
+}
+
 void Commands::Planned(CLI::App& parent, const std::string& name, const std::string& description) {
   CLI::App* cmd = parent.add_subcommand(name, description + " (not implemented yet)");
   // Accept whatever arguments a user tries, so the answer is always this one.
@@ -72,7 +80,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   commands.Planned(app, "shell", "Open a shell on an agent's host");
   commands.Planned(app, "profile", "Take a CPU profile of a service");
   commands.Planned(app, "reef", "Federate several colonies");
-  commands.Planned(app, "wireguard", "Run a userspace WireGuard device, managed with wg(8)");
+  AddWireGuardCommand(app, commands);
   AddVersionCommand(app, commands);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());

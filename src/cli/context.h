@@ -39,6 +39,9 @@ class Commands {
 
   // Makes `cmd` run `fn` when chosen.
   void Bind(CLI::App* cmd, CommandFn fn);
+  // Like Bind, for a command that reports its own errors and decides the
+  // process exit code itself (a Status error still prints and exits 1 or 2).
+  void BindExitCode(CLI::App* cmd, std::function<Result<int>(Context&)> fn);
   // A command of the product that does not work yet: listed with the note in
   // --help, exits 2 saying so.
   void Planned(CLI::App& parent, const std::string& name, const std::string& description);
@@ -59,5 +62,6 @@ void AddColonyCommands(CLI::App& app, Commands& commands);
 void AddVersionCommand(CLI::App& app, Commands& commands);
 void AddAgentCommands(CLI::App& app, Commands& commands);
 void AddServiceCommands(CLI::App& app, Commands& commands);
+void AddWireGuardCommand(CLI::App& app, Commands& commands);
 
 }  // namespace coral::cli
