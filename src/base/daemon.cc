@@ -34,7 +34,13 @@ Result<DaemonOutcome> Daemonize(const std::filesystem::path& log_file) {
     return ErrnoError("daemon: open log file " + log_file.string(), err);
   }
   pid_t pid = ::fork();
-  if (pid < 0) return ErrnoError("daemon: fork", errno);
+  if (pid < 0) {
+    int err = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    ::close(log);
+    return ErrnoError("daemon: fork", err);
+  }
   if (pid == 0) {
     ::close(fds[0]);
     ::setsid();

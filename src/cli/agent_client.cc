@@ -8,12 +8,30 @@
 
 namespace coral::cli {
 
+namespace {
+
+// The bearer token belongs to this host's agent: it is only ever sent to a
+// loopback address. Remote agents are reached over the mesh with mTLS.
+Status CheckLocal(const std::string& address) {
+  std::string host = address.substr(0, address.rfind(':'));
+  bool local = host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  if (!local || address.rfind(':') == std::string::npos) {
+    return InvalidArgument("--agent '" + address +
+                           "': only this host's agent is reachable for now (127.0.0.1:PORT, "
+                           "[::1]:PORT or localhost:PORT); its token is never sent elsewhere");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<AgentClient> AgentClient::Open(const config::Home& home, const std::string& address) {
   AgentClient c;
+  if (!address.empty()) CORAL_TRY(CheckLocal(address));
   c.address_ = address;
   if (c.address_.empty()) {
-    auto cfg = CORAL_TRY(config::LoadConfig<config::AgentConfig>(
-        home.agent_dir() / "agent.yaml", config::kAgentEnvPrefix, false));
+    auto cfg = CORAL_TRY(config::LoadConfig<config::AgentConfig>(home.agent_dir() / "agent.yaml",
+                                                                 config::kAgentEnvPrefix, false));
     c.address_ = "127.0.0.1:" + std::to_string(cfg.grpc_port);
   }
   auto token = ReadFile(home.agent_dir() / "api.token");
@@ -51,9 +69,8 @@ Result<coral::v1::RuntimeContext> AgentClient::RuntimeContext() {
 
 Result<coral::v1::ListServicesResponse> AgentClient::ListServices() {
   coral::v1::ListServicesResponse out;
-  CORAL_TRY(Invoke("ListServices", [&](grpc::ClientContext& ctx) {
-    return stub_->ListServices(&ctx, {}, &out);
-  }));
+  CORAL_TRY(Invoke("ListServices",
+                   [&](grpc::ClientContext& ctx) { return stub_->ListServices(&ctx, {}, &out); }));
   return out;
 }
 

@@ -128,6 +128,14 @@ TEST_F(AppTest, ColonyListUseAndCurrent) {
   EXPECT_NE(unknown.err.find("coral colony list"), std::string::npos);
 }
 
+TEST_F(AppTest, AgentTokenIsNeverSentToAnotherHost) {
+  for (const char* addr : {"10.0.0.5:9001", "example.com:9001", "127.0.0.1"}) {
+    auto r = Coral({"services", "--agent", addr});
+    EXPECT_EQ(r.code, 2) << addr;
+    EXPECT_NE(r.err.find("never sent elsewhere"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(AppTest, VersionNamesDuckDb) {
   auto r = Coral({"version", "-o", "json"});
   ASSERT_EQ(r.code, 0);
