@@ -30,6 +30,7 @@ for _ in $(seq $((have < 200 ? 200 - have + 10 : 10))); do sleep $((SECONDS_TO_R
 
 port=$((20000 + RANDOM % 20000))
 CORAL_HOME=$work/home CORAL_AGENT_API_GRPC_PORT=$port \
+  CORAL_AGENT_OTLP_GRPC_PORT=$((port + 2)) CORAL_AGENT_OTLP_HTTP_PORT=$((port + 3)) \
   build/release/coral agent start --foreground >"$work/agent.out" 2>"$work/agent.log" &
 agent=$!; pids+=($agent)
 ne_port=$((port + 1))

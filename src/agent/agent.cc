@@ -41,6 +41,11 @@ Result<std::string> LoadOrCreateToken(const std::filesystem::path& path) {
   return token;
 }
 
+std::string HostPort(const std::string& host, uint16_t port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 Agent::Agent(AgentOptions options)
@@ -63,6 +68,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   a.token_ = CORAL_TRY(LoadOrCreateToken(a.options_.dir / "api.token"));
   a.explicit_ = CORAL_TRY(LoadExplicitServices(a.options_.dir / "services.yaml"));
   a.boot_time_ = a.procfs_.BootTime().value_or(0);
+  CORAL_TRY(a.StartOtlp());
   CORAL_LOG_INFO(
       "agent: connections: using sock_diag netlink (eBPF connection tracing is not built into "
       "this agent yet)");
@@ -83,6 +89,43 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
 
 Agent::~Agent() { Stop(); }
 
+Status Agent::StartOtlp() {
+  const config::AgentConfig& c = options_.config;
+  AgentTelemetrySinkOptions sink_options;
+  sink_options.sampling.error_spans = c.otlp_keep_errors ? ErrorSpans::kKeep : ErrorSpans::kSample;
+  sink_options.sampling.latency_threshold = c.otlp_latency_threshold;
+  sink_options.sampling.keep_fraction = c.otlp_keep_percent / 100.0;
+  sink_options.max_inflight = c.otlp_max_inflight;
+  telemetry_sink_ = std::make_unique<AgentTelemetrySink>(*store_, sink_options);
+  telemetry::OtlpReceiverOptions receiver_options;
+  receiver_options.bind = c.otlp_bind;
+  receiver_options.grpc_port = static_cast<uint16_t>(c.otlp_grpc_port);
+  receiver_options.http_port = static_cast<uint16_t>(c.otlp_http_port);
+  auto receiver = telemetry::OtlpReceiver::Start(receiver_options, telemetry_sink_.get());
+  if (!receiver.ok()) {
+    return receiver.status().WithContext(
+        "OTLP receivers on " + c.otlp_bind + " ports " + std::to_string(c.otlp_grpc_port) + "/" +
+        std::to_string(c.otlp_http_port) +
+        " (another agent or collector may hold them; set otlp.grpc_port and otlp.http_port in "
+        "agent.yaml, or CORAL_AGENT_OTLP_GRPC_PORT / CORAL_AGENT_OTLP_HTTP_PORT)");
+  }
+  otlp_ = std::move(*receiver);
+  CORAL_LOG_INFO(
+      "agent: OTLP receivers on {} (gRPC) and {} (HTTP); sampling keeps {}% of spans "
+      "that are neither errors nor slower than {}",
+      otlp_grpc_endpoint(), otlp_http_endpoint(), c.otlp_keep_percent,
+      FormatDuration(c.otlp_latency_threshold));
+  return Status::Ok();
+}
+
+std::string Agent::otlp_grpc_endpoint() const {
+  return otlp_ ? HostPort(options_.config.otlp_bind, otlp_->grpc_port()) : "";
+}
+
+std::string Agent::otlp_http_endpoint() const {
+  return otlp_ ? "http://" + HostPort(options_.config.otlp_bind, otlp_->http_port()) : "";
+}
+
 void Agent::Stop() {
   {
     std::lock_guard lock(stop_mutex_);
@@ -90,6 +133,8 @@ void Agent::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  // Receivers first: requests in flight finish into the store, which stays open.
+  if (otlp_) otlp_->Stop();
   if (server_) server_->Stop();
   if (loop_thread_.joinable()) loop_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();

@@ -4,7 +4,8 @@
 //
 // Threads: one loop thread runs discovery, host metrics and pruning in turn;
 // one thread runs health checks (they may block for their timeout); gRPC runs
-// the API on its own threads. State the API reads (the latest services and
+// the API on its own threads; the OTLP receivers run on theirs and write
+// through telemetry_sink_ into the store. State the API reads (the latest services and
 // health) is guarded by state_mutex_.
 #pragma once
 
@@ -22,10 +23,12 @@
 #include "agent/observers/host_metrics.h"
 #include "agent/observers/procfs.h"
 #include "agent/observers/service_discovery.h"
+#include "agent/otlp/agent_telemetry_sink.h"
 #include "agent/store/agent_store.h"
 #include "base/clock.h"
 #include "config/agent_config.h"
 #include "net/grpc_server.h"
+#include "telemetry/otlp_receiver.h"
 
 namespace coral::agent {
 
@@ -61,6 +64,10 @@ class Agent {
   Result<ServiceStatus> Connect(const ExplicitService& service);
   Status Disconnect(const std::string& name);
   AgentStore& store() { return *store_; }
+  // Where the OTLP receivers listen ("127.0.0.1:4317", "http://127.0.0.1:4318").
+  std::string otlp_grpc_endpoint() const;
+  std::string otlp_http_endpoint() const;
+  TelemetryCounters telemetry_counters() const { return telemetry_sink_->counters(); }
 
   // One discovery pass, one host metrics sample, one health round: the loops
   // call these; tests may too.
@@ -71,6 +78,7 @@ class Agent {
 
  private:
   explicit Agent(AgentOptions options);
+  Status StartOtlp();
   void LoopMain();
   void HealthMain();
   bool WaitOrStop(std::chrono::milliseconds d);
@@ -79,6 +87,10 @@ class Agent {
   ProcFs procfs_;
   HostMetrics host_metrics_;
   std::unique_ptr<AgentStore> store_;
+  // Declared after store_ (the sink writes into it) and before otlp_ (which
+  // feeds the sink), so destruction stops them in the right order.
+  std::unique_ptr<AgentTelemetrySink> telemetry_sink_;
+  std::unique_ptr<telemetry::OtlpReceiver> otlp_;
   std::string token_;
   WallTime started_at_;
   std::unique_ptr<grpc::Service> api_;

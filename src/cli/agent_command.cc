@@ -123,6 +123,17 @@ Status RunStatus(Context& ctx) {
   auto rc = CORAL_TRY(client.RuntimeContext());
   Json tables = Json::array();
   for (const auto& t : rc.tables()) tables.push_back(t);
+  const auto& o = rc.otlp();
+  Json otlp = {{"grpc", o.grpc_endpoint()},
+               {"http", o.http_endpoint()},
+               {"spans_received", o.spans_received()},
+               {"spans_stored", o.spans_stored()},
+               {"spans_kept_error", o.spans_kept_error()},
+               {"spans_kept_slow", o.spans_kept_slow()},
+               {"spans_sampled_out", o.spans_sampled_out()},
+               {"metric_points_stored", o.metric_points_stored()},
+               {"log_records_stored", o.log_records_stored()},
+               {"requests_overloaded", o.requests_overloaded()}};
   ctx.out.Object({{"running", true},
                   {"pid", pid},
                   {"agent_id", rc.agent_id()},
@@ -136,7 +147,8 @@ Status RunStatus(Context& ctx) {
                   {"ebpf", rc.capabilities().ebpf()},
                   {"ebpf_note", rc.capabilities().connection_method_reason()},
                   {"retention_s", rc.retention_seconds()},
-                  {"tables", tables}});
+                  {"tables", tables},
+                  {"otlp", otlp}});
   return Status::Ok();
 }
 
@@ -154,6 +166,8 @@ void AddAgentCommands(CLI::App& app, Commands& commands) {
       "metrics and checks connected services' health, keeping a rolling window (1h) in\n"
       "<home>/agent/agent.duckdb. Its API listens on 127.0.0.1:9001 (agent.yaml api.grpc_port,\n"
       "env CORAL_AGENT_API_GRPC_PORT) and needs the token in <home>/agent/api.token.\n"
+      "It takes OTLP on 127.0.0.1:4317 (gRPC) and :4318 (HTTP) into the spans, metric_points\n"
+      "and log_records tables (otlp.* in agent.yaml; CORAL_AGENT_OTLP_GRPC_PORT and so on).\n"
       "In the background it logs to <home>/agent/agent.log.");
   commands.Bind(start, [foreground](Context& ctx) { return RunStart(ctx, *foreground); });
 

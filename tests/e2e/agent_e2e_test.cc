@@ -12,6 +12,7 @@
 
 #include <thread>
 
+#include "../free_port.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/subprocess.h"
@@ -23,18 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // Polls `check` every 100 ms until it holds or `limit` passes.
 template <typename F>
@@ -70,6 +59,8 @@ class AgentE2eTest : public ::testing::Test {
     home_ = std::filesystem::temp_directory_path() / ("coral-agent-e2e-" + RandomHex(6));
     ASSERT_TRUE(MakeDirs(home_, FileMode::kPrivate).ok());
     api_port_ = FreePort();
+    otlp_grpc_port_ = FreePort();
+    otlp_http_port_ = FreePort();
   }
   void TearDown() override { (void)RemoveAll(home_); }
 
@@ -78,6 +69,8 @@ class AgentE2eTest : public ::testing::Test {
     o.argv = {CORAL_BINARY, "agent", "start", "--foreground", "-o", "json"};
     o.env = {{"CORAL_HOME", home_.string()},
              {"CORAL_AGENT_API_GRPC_PORT", std::to_string(api_port_)},
+             {"CORAL_AGENT_OTLP_GRPC_PORT", std::to_string(otlp_grpc_port_)},
+             {"CORAL_AGENT_OTLP_HTTP_PORT", std::to_string(otlp_http_port_)},
              {"CORAL_AGENT_DISCOVERY_INTERVAL", "500ms"},
              {"CORAL_AGENT_HEALTH_INTERVAL", "500ms"},
              {"CORAL_AGENT_HEALTH_TIMEOUT", "300ms"},
@@ -91,6 +84,8 @@ class AgentE2eTest : public ::testing::Test {
 
   std::filesystem::path home_;
   int api_port_ = 0;
+  int otlp_grpc_port_ = 0;
+  int otlp_http_port_ = 0;
 };
 
 TEST_F(AgentE2eTest, SeesRealServicesConnectionsMetricsAndHealth) {
@@ -252,7 +247,9 @@ TEST_F(AgentE2eTest, RejectsCallsWithoutTheToken) {
 TEST_F(AgentE2eTest, DaemonStartStatusStop) {
   SubprocessOptions o;
   o.env = {{"CORAL_HOME", home_.string()},
-           {"CORAL_AGENT_API_GRPC_PORT", std::to_string(api_port_)}};
+           {"CORAL_AGENT_API_GRPC_PORT", std::to_string(api_port_)},
+           {"CORAL_AGENT_OTLP_GRPC_PORT", std::to_string(otlp_grpc_port_)},
+           {"CORAL_AGENT_OTLP_HTTP_PORT", std::to_string(otlp_http_port_)}};
   auto coral = [&](std::vector<std::string> args) {
     o.argv = {CORAL_BINARY};
     o.argv.insert(o.argv.end(), args.begin(), args.end());
@@ -271,6 +268,10 @@ TEST_F(AgentE2eTest, DaemonStartStatusStop) {
   ASSERT_EQ(code3, 0) << err3;
   EXPECT_EQ(Json::parse(out3)["running"], true);
   EXPECT_EQ(Json::parse(out3)["connections"], "sock_diag");
+  Json otlp = Json::parse(out3)["otlp"];
+  EXPECT_EQ(otlp["grpc"], "127.0.0.1:" + std::to_string(otlp_grpc_port_));
+  EXPECT_EQ(otlp["http"], "http://127.0.0.1:" + std::to_string(otlp_http_port_));
+  EXPECT_EQ(otlp["spans_received"], 0);
   auto [code4, out4, err4] = coral({"agent", "stop", "-o", "json"});
   ASSERT_EQ(code4, 0) << err4;
   EXPECT_EQ(Json::parse(out4)["stopped"], true);
@@ -278,6 +279,34 @@ TEST_F(AgentE2eTest, DaemonStartStatusStop) {
   auto [code5, out5, err5] = coral({"services"});
   EXPECT_EQ(code5, 1);
   EXPECT_NE(err5.find("coral agent start"), std::string::npos) << err5;
+}
+
+TEST_F(AgentE2eTest, RefusesToStartWhenAnOtlpPortIsTaken) {
+  // Something else (another agent, a Collector) already listens on the OTLP/HTTP port.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(otlp_http_port_));
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  SubprocessOptions o;
+  o.argv = {CORAL_BINARY, "agent", "start", "--foreground"};
+  o.env = {{"CORAL_HOME", home_.string()},
+           {"CORAL_AGENT_API_GRPC_PORT", std::to_string(api_port_)},
+           {"CORAL_AGENT_OTLP_GRPC_PORT", std::to_string(otlp_grpc_port_)},
+           {"CORAL_AGENT_OTLP_HTTP_PORT", std::to_string(otlp_http_port_)}};
+  auto p = Subprocess::Start(o);
+  ASSERT_TRUE(p.ok());
+  auto exit = p->Wait(60s);
+  ::close(fd);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->exit_code, 1);
+  EXPECT_NE(p->stderr_data().find("OTLP"), std::string::npos) << p->stderr_data();
+  EXPECT_NE(p->stderr_data().find(std::to_string(otlp_http_port_)), std::string::npos)
+      << p->stderr_data();
+  EXPECT_NE(p->stderr_data().find("CORAL_AGENT_OTLP_HTTP_PORT"), std::string::npos)
+      << p->stderr_data();
 }
 
 }  // namespace

@@ -105,6 +105,19 @@ grpc::Status AgentApi::GetRuntimeContext(grpc::ServerContext* ctx,
   for (const auto& t : AgentTables()) out->add_tables(t);
   out->set_retention_seconds(
       std::chrono::duration_cast<std::chrono::seconds>(agent_.options().config.retention).count());
+  auto* otlp = out->mutable_otlp();
+  otlp->set_grpc_endpoint(agent_.otlp_grpc_endpoint());
+  otlp->set_http_endpoint(agent_.otlp_http_endpoint());
+  TelemetryCounters c = agent_.telemetry_counters();
+  otlp->set_spans_received(c.spans_received);
+  otlp->set_spans_stored(c.spans_stored);
+  otlp->set_spans_kept_error(c.spans_kept_error);
+  otlp->set_spans_kept_slow(c.spans_kept_slow);
+  otlp->set_spans_sampled_out(c.spans_sampled_out);
+  otlp->set_metric_points_stored(c.metric_points_stored);
+  otlp->set_log_records_stored(c.log_records_stored);
+  otlp->set_requests_overloaded(c.requests_overloaded);
+  otlp->set_requests_failed(c.requests_failed);
   return grpc::Status::OK;
 }
 

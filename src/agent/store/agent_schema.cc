@@ -3,9 +3,9 @@
 namespace coral::agent {
 
 const std::vector<std::string>& AgentTables() {
-  static const std::vector<std::string> kTables = {kProcessesTable, kServicesTable,
-                                                   kConnectionsTable, kHostMetricsTable,
-                                                   kHealthEventsTable};
+  static const std::vector<std::string> kTables = {
+      kProcessesTable,    kServicesTable, kConnectionsTable,  kHostMetricsTable,
+      kHealthEventsTable, kSpansTable,    kMetricPointsTable, kLogRecordsTable};
   return kTables;
 }
 
@@ -35,6 +35,45 @@ CREATE TABLE health_events (
   seq BIGINT NOT NULL, ts TIMESTAMP NOT NULL,
   service VARCHAR, port BIGINT, healthy BOOLEAN, reason VARCHAR, status_code BIGINT,
   latency_ms DOUBLE);
+)sql",
+       ""},
+      // OTLP rows, as AgentTelemetrySink writes them. Conventions:
+      //   - ids are lowercase hex text; NULL when the sender left them out
+      //     (a root span's parent_span_id, a log record outside a trace);
+      //   - times are TIMESTAMP (UTC, microseconds); exact nanosecond
+      //     durations are in spans.duration_ns; a time the sender left 0 is NULL;
+      //   - attributes and resource_attributes are JSON object text, as
+      //     telemetry/json_text.h spells them ({"http.method":"GET",...});
+      //   - kind, status_code, type, temporality are lowercase names
+      //     ("server", "error", "histogram", "cumulative").
+      // metric_points: `value` holds gauge and sum points (ints as doubles);
+      // count/sum/min/max histogram, exponential histogram and summary points;
+      // bucket_bounds and bucket_counts are JSON arrays (explicit histograms:
+      // bucket_counts has one more entry than bucket_bounds); exp_* describe
+      // exponential histograms (counts are JSON arrays starting at *_offset);
+      // quantiles is a JSON array of [quantile, value] pairs (summaries).
+      {2, "otlp tables",
+       R"sql(
+CREATE TABLE spans (
+  seq BIGINT NOT NULL, ts TIMESTAMP NOT NULL,
+  trace_id VARCHAR, span_id VARCHAR, parent_span_id VARCHAR, service_name VARCHAR,
+  name VARCHAR, kind VARCHAR, start_time TIMESTAMP, end_time TIMESTAMP, duration_ns BIGINT,
+  status_code VARCHAR, status_message VARCHAR, attributes VARCHAR, resource_attributes VARCHAR,
+  event_count BIGINT, link_count BIGINT, scope_name VARCHAR);
+CREATE TABLE metric_points (
+  seq BIGINT NOT NULL, ts TIMESTAMP NOT NULL,
+  service_name VARCHAR, metric_name VARCHAR, description VARCHAR, unit VARCHAR, type VARCHAR,
+  temporality VARCHAR, is_monotonic BOOLEAN, time TIMESTAMP, start_time TIMESTAMP,
+  value DOUBLE, count BIGINT, sum DOUBLE, min DOUBLE, max DOUBLE,
+  bucket_bounds VARCHAR, bucket_counts VARCHAR,
+  exp_scale BIGINT, exp_zero_count BIGINT, exp_positive_offset BIGINT, exp_positive_counts VARCHAR,
+  exp_negative_offset BIGINT, exp_negative_counts VARCHAR, quantiles VARCHAR,
+  attributes VARCHAR, resource_attributes VARCHAR, scope_name VARCHAR);
+CREATE TABLE log_records (
+  seq BIGINT NOT NULL, ts TIMESTAMP NOT NULL,
+  time TIMESTAMP, observed_time TIMESTAMP, severity_number BIGINT, severity_text VARCHAR,
+  body VARCHAR, trace_id VARCHAR, span_id VARCHAR, service_name VARCHAR, attributes VARCHAR,
+  resource_attributes VARCHAR, scope_name VARCHAR, event_name VARCHAR);
 )sql",
        ""},
   };

@@ -16,6 +16,10 @@ inline constexpr char kServicesTable[] = "services";
 inline constexpr char kConnectionsTable[] = "connections";
 inline constexpr char kHostMetricsTable[] = "host_metrics";
 inline constexpr char kHealthEventsTable[] = "health_events";
+// OTLP telemetry from local services (migration 2; columns in agent_schema.cc).
+inline constexpr char kSpansTable[] = "spans";
+inline constexpr char kMetricPointsTable[] = "metric_points";
+inline constexpr char kLogRecordsTable[] = "log_records";
 
 // Tables readers may pull, in a stable order.
 const std::vector<std::string>& AgentTables();

@@ -5,12 +5,11 @@
 // ids the SDK generated; everything else it sends is fixed.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "base/subprocess.h"
+#include "otel_js.h"
 #include "telemetry/memory_sink.h"
 #include "telemetry/otlp_receiver.h"
 
@@ -18,18 +17,6 @@ namespace coral::telemetry {
 namespace {
 
 using nlohmann::json;
-
-// Whether node and the SDK are there; the reason when not.
-std::string MissingPeer() {
-  auto node = RunCommand({"node", "--version"}, std::chrono::seconds(20));
-  if (!node.ok() || !node->exit.ok()) return "node is not installed (scripts/setup.sh installs it)";
-  std::filesystem::path sdk = std::filesystem::path(CORAL_OTEL_JS_DIR) / "node_modules" /
-                              "@opentelemetry" / "exporter-trace-otlp-grpc";
-  if (!std::filesystem::exists(sdk)) {
-    return "OpenTelemetry JS SDK not found at " + sdk.string() + "; run scripts/setup.sh";
-  }
-  return "";
-}
 
 struct Case {
   std::string protocol;  // as the OTel env var OTEL_EXPORTER_OTLP_PROTOCOL spells it
@@ -40,7 +27,7 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.protocol; }
 class OtlpPeerTest : public testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
-    if (std::string missing = MissingPeer(); !missing.empty()) GTEST_SKIP() << missing;
+    if (std::string missing = MissingOtelJs(); !missing.empty()) GTEST_SKIP() << missing;
     OtlpReceiverOptions options;
     options.grpc_port = 0;
     options.http_port = 0;
@@ -53,30 +40,7 @@ class OtlpPeerTest : public testing::TestWithParam<Case> {
   json Send(const std::string& signal) {
     const Case& c = GetParam();
     uint16_t port = c.protocol == "grpc" ? receiver_->grpc_port() : receiver_->http_port();
-    SubprocessOptions options;
-    options.argv = {"node", CORAL_OTLP_SEND_JS, signal, c.protocol,
-                    "http://127.0.0.1:" + std::to_string(port)};
-    options.env = {{"NODE_PATH", std::string(CORAL_OTEL_JS_DIR) + "/node_modules"},
-                   // The SDK must not pick up exporter settings from the environment.
-                   {"OTEL_EXPORTER_OTLP_ENDPOINT", ""},
-                   {"OTEL_RESOURCE_ATTRIBUTES", ""},
-                   {"OTEL_SERVICE_NAME", ""}};
-    auto child = Subprocess::Start(options);
-    EXPECT_TRUE(child.ok()) << child.status().ToString();
-    if (!child.ok()) return json();
-    auto exit = child->Wait(std::chrono::seconds(60));
-    EXPECT_TRUE(exit.ok()) << exit.status().ToString();
-    if (!exit.ok()) return json();
-    EXPECT_TRUE(exit->ok()) << "send.js " << signal << " " << c.protocol << ": " << exit->ToString()
-                            << "\nstdout: " << child->stdout_data()
-                            << "\nstderr: " << child->stderr_data();
-    // The SDK may log warnings on stderr; the result is the last stdout line.
-    std::string out = child->stdout_data();
-    size_t start = out.rfind('{');
-    size_t line = out.rfind('\n', start);
-    json sent = json::parse(out.substr(line == std::string::npos ? 0 : line + 1), nullptr, false);
-    EXPECT_FALSE(sent.is_discarded()) << "send.js printed: " << out;
-    return sent.is_discarded() ? json() : sent["sent"];
+    return SendWithOtelJs(signal, c.protocol, "http://127.0.0.1:" + std::to_string(port));
   }
 
   std::string ServiceName() const { return "peer-" + GetParam().package; }
