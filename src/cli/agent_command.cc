@@ -123,6 +123,8 @@ Status RunStatus(Context& ctx) {
   auto rc = CORAL_TRY(client.RuntimeContext());
   Json tables = Json::array();
   for (const auto& t : rc.tables()) tables.push_back(t);
+  Json programs = Json::array();
+  for (const auto& p : rc.capabilities().ebpf_programs()) programs.push_back(p);
   ctx.out.Object({{"running", true},
                   {"pid", pid},
                   {"agent_id", rc.agent_id()},
@@ -134,6 +136,7 @@ Status RunStatus(Context& ctx) {
                   {"started_at", FormatRfc3339(FromUnixMicros(rc.started_at_unix_micros()))},
                   {"connections", rc.capabilities().connection_method()},
                   {"ebpf", rc.capabilities().ebpf()},
+                  {"ebpf_programs", programs},
                   {"ebpf_note", rc.capabilities().connection_method_reason()},
                   {"retention_s", rc.retention_seconds()},
                   {"tables", tables}});

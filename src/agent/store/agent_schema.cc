@@ -37,6 +37,15 @@ CREATE TABLE health_events (
   latency_ms DOUBLE);
 )sql",
        ""},
+      // Connection rows become events: `open` and `close` from eBPF, `snapshot`
+      // from sock_diag or /proc. Rows written before this migration were all
+      // snapshots, so they get that value rather than NULL.
+      {2, "connection events",
+       R"sql(
+ALTER TABLE connections ADD COLUMN event VARCHAR DEFAULT 'snapshot';
+UPDATE connections SET event = 'snapshot' WHERE event IS NULL;
+)sql",
+       ""},
   };
   return kMigrations;
 }
