@@ -69,9 +69,18 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   a.explicit_ = CORAL_TRY(LoadExplicitServices(a.options_.dir / "services.yaml"));
   a.boot_time_ = a.procfs_.BootTime().value_or(0);
   CORAL_TRY(a.StartOtlp());
-  CORAL_LOG_INFO(
-      "agent: connections: using sock_diag netlink (eBPF connection tracing is not built into "
-      "this agent yet)");
+  if (auto ebpf = EbpfConnections::Open(); ebpf.ok()) {
+    a.ebpf_ = std::move(*ebpf);
+    a.connection_method_ = {
+        .ebpf = true,
+        .name = "ebpf",
+        .reason = "the kernel accepted the eBPF program " + std::string(kConnTrackerProgram)};
+    CORAL_LOG_INFO("agent: connections: using eBPF {}", kConnTrackerProgram);
+  } else {
+    a.connection_method_ = {.ebpf = false, .name = "sock_diag", .reason = ebpf.status().message()};
+    CORAL_LOG_INFO("agent: connections: using sock_diag netlink snapshots ({})",
+                   ebpf.status().message());
+  }
 
   // A first pass before the API opens, so the first answer is not empty.
   if (Status s = a.DiscoverOnce(); !s.ok()) CORAL_LOG_WARN("agent: discovery: {}", s.message());
@@ -182,6 +191,43 @@ void Agent::HealthMain() {
   }
 }
 
+void Agent::AddTracedConnections(
+    const std::map<std::pair<uint64_t, uint16_t>, pid_t>& listener_owners,
+    const std::function<std::string(pid_t)>& process_name,
+    std::vector<std::vector<storage::Value>>& rows) {
+  auto events = ebpf_->Poll(std::chrono::milliseconds(0));
+  if (!events.ok()) {
+    CORAL_LOG_WARN("agent: connections: {}", events.status().message());
+    return;
+  }
+  for (const auto& e : *events) {
+    // Passive opens complete in softirq with no owner: the listener's owner
+    // accepted them (a pre-fork server's worker shows as its parent).
+    pid_t pid = e.pid;
+    if (pid == 0) {
+      auto l = listener_owners.find({e.netns, e.local_port});
+      if (l != listener_owners.end()) pid = l->second;
+    }
+    std::string name = process_name(pid);
+    if (name.empty()) name = e.comm;  // a short-lived client, gone by this pass
+    bool open = e.kind == ConnEventKind::kOpen;
+    Value sent = std::monostate{}, received = std::monostate{};
+    if (!open) {
+      sent = static_cast<int64_t>(e.bytes_sent);
+      received = static_cast<int64_t>(e.bytes_received);
+    }
+    rows.push_back({int64_t{pid}, name, e.local_address, int64_t{e.local_port}, e.remote_address,
+                    int64_t{e.remote_port}, std::string(open ? "established" : "closed"), sent,
+                    received, std::string("ebpf"), static_cast<int64_t>(e.netns),
+                    std::string(ConnEventKindName(e.kind))});
+  }
+  if (uint64_t dropped = ebpf_->dropped(); dropped > ebpf_dropped_) {
+    CORAL_LOG_WARN("agent: connections: the eBPF ring buffer overflowed; {} events lost so far",
+                   dropped);
+    ebpf_dropped_ = dropped;
+  }
+}
+
 Status Agent::DiscoverOnce() {
   std::lock_guard discovery_lock(discovery_mutex_);
   MonoTime now = SystemClock::Get().Monotonic();
@@ -225,6 +271,7 @@ Status Agent::DiscoverOnce() {
   for (const auto& [ns, pid] : other_namespaces) all.push_back({ns, procfs_.ReadSockets(pid)});
 
   std::vector<Listener> listeners;
+  std::map<std::pair<uint64_t, uint16_t>, pid_t> listener_owners;  // (netns, port) -> pid
   std::map<pid_t, std::string> otel_names;
   for (const auto& ns : all) {
     for (const auto& s : ns.sockets) {
@@ -232,6 +279,7 @@ Status Agent::DiscoverOnce() {
       auto owner = owners.find(s.inode);
       pid_t pid = owner == owners.end() ? 0 : owner->second;
       listeners.push_back({s, pid});
+      if (pid != 0) listener_owners.emplace(std::pair{ns.netns, s.local_port}, pid);
       if (pid != 0 && !otel_names.contains(pid)) {
         if (auto name = procfs_.ReadEnv(pid, "OTEL_SERVICE_NAME")) otel_names[pid] = *name;
       }
@@ -256,8 +304,10 @@ Status Agent::DiscoverOnce() {
     return "";
   };
 
-  // Established connections: sock_diag for this namespace (with byte counts),
-  // procfs for the others.
+  // Established connections. Without eBPF, a snapshot each pass: sock_diag for
+  // this namespace (with byte counts), procfs for the others. With eBPF, the
+  // first pass still snapshots the connections older than the agent, then
+  // the traced opens and closes follow.
   std::vector<std::vector<Value>> conn_rows;
   auto add_conn = [&](const SocketEntry& e, uint64_t netns, int64_t sent, int64_t received,
                       const char* method) {
@@ -265,27 +315,31 @@ Status Agent::DiscoverOnce() {
     pid_t pid = owner == owners.end() ? 0 : owner->second;
     conn_rows.push_back({int64_t{pid}, process_name(pid), e.local_address, int64_t{e.local_port},
                          e.remote_address, int64_t{e.remote_port}, std::string("established"), sent,
-                         received, std::string(method), static_cast<int64_t>(netns)});
+                         received, std::string(method), static_cast<int64_t>(netns),
+                         std::string("snapshot")});
   };
-  auto diag = DumpTcpSockets(1u << kTcpEstablished);
-  if (diag.ok()) {
-    for (const auto& s : *diag) {
-      add_conn(s.entry, own_netns, static_cast<int64_t>(s.bytes_sent),
-               static_cast<int64_t>(s.bytes_received), "sock_diag");
+  if (!ebpf_ || !connections_snapshotted_) {
+    auto diag = DumpTcpSockets(1u << kTcpEstablished);
+    if (diag.ok()) {
+      for (const auto& s : *diag) {
+        add_conn(s.entry, own_netns, static_cast<int64_t>(s.bytes_sent),
+                 static_cast<int64_t>(s.bytes_received), "sock_diag");
+      }
+    } else {
+      CORAL_LOG_WARN("agent: sock_diag failed ({}); reading /proc/net/tcp instead",
+                     diag.status().message());
     }
-  } else {
-    CORAL_LOG_WARN("agent: sock_diag failed ({}); reading /proc/net/tcp instead",
-                   diag.status().message());
-  }
-  for (const auto& ns : all) {
-    if (diag.ok() && ns.netns == own_netns) continue;
-    for (const auto& s : ns.sockets) {
-      if (s.transport == Transport::kTcp && s.state == kTcpEstablished) {
-        add_conn(s, ns.netns, 0, 0, "procfs");
+    for (const auto& ns : all) {
+      if (diag.ok() && ns.netns == own_netns) continue;
+      for (const auto& s : ns.sockets) {
+        if (s.transport == Transport::kTcp && s.state == kTcpEstablished) {
+          add_conn(s, ns.netns, 0, 0, "procfs");
+        }
       }
     }
+    connections_snapshotted_ = true;
   }
-
+  if (ebpf_) AddTracedConnections(listener_owners, process_name, conn_rows);
   // Rows.
   std::vector<std::vector<Value>> proc_rows;
   std::map<std::string, std::pair<double, double>> per_service;  // name -> cpu %, rss
@@ -335,11 +389,11 @@ Status Agent::DiscoverOnce() {
                            {"name", "pid", "port", "transport", "protocol", "address", "source",
                             "health_path", "netns", "container_id"},
                            std::move(svc_rows)));
-  CORAL_TRY(
-      store_->Append(kConnectionsTable,
-                     {"pid", "process", "local_address", "local_port", "remote_address",
-                      "remote_port", "state", "bytes_sent", "bytes_received", "method", "netns"},
-                     std::move(conn_rows)));
+  CORAL_TRY(store_->Append(
+      kConnectionsTable,
+      {"pid", "process", "local_address", "local_port", "remote_address", "remote_port", "state",
+       "bytes_sent", "bytes_received", "method", "netns", "event"},
+      std::move(conn_rows)));
   CORAL_TRY(
       store_->Append(kHostMetricsTable, {"name", "resource", "value"}, std::move(metric_rows)));
   std::lock_guard lock(state_mutex_);

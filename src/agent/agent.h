@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "agent/health_checker.h"
+#include "agent/observers/ebpf_connections.h"
 #include "agent/observers/host_metrics.h"
 #include "agent/observers/procfs.h"
 #include "agent/observers/service_discovery.h"
@@ -38,6 +40,13 @@ struct AgentOptions {
   std::filesystem::path proc_root = "/proc";
   std::filesystem::path sys_root = "/sys";
   std::string version;
+};
+
+// How the agent observes TCP connections, decided once at start.
+struct ConnectionMethod {
+  bool ebpf = false;
+  std::string name;    // "ebpf" or "sock_diag"
+  std::string reason;  // why this method, for the log and GetRuntimeContext
 };
 
 // A service with its latest health (explicit services only).
@@ -59,6 +68,8 @@ class Agent {
   const AgentOptions& options() const { return options_; }
   const std::string& token() const { return token_; }
   WallTime started_at() const { return started_at_; }
+  // Set in Start() before any thread runs, constant after.
+  const ConnectionMethod& connection_method() const { return connection_method_; }
 
   std::vector<ServiceStatus> Services(WallTime* discovered_at = nullptr);
   Result<ServiceStatus> Connect(const ExplicitService& service);
@@ -82,6 +93,10 @@ class Agent {
   void LoopMain();
   void HealthMain();
   bool WaitOrStop(std::chrono::milliseconds d);
+  // Rows for the connection events traced since the last pass.
+  void AddTracedConnections(const std::map<std::pair<uint64_t, uint16_t>, pid_t>& listener_owners,
+                            const std::function<std::string(pid_t)>& process_name,
+                            std::vector<std::vector<storage::Value>>& rows);
 
   AgentOptions options_;
   ProcFs procfs_;
@@ -98,7 +113,8 @@ class Agent {
 
   // Discovery runs on the loop thread and after Connect/Disconnect (an API
   // thread): discovery_mutex_ serializes passes and guards what they keep.
-  std::mutex discovery_mutex_;  // guards cpu_marks_, last_discovery_, user_names_
+  std::mutex discovery_mutex_;  // guards cpu_marks_, last_discovery_, user_names_, ebpf_,
+                                // connections_snapshotted_, ebpf_dropped_
   // CPU accounting between discovery passes.
   struct CpuMark {
     uint64_t start_ticks = 0;
@@ -108,6 +124,12 @@ class Agent {
   MonoTime last_discovery_{};
   int64_t boot_time_ = 0;
   std::map<uint32_t, std::string> user_names_;
+  // With eBPF, connections that predate the agent come from one sock_diag
+  // snapshot on the first pass; later passes write the traced events.
+  std::unique_ptr<EbpfConnections> ebpf_;
+  bool connections_snapshotted_ = false;
+  uint64_t ebpf_dropped_ = 0;  // drops already reported
+  ConnectionMethod connection_method_;
 
   std::mutex state_mutex_;  // guards explicit_, services_, discovered_at_, health_
   std::vector<ExplicitService> explicit_;

@@ -134,6 +134,8 @@ Status RunStatus(Context& ctx) {
                {"metric_points_stored", o.metric_points_stored()},
                {"log_records_stored", o.log_records_stored()},
                {"requests_overloaded", o.requests_overloaded()}};
+  Json programs = Json::array();
+  for (const auto& p : rc.capabilities().ebpf_programs()) programs.push_back(p);
   ctx.out.Object({{"running", true},
                   {"pid", pid},
                   {"agent_id", rc.agent_id()},
@@ -145,6 +147,7 @@ Status RunStatus(Context& ctx) {
                   {"started_at", FormatRfc3339(FromUnixMicros(rc.started_at_unix_micros()))},
                   {"connections", rc.capabilities().connection_method()},
                   {"ebpf", rc.capabilities().ebpf()},
+                  {"ebpf_programs", programs},
                   {"ebpf_note", rc.capabilities().connection_method_reason()},
                   {"retention_s", rc.retention_seconds()},
                   {"tables", tables},

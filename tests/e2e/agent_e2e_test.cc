@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include <thread>
@@ -267,7 +268,16 @@ TEST_F(AgentE2eTest, DaemonStartStatusStop) {
   auto [code3, out3, err3] = coral({"agent", "status", "-o", "json"});
   ASSERT_EQ(code3, 0) << err3;
   EXPECT_EQ(Json::parse(out3)["running"], true);
-  EXPECT_EQ(Json::parse(out3)["connections"], "sock_diag");
+  // eBPF when this agent was built with it and the kernel let it load, else
+  // sock_diag with the reason; either way the two fields agree.
+  Json status = Json::parse(out3);
+  if (status["ebpf"] == true) {
+    EXPECT_EQ(status["connections"], "ebpf");
+    EXPECT_EQ(status["ebpf_programs"], Json::array({"tp_btf/inet_sock_set_state"}));
+  } else {
+    EXPECT_EQ(status["connections"], "sock_diag");
+    EXPECT_NE(status["ebpf_note"], "") << out3;
+  }
   Json otlp = Json::parse(out3)["otlp"];
   EXPECT_EQ(otlp["grpc"], "127.0.0.1:" + std::to_string(otlp_grpc_port_));
   EXPECT_EQ(otlp["http"], "http://127.0.0.1:" + std::to_string(otlp_http_port_));
@@ -307,6 +317,87 @@ TEST_F(AgentE2eTest, RefusesToStartWhenAnOtlpPortIsTaken) {
       << p->stderr_data();
   EXPECT_NE(p->stderr_data().find("CORAL_AGENT_OTLP_HTTP_PORT"), std::string::npos)
       << p->stderr_data();
+}
+
+TEST_F(AgentE2eTest, TracesConnectionsWithEbpf) {
+  Subprocess agent = StartAgent();
+  auto client = cli::AgentClient::Open(config::Home(home_), Address());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  auto rc = client->RuntimeContext();
+  ASSERT_TRUE(rc.ok()) << rc.status().ToString();
+  if (!rc->capabilities().ebpf()) {
+    GTEST_SKIP() << "the agent uses " << rc->capabilities().connection_method() << ": "
+                 << rc->capabilities().connection_method_reason();
+  }
+  EXPECT_EQ(rc->capabilities().connection_method(), "ebpf");
+
+  // A connection made while the agent runs, from this process to itself.
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  int server_port = ntohs(addr.sin_port);
+  int conn = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(conn, 0);
+  ASSERT_EQ(::connect(conn, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  sockaddr_in local{};
+  len = sizeof(local);
+  ASSERT_EQ(::getsockname(conn, reinterpret_cast<sockaddr*>(&local), &len), 0);
+  int client_port = ntohs(local.sin_port);
+  int accepted = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  ASSERT_GE(accepted, 0);
+  constexpr int kBytes = 1234;
+  std::string payload(kBytes, 'z');
+  ASSERT_EQ(::send(conn, payload.data(), payload.size(), 0), kBytes);
+  ASSERT_EQ(::recv(accepted, payload.data(), payload.size(), MSG_WAITALL), kBytes);
+  ::close(conn);
+  char c;
+  ASSERT_EQ(::recv(accepted, &c, 1, 0), 0);
+  ::close(accepted);
+  ::close(listener);
+
+  auto stub = coral::v1::AgentService::NewStub(
+      grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()));
+  std::string token = *ReadFile(home_ / "agent" / "api.token");
+  token.pop_back();
+  bool client_open = false, server_open = false, client_close = false;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        coral::v1::QueryTableRequest req;
+        req.set_table("connections");
+        req.set_limit(100000);
+        coral::v1::QueryTableResponse r;
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("authorization", "Bearer " + token);
+        if (!stub->QueryTable(&ctx, req, &r).ok()) return false;
+        std::map<std::string, int> col;
+        for (int i = 0; i < r.columns_size(); ++i) col[r.columns(i)] = i;
+        for (const auto& row : r.rows()) {
+          auto str = [&](const char* name) { return row.values(col.at(name)).string_value(); };
+          auto num = [&](const char* name) { return row.values(col.at(name)).int_value(); };
+          if (str("method") != "ebpf") continue;
+          bool client_side = num("local_port") == client_port && num("remote_port") == server_port;
+          bool server_side = num("local_port") == server_port && num("remote_port") == client_port;
+          if (client_side && str("event") == "open") {
+            client_open = num("pid") == ::getpid() && str("local_address") == "127.0.0.1";
+          }
+          if (server_side && str("event") == "open") server_open = true;
+          if (client_side && str("event") == "close") {
+            // bytes_acked counts the SYN and FIN sequence numbers too.
+            client_close = num("bytes_sent") >= kBytes && num("bytes_sent") <= kBytes + 2 &&
+                           num("pid") == ::getpid();
+          }
+        }
+        return client_open && server_open && client_close;
+      },
+      10s))
+      << "client open " << client_open << ", server open " << server_open << ", client close "
+      << client_close;
 }
 
 }  // namespace

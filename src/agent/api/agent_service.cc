@@ -99,9 +99,11 @@ grpc::Status AgentApi::GetRuntimeContext(grpc::ServerContext* ctx,
   out->set_version(agent_.options().version);
   out->set_started_at_unix_micros(ToUnixMicros(agent_.started_at()));
   auto* caps = out->mutable_capabilities();
-  caps->set_ebpf(false);
-  caps->set_connection_method("sock_diag");
-  caps->set_connection_method_reason("eBPF connection tracing is not built into this agent yet");
+  const ConnectionMethod& method = agent_.connection_method();
+  caps->set_ebpf(method.ebpf);
+  if (method.ebpf) caps->add_ebpf_programs(std::string(kConnTrackerProgram));
+  caps->set_connection_method(method.name);
+  caps->set_connection_method_reason(method.reason);
   for (const auto& t : AgentTables()) out->add_tables(t);
   out->set_retention_seconds(
       std::chrono::duration_cast<std::chrono::seconds>(agent_.options().config.retention).count());

@@ -76,6 +76,15 @@ CREATE TABLE log_records (
   resource_attributes VARCHAR, scope_name VARCHAR, event_name VARCHAR);
 )sql",
        ""},
+      // Connection rows become events: `open` and `close` from eBPF, `snapshot`
+      // from sock_diag or /proc. Rows written before this migration were all
+      // snapshots, so they get that value rather than NULL.
+      {3, "connection events",
+       R"sql(
+ALTER TABLE connections ADD COLUMN event VARCHAR DEFAULT 'snapshot';
+UPDATE connections SET event = 'snapshot' WHERE event IS NULL;
+)sql",
+       ""},
   };
   return kMigrations;
 }
