@@ -460,6 +460,25 @@ Device::Inbound Device::ReceiveTransport(uint8_t* buf, size_t len, const Endpoin
   return Inbound::kDeliver;
 }
 
+std::optional<Device::Inbound> Device::CheckHandshakeMacs(uint8_t* buf, size_t len, uint32_t sender,
+                                                          const Endpoint& from, bool under_load) {
+  switch (cookie_checker_.Check(buf, len, from, under_load)) {
+    case MacCheck::kInvalidMac1:
+      ++counters_.dropped_mac;
+      return Inbound::kDropped;
+    case MacCheck::kInvalidMac2: {
+      CookieReplyMessage reply;
+      cookie_checker_.CreateReply(buf, len, sender, from, reply);
+      transport_.SendDatagram(from, reinterpret_cast<const uint8_t*>(&reply), sizeof(reply));
+      ++counters_.cookie_replies_sent;
+      return Inbound::kConsumed;
+    }
+    case MacCheck::kValid:
+      break;
+  }
+  return std::nullopt;
+}
+
 Device::Inbound Device::ReceiveInitiation(uint8_t* buf, size_t len, const Endpoint& from) {
   MonoTime now = clock_.Monotonic();
   bool under_load = UnderLoad(now);
@@ -470,20 +489,7 @@ Device::Inbound Device::ReceiveInitiation(uint8_t* buf, size_t len, const Endpoi
   }
   InitiationMessage msg;
   std::memcpy(&msg, buf, sizeof(msg));
-  switch (cookie_checker_.Check(buf, len, from, under_load)) {
-    case MacCheck::kInvalidMac1:
-      ++counters_.dropped_mac;
-      return Inbound::kDropped;
-    case MacCheck::kInvalidMac2: {
-      CookieReplyMessage reply;
-      cookie_checker_.CreateReply(buf, len, msg.sender, from, reply);
-      transport_.SendDatagram(from, reinterpret_cast<const uint8_t*>(&reply), sizeof(reply));
-      ++counters_.cookie_replies_sent;
-      return Inbound::kConsumed;
-    }
-    case MacCheck::kValid:
-      break;
-  }
+  if (auto stop = CheckHandshakeMacs(buf, len, msg.sender, from, under_load)) return *stop;
   auto init = DecryptInitiation(msg, identity_);
   if (!init) {
     ++counters_.dropped_handshake;
@@ -537,20 +543,7 @@ Device::Inbound Device::ReceiveResponse(uint8_t* buf, size_t len, const Endpoint
   }
   ResponseMessage msg;
   std::memcpy(&msg, buf, sizeof(msg));
-  switch (cookie_checker_.Check(buf, len, from, under_load)) {
-    case MacCheck::kInvalidMac1:
-      ++counters_.dropped_mac;
-      return Inbound::kDropped;
-    case MacCheck::kInvalidMac2: {
-      CookieReplyMessage reply;
-      cookie_checker_.CreateReply(buf, len, msg.sender, from, reply);
-      transport_.SendDatagram(from, reinterpret_cast<const uint8_t*>(&reply), sizeof(reply));
-      ++counters_.cookie_replies_sent;
-      return Inbound::kConsumed;
-    }
-    case MacCheck::kValid:
-      break;
-  }
+  if (auto stop = CheckHandshakeMacs(buf, len, msg.sender, from, under_load)) return *stop;
   auto entry = indices_.Lookup(msg.receiver);
   if (!entry || entry->keypair) {
     ++counters_.dropped_unknown_index;
