@@ -297,7 +297,11 @@ Range AddCounts(std::vector<uint64_t>& to, const Ints& v) {
   return r;
 }
 
-MetricPoint& NewPoint(MetricBatch* out, const MetricPoint& metric) {
+// A new point of `metric` with what every OTLP data point carries: times,
+// flags and attributes.
+template <typename DataPoint>
+Result<MetricPoint*> NewPoint(Decoder& d, MetricBatch* out, const MetricPoint& metric,
+                              const DataPoint& in) {
   MetricPoint& p = out->points.emplace_back();
   p.source = metric.source;
   p.metric_name = metric.metric_name;
@@ -306,7 +310,11 @@ MetricPoint& NewPoint(MetricBatch* out, const MetricPoint& metric) {
   p.type = metric.type;
   p.temporality = metric.temporality;
   p.monotonicity = metric.monotonicity;
-  return p;
+  p.start_unix_nano = in.start_time_unix_nano();
+  p.time_unix_nano = in.time_unix_nano();
+  p.flags = in.flags();
+  p.attributes_json = CORAL_TRY(d.Attributes(out->text, "attributes", in.attributes()));
+  return &p;
 }
 
 Temporality ToTemporality(int t) { return static_cast<Temporality>(t >= 0 && t <= 2 ? t : 0); }
@@ -316,11 +324,7 @@ Status DecodeNumberPoints(Decoder& d, const RepeatedPtrField<metrics::NumberData
   for (int i = 0; i < points.size(); ++i) {
     const auto& in = points[i];
     auto s = d.path().Enter("dataPoints", i);
-    MetricPoint& p = NewPoint(out, metric);
-    p.start_unix_nano = in.start_time_unix_nano();
-    p.time_unix_nano = in.time_unix_nano();
-    p.flags = in.flags();
-    p.attributes_json = CORAL_TRY(d.Attributes(out->text, "attributes", in.attributes()));
+    MetricPoint& p = *CORAL_TRY(NewPoint(d, out, metric, in));
     if (in.value_case() == metrics::NumberDataPoint::kAsDouble) {
       p.value_kind = NumberKind::kDouble;
       p.double_value = in.as_double();
@@ -368,11 +372,7 @@ Status DecodeMetric(Decoder& d, const metrics::Metric& in, uint32_t source, Metr
                                                     " explicit bounds, expected " +
                                                     std::to_string(pin.explicit_bounds_size() + 1));
         }
-        MetricPoint& p = NewPoint(out, metric);
-        p.start_unix_nano = pin.start_time_unix_nano();
-        p.time_unix_nano = pin.time_unix_nano();
-        p.flags = pin.flags();
-        p.attributes_json = CORAL_TRY(d.Attributes(out->text, "attributes", pin.attributes()));
+        MetricPoint& p = *CORAL_TRY(NewPoint(d, out, metric, pin));
         p.count = pin.count();
         if (pin.has_sum()) p.sum = pin.sum();
         if (pin.has_min()) p.min = pin.min();
@@ -390,11 +390,7 @@ Status DecodeMetric(Decoder& d, const metrics::Metric& in, uint32_t source, Metr
       for (int i = 0; i < points.size(); ++i) {
         const auto& pin = points[i];
         auto ps = d.path().Enter("dataPoints", i);
-        MetricPoint& p = NewPoint(out, metric);
-        p.start_unix_nano = pin.start_time_unix_nano();
-        p.time_unix_nano = pin.time_unix_nano();
-        p.flags = pin.flags();
-        p.attributes_json = CORAL_TRY(d.Attributes(out->text, "attributes", pin.attributes()));
+        MetricPoint& p = *CORAL_TRY(NewPoint(d, out, metric, pin));
         p.count = pin.count();
         if (pin.has_sum()) p.sum = pin.sum();
         if (pin.has_min()) p.min = pin.min();
@@ -416,11 +412,7 @@ Status DecodeMetric(Decoder& d, const metrics::Metric& in, uint32_t source, Metr
       for (int i = 0; i < points.size(); ++i) {
         const auto& pin = points[i];
         auto ps = d.path().Enter("dataPoints", i);
-        MetricPoint& p = NewPoint(out, metric);
-        p.start_unix_nano = pin.start_time_unix_nano();
-        p.time_unix_nano = pin.time_unix_nano();
-        p.flags = pin.flags();
-        p.attributes_json = CORAL_TRY(d.Attributes(out->text, "attributes", pin.attributes()));
+        MetricPoint& p = *CORAL_TRY(NewPoint(d, out, metric, pin));
         p.count = pin.count();
         p.sum = pin.sum();
         p.quantiles.offset = static_cast<uint32_t>(out->doubles.size());
