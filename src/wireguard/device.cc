@@ -462,6 +462,10 @@ Device::Inbound Device::ReceiveTransport(uint8_t* buf, size_t len, const Endpoin
 
 std::optional<Device::Inbound> Device::CheckHandshakeMacs(uint8_t* buf, size_t len, uint32_t sender,
                                                           const Endpoint& from, bool under_load) {
+  if (!identity_.has_key) {  // no key: no handshake can be for us
+    ++counters_.dropped_handshake;
+    return Inbound::kDropped;
+  }
   switch (cookie_checker_.Check(buf, len, from, under_load)) {
     case MacCheck::kInvalidMac1:
       ++counters_.dropped_mac;
@@ -483,10 +487,6 @@ Device::Inbound Device::ReceiveInitiation(uint8_t* buf, size_t len, const Endpoi
   MonoTime now = clock_.Monotonic();
   bool under_load = UnderLoad(now);
   std::shared_lock lock(config_mu_);
-  if (!identity_.has_key) {
-    ++counters_.dropped_handshake;
-    return Inbound::kDropped;
-  }
   InitiationMessage msg;
   std::memcpy(&msg, buf, sizeof(msg));
   if (auto stop = CheckHandshakeMacs(buf, len, msg.sender, from, under_load)) return *stop;
@@ -537,10 +537,6 @@ Device::Inbound Device::ReceiveResponse(uint8_t* buf, size_t len, const Endpoint
   MonoTime now = clock_.Monotonic();
   bool under_load = UnderLoad(now);
   std::shared_lock lock(config_mu_);
-  if (!identity_.has_key) {
-    ++counters_.dropped_handshake;
-    return Inbound::kDropped;
-  }
   ResponseMessage msg;
   std::memcpy(&msg, buf, sizeof(msg));
   if (auto stop = CheckHandshakeMacs(buf, len, msg.sender, from, under_load)) return *stop;

@@ -116,9 +116,9 @@ class Device {
   void RemovePeerLocked(std::map<Key, std::unique_ptr<Peer>>::iterator it);
   std::shared_ptr<Keypair> MakeKeypair(const SessionKeys& keys, MonoTime now);
   Inbound ReceiveTransport(uint8_t* buf, size_t len, const Endpoint& from, size_t* plain_len);
-  // MAC1 (and MAC2 under load) of a handshake message; a missing MAC2 gets a
-  // cookie reply. Returns the outcome when the message stops here, nothing
-  // when it may go on. The caller holds config_mu_.
+  // Whether a handshake message may go on: we have a key, MAC1 (and MAC2
+  // under load) hold; a missing MAC2 gets a cookie reply. Returns the outcome when the message
+  // stops here, nothing when it may go on. The caller holds config_mu_.
   std::optional<Inbound> CheckHandshakeMacs(uint8_t* buf, size_t len, uint32_t sender,
                                             const Endpoint& from, bool under_load);
   Inbound ReceiveInitiation(uint8_t* buf, size_t len, const Endpoint& from);

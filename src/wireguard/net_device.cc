@@ -15,13 +15,6 @@
 #include "base/log.h"
 #include "wireguard/tun_offload.h"
 
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
-
 namespace coral::wireguard {
 namespace {
 
