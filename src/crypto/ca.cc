@@ -168,13 +168,13 @@ Result<CertificateAuthority> CertificateAuthority::Load(const CaFiles& files) {
   return ca;
 }
 
-Result<IssuedCert> CertificateAuthority::Issue(const LeafSpec& spec, const Clock& clock) const {
+Result<std::string> CertificateAuthority::SignLeaf(EVP_PKEY* public_key, const LeafSpec& spec,
+                                                  const Clock& clock) const {
   X509Ptr ca_cert = CORAL_TRY(ParseCert(files_.cert_pem));
   PkeyPtr ca_key = CORAL_TRY(ParseKey(files_.key_pem));
-  PkeyPtr key = CORAL_TRY(NewP256Key());
   X509Ptr cert = NewCert(spec.common_name, spec.days, clock);
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
-  X509_set_pubkey(cert.get(), key.get());
+  X509_set_pubkey(cert.get(), public_key);
 
   std::string san;
   auto add = [&san](const std::string& kind, const std::string& value) {
@@ -206,7 +206,80 @@ Result<IssuedCert> CertificateAuthority::Issue(const LeafSpec& spec, const Clock
   if (X509_sign(cert.get(), ca_key.get(), EVP_sha256()) == 0) {
     return Internal(OpenSslError("sign certificate"));
   }
-  return IssuedCert{CORAL_TRY(CertPem(cert.get())), CORAL_TRY(KeyPem(key.get()))};
+  return CertPem(cert.get());
+}
+
+Result<IssuedCert> CertificateAuthority::Issue(const LeafSpec& spec, const Clock& clock) const {
+  PkeyPtr key = CORAL_TRY(NewP256Key());
+  std::string cert = CORAL_TRY(SignLeaf(key.get(), spec, clock));
+  return IssuedCert{std::move(cert), CORAL_TRY(KeyPem(key.get()))};
+}
+
+Result<std::string> CertificateAuthority::IssueForCsr(const std::string& csr_pem,
+                                                     const LeafSpec& spec,
+                                                     const Clock& clock) const {
+  BioPtr bio(BIO_new_mem_buf(csr_pem.data(), static_cast<int>(csr_pem.size())));
+  std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> req(
+      PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr), X509_REQ_free);
+  if (!req) return InvalidArgument(OpenSslError("the certificate request is not valid PEM"));
+  EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
+  if (key == nullptr || X509_REQ_verify(req.get(), key) != 1) {
+    return InvalidArgument(OpenSslError("the certificate request's signature does not verify"));
+  }
+  if (EVP_PKEY_base_id(key) != EVP_PKEY_EC || EVP_PKEY_get_bits(key) != 256) {
+    return InvalidArgument("the certificate request must carry an ECDSA P-256 key");
+  }
+  return SignLeaf(key, spec, clock);
+}
+
+Result<KeyAndCsr> NewKeyAndCsr(const std::string& common_name) {
+  PkeyPtr key = CORAL_TRY(NewP256Key());
+  std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> req(X509_REQ_new(), X509_REQ_free);
+  X509_NAME* name = X509_REQ_get_subject_name(req.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                             0);
+  X509_REQ_set_pubkey(req.get(), key.get());
+  if (X509_REQ_sign(req.get(), key.get(), EVP_sha256()) == 0) {
+    return Internal(OpenSslError("sign certificate request"));
+  }
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (PEM_write_bio_X509_REQ(bio.get(), req.get()) != 1) {
+    return Internal(OpenSslError("encode certificate request"));
+  }
+  return KeyAndCsr{CORAL_TRY(KeyPem(key.get())), BioToString(bio.get())};
+}
+
+Result<CertInfo> InspectCertificate(const std::string& cert_pem) {
+  X509Ptr cert = CORAL_TRY(ParseCert(cert_pem));
+  CertInfo info;
+  info.fingerprint = CORAL_TRY(FingerprintOf(cert.get()));
+  info.subject = SubjectOf(cert.get());
+  tm t{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &t) == 1) {
+    info.not_after = std::chrono::system_clock::from_time_t(timegm(&t));
+  }
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type == GEN_URI) {
+      const ASN1_IA5STRING* s = n->d.uniformResourceIdentifier;
+      info.uris.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                             static_cast<size_t>(ASN1_STRING_length(s)));
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return info;
+}
+
+Result<bool> VerifyIssuedBy(const std::string& cert_pem, const std::string& ca_pem) {
+  X509Ptr cert = CORAL_TRY(ParseCert(cert_pem));
+  X509Ptr ca = CORAL_TRY(ParseCert(ca_pem));
+  EVP_PKEY* ca_key = X509_get0_pubkey(ca.get());
+  bool ok = ca_key != nullptr && X509_verify(cert.get(), ca_key) == 1;
+  ERR_clear_error();
+  return ok;
 }
 
 Result<std::string> CertificateFingerprint(const std::string& cert_pem) {

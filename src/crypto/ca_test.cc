@@ -80,5 +80,58 @@ TEST(CaTest, EachCaIsUnique) {
   EXPECT_NE(a->fingerprint(), b->fingerprint());
 }
 
+TEST(CaTest, SignsACsrKeepingTheRequestersKeyAndOnlyTheCasNames) {
+  auto ca = CertificateAuthority::Create("test CA", 1);
+  ASSERT_TRUE(ca.ok());
+  auto req = NewKeyAndCsr("agent-7");
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  auto cert = ca->IssueForCsr(req->csr_pem, {.common_name = "agent-7",
+                                             .ip_addresses = {"100.97.0.7"},
+                                             .uris = {"coral://c1/agent/agent-7"},
+                                             .days = 90,
+                                             .usage = CertUsage::kServerAndClient});
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  EXPECT_TRUE(*VerifyIssuedBy(*cert, ca->files().cert_pem));
+  auto other = CertificateAuthority::Create("other CA", 1);
+  EXPECT_FALSE(*VerifyIssuedBy(*cert, other->files().cert_pem));
+  auto info = InspectCertificate(*cert);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->uris, std::vector<std::string>{"coral://c1/agent/agent-7"});
+  EXPECT_EQ(info->fingerprint, *CertificateFingerprint(*cert));
+  auto days = std::chrono::duration_cast<std::chrono::hours>(info->not_after -
+                                                             std::chrono::system_clock::now())
+                  .count() / 24;
+  EXPECT_TRUE(days == 89 || days == 90) << days;
+
+  // The key in the certificate is the requester's: openssl pairs them.
+  auto dir = std::filesystem::temp_directory_path() / ("coral-ca-test-" + RandomHex(6));
+  ASSERT_TRUE(MakeDirs(dir, FileMode::kPrivate).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "leaf.crt", *cert, FileMode::kPublic).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir / "leaf.key", req->key_pem, FileMode::kPrivate).ok());
+  auto from_cert = RunCommand({"openssl", "x509", "-in", (dir / "leaf.crt").string(), "-noout",
+                               "-pubkey"});
+  auto from_key = RunCommand({"openssl", "pkey", "-in", (dir / "leaf.key").string(), "-pubout"});
+  (void)RemoveAll(dir);
+  ASSERT_TRUE(from_cert.ok() && from_key.ok());
+  EXPECT_EQ(from_cert->out, from_key->out);
+  EXPECT_FALSE(from_cert->out.empty());
+}
+
+TEST(CaTest, RefusesBadCertificateRequests) {
+  auto ca = CertificateAuthority::Create("test CA", 1);
+  ASSERT_TRUE(ca.ok());
+  auto garbage = ca->IssueForCsr("not a csr", {.common_name = "x"});
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_NE(garbage.status().message().find("not valid PEM"), std::string::npos);
+  // A request changed after signing does not verify.
+  auto req = NewKeyAndCsr("agent-a");
+  ASSERT_TRUE(req.ok());
+  std::string spliced = req->csr_pem;
+  // Swapping one base64 character in the middle breaks either the DER or the signature.
+  size_t mid = spliced.size() / 2;
+  spliced[mid] = spliced[mid] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(ca->IssueForCsr(spliced, {.common_name = "x"}).ok());
+}
+
 }  // namespace
 }  // namespace coral::crypto
