@@ -4,6 +4,17 @@
 
 namespace coral::mesh {
 
+uint32_t PrefixMask(int length) { return length == 0 ? 0 : ~uint32_t{0} << (32 - length); }
+
+uint64_t StableHash(std::string_view id) {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64
+  for (unsigned char c : id) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
 std::string Ipv4ToString(uint32_t ip) {
   return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 0xff) + "." +
          std::to_string((ip >> 8) & 0xff) + "." + std::to_string(ip & 0xff);
@@ -14,7 +25,7 @@ std::string Ipv4Prefix::ToString() const {
 }
 
 bool Ipv4Prefix::Contains(uint32_t ip) const {
-  uint32_t mask = length == 0 ? 0 : ~uint32_t{0} << (32 - length);
+  uint32_t mask = PrefixMask(length);
   return (ip & mask) == (address & mask);
 }
 
@@ -53,16 +64,11 @@ Result<Ipv4Prefix> ParseIpv4Prefix(std::string_view text) {
   if (ec != std::errc() || ptr != len_text.data() + len_text.size() || len < 0 || len > 32) {
     return InvalidArgument("'" + std::string(text) + "' has a prefix length that is not 0-32");
   }
-  uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
-  return Ipv4Prefix{ip & mask, len};
+  return Ipv4Prefix{ip & PrefixMask(len), len};
 }
 
 Ipv4Prefix ColonyMeshRange(std::string_view colony_id) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64
-  for (unsigned char c : colony_id) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
+  uint64_t h = StableHash(colony_id);
   uint32_t second_octet = 64 + static_cast<uint32_t>(h % 64);
   return Ipv4Prefix{(100u << 24) | (second_octet << 16), 16};
 }

@@ -19,6 +19,13 @@ struct Ipv4Prefix {
   bool Contains(uint32_t ip) const;
 };
 
+// The netmask of a prefix length (0-32), host byte order: 16 -> 0xffff0000.
+uint32_t PrefixMask(int length);
+
+// A stable 64-bit hash of an id (FNV-1a), the same on every node and build:
+// what mesh ranges and interface names are derived from.
+uint64_t StableHash(std::string_view id);
+
 std::string Ipv4ToString(uint32_t ip);
 Result<uint32_t> ParseIpv4(std::string_view text);
 Result<Ipv4Prefix> ParseIpv4Prefix(std::string_view text);

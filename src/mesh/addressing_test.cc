@@ -36,5 +36,19 @@ TEST(AddressingTest, ParsesAndRejects) {
   }
 }
 
+TEST(AddressingTest, PrefixMasks) {
+  EXPECT_EQ(PrefixMask(0), 0u);
+  EXPECT_EQ(PrefixMask(16), 0xffff0000u);
+  EXPECT_EQ(PrefixMask(30), 0xfffffffcu);
+  EXPECT_EQ(PrefixMask(32), 0xffffffffu);
+}
+
+TEST(AddressingTest, StableHashIsFnv1a64) {
+  // Published FNV-1a 64 test vectors: every node must derive the same values.
+  EXPECT_EQ(StableHash(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(StableHash("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(StableHash("foobar"), 0x85944171f73967e8ull);
+}
+
 }  // namespace
 }  // namespace coral::mesh
