@@ -14,6 +14,9 @@
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "crypto/keys.h"
+#include "mesh/addressing.h"
+#include "mesh/names.h"
 
 namespace coral::agent {
 
@@ -86,10 +89,11 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   if (Status s = a.DiscoverOnce(); !s.ok()) CORAL_LOG_WARN("agent: discovery: {}", s.message());
   (void)a.SampleHostMetricsOnce();
 
-  a.api_ = std::make_unique<AgentApi>(a);
+  a.api_ = std::make_unique<AgentApi>(a, AgentApi::Access::kLocal);
   a.server_ = CORAL_TRY(net::GrpcServer::Start(
       {.addresses = {"127.0.0.1:" + std::to_string(a.options_.config.grpc_port)},
        .services = {a.api_.get()}}));
+  if (a.options_.mesh) CORAL_TRY(a.StartMesh());
   a.loop_thread_ = std::thread([&a] { a.LoopMain(); });
   a.health_thread_ = std::thread([&a] { a.HealthMain(); });
   CORAL_LOG_INFO("agent: {} serving on 127.0.0.1:{}", a.options_.config.agent_id, a.grpc_port());
@@ -97,6 +101,58 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
 }
 
 Agent::~Agent() { Stop(); }
+
+Status Agent::StartMesh() {
+  const MeshIdentity& m = *options_.mesh;
+  mesh::Ipv4Prefix range = CORAL_TRY(mesh::ParseIpv4Prefix(m.mesh_cidr));
+  uint32_t ip = CORAL_TRY(mesh::ParseIpv4(m.mesh_ip));
+  auto key = crypto::KeyFromBase64(m.wireguard_private_key);
+  if (!key.ok()) return Corruption("the agent's mesh WireGuard key is not a key");
+  mesh::MeshDeviceOptions device{.interface_name = mesh::AgentInterfaceName(m.agent_id),
+                                 .private_key = crypto::PrivateKey(*key),
+                                 .listen_port =
+                                     static_cast<uint16_t>(options_.config.wireguard_port),
+                                 .address = ip,
+                                 .prefix_len = range.length,
+                                 .uapi_dir = options_.uapi_dir};
+  crypto::Wipe(key->data(), key->size());
+  mesh_device_ = CORAL_TRY(mesh::MeshDevice::Start(device));
+  // Hub and spoke: the colony routes the whole mesh range; we keep the path
+  // open (NAT) with a keepalive.
+  CORAL_TRY(mesh_device_->SetPeer({.public_key = m.colony_public_key,
+                                   .endpoint = m.colony_endpoint,
+                                   .allowed_ips = {m.mesh_cidr},
+                                   .persistent_keepalive = 25}));
+  mesh_caller_uri_ = mesh::ColonyUri(m.colony_id);
+  mesh_api_ = std::make_unique<AgentApi>(*this, AgentApi::Access::kMesh);
+  mesh_server_ = CORAL_TRY(net::GrpcServer::Start(
+      {.addresses = {m.mesh_ip + ":" + std::to_string(options_.config.grpc_port)},
+       .tls = net::GrpcTls{.cert_pem = m.tls_cert_pem,
+                           .key_pem = m.tls_key_pem,
+                           .client_ca_pem = m.ca_pem},
+       .services = {mesh_api_.get()}}));
+  char host[256] = "";
+  ::gethostname(host, sizeof(host) - 1);
+  colony_link_ = std::make_unique<ColonyLink>(
+      ColonyLinkOptions{.colony_address = m.colony_mesh_ip + ":" +
+                                          std::to_string(m.colony_grpc_port),
+                        .public_endpoints = m.colony_public_endpoints,
+                        .ca_pem = m.ca_pem,
+                        .cert_pem = m.tls_cert_pem,
+                        .key_pem = m.tls_key_pem,
+                        .hostname = host,
+                        .version = options_.version,
+                        .api_port = mesh_server_->ports()[0]});
+  colony_link_->Start();
+  CORAL_LOG_INFO("agent: joined colony {} as {} on {}; API also on {} (mTLS)", m.colony_id,
+                 m.mesh_ip, mesh_device_->interface_name(), mesh_api_address());
+  return Status::Ok();
+}
+
+std::string Agent::mesh_api_address() const {
+  if (!mesh_server_) return "";
+  return options_.mesh->mesh_ip + ":" + std::to_string(mesh_server_->ports()[0]);
+}
 
 Status Agent::StartOtlp() {
   const config::AgentConfig& c = options_.config;
@@ -144,9 +200,12 @@ void Agent::Stop() {
   stop_cv_.notify_all();
   // Receivers first: requests in flight finish into the store, which stays open.
   if (otlp_) otlp_->Stop();
+  if (colony_link_) colony_link_->Stop();
+  if (mesh_server_) mesh_server_->Stop();
   if (server_) server_->Stop();
   if (loop_thread_.joinable()) loop_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();
+  if (mesh_device_) mesh_device_->Stop();
 }
 
 int Agent::grpc_port() const { return server_ ? server_->ports()[0] : 0; }

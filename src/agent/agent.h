@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "agent/health_checker.h"
+#include "agent/mesh/colony_link.h"
+#include "agent/mesh/identity.h"
 #include "agent/observers/ebpf_connections.h"
 #include "agent/observers/host_metrics.h"
 #include "agent/observers/procfs.h"
@@ -29,6 +31,7 @@
 #include "agent/store/agent_store.h"
 #include "base/clock.h"
 #include "config/agent_config.h"
+#include "mesh/mesh_device.h"
 #include "net/grpc_server.h"
 #include "telemetry/otlp_receiver.h"
 
@@ -40,6 +43,11 @@ struct AgentOptions {
   std::filesystem::path proc_root = "/proc";
   std::filesystem::path sys_root = "/sys";
   std::string version;
+  // Set when the agent has joined a colony: it brings up its WireGuard
+  // interface, serves its API on the mesh address too (mTLS, the colony's
+  // certificate only) and registers and heartbeats with the colony.
+  std::optional<MeshIdentity> mesh;
+  std::filesystem::path uapi_dir = "/var/run/wireguard";
 };
 
 // How the agent observes TCP connections, decided once at start.
@@ -79,6 +87,12 @@ class Agent {
   std::string otlp_grpc_endpoint() const;
   std::string otlp_http_endpoint() const;
   TelemetryCounters telemetry_counters() const { return telemetry_sink_->counters(); }
+  // The mesh side; null / empty without a colony.
+  const mesh::MeshDevice* mesh_device() const { return mesh_device_.get(); }
+  const ColonyLink* colony_link() const { return colony_link_.get(); }
+  // The certificate URI allowed to call the API on the mesh (the colony's).
+  const std::string& mesh_caller_uri() const { return mesh_caller_uri_; }
+  std::string mesh_api_address() const;
 
   // One discovery pass, one host metrics sample, one health round: the loops
   // call these; tests may too.
@@ -90,6 +104,7 @@ class Agent {
  private:
   explicit Agent(AgentOptions options);
   Status StartOtlp();
+  Status StartMesh();
   void LoopMain();
   void HealthMain();
   bool WaitOrStop(std::chrono::milliseconds d);
@@ -110,6 +125,12 @@ class Agent {
   WallTime started_at_;
   std::unique_ptr<grpc::Service> api_;
   std::unique_ptr<net::GrpcServer> server_;
+  // The mesh: interface, API on the mesh address, link to the colony.
+  std::unique_ptr<mesh::MeshDevice> mesh_device_;
+  std::unique_ptr<grpc::Service> mesh_api_;
+  std::unique_ptr<net::GrpcServer> mesh_server_;
+  std::unique_ptr<ColonyLink> colony_link_;
+  std::string mesh_caller_uri_;
 
   // Discovery runs on the loop thread and after Connect/Disconnect (an API
   // thread): discovery_mutex_ serializes passes and guards what they keep.

@@ -5,12 +5,18 @@
 #include <thread>
 
 #include "agent/agent.h"
+#include "agent/mesh/enroll.h"
+#include "agent/mesh/identity.h"
 #include "base/daemon.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "cli/agent_client.h"
 #include "cli/context.h"
+#include "cli/process_control.h"
+#include "colony/colony_dir.h"
+#include "colony/secrets.h"
+#include "crypto/keys.h"
 
 namespace coral::cli {
 
@@ -42,24 +48,91 @@ Result<config::AgentConfig> PrepareConfig(const config::Home& home) {
   return config::LoadConfig<config::AgentConfig>(path, config::kAgentEnvPrefix, false);
 }
 
-Json StartedRecord(const config::Home& home, const config::AgentConfig& cfg, pid_t pid, int port) {
+Json StartedRecord(const config::Home& home, const config::AgentConfig& cfg,
+                  const std::string& mesh_ip, pid_t pid, int port) {
   return {{"agent_id", cfg.agent_id},
           {"pid", pid},
           {"api", "127.0.0.1:" + std::to_string(port)},
+          {"colony", cfg.colony_id},
+          {"mesh_ip", mesh_ip},
           {"log", LogFile(home).string()}};
 }
 
-Status RunStart(Context& ctx, bool foreground) {
+struct StartFlags {
+  bool foreground = false;
+  bool standalone = false;
+  std::string join;
+};
+
+std::string Hostname() {
+  char host[256] = "";
+  ::gethostname(host, sizeof(host) - 1);
+  return host;
+}
+
+// Which colony the agent belongs to: the one a join token names (enrolling
+// now), the one it enrolled with before, the colony on this host (enrolling
+// with the same-host secret), or none.
+Result<std::optional<agent::MeshIdentity>> ResolveMesh(Context& ctx, const StartFlags& f,
+                                                       config::AgentConfig& cfg) {
+  const auto dir = ctx.home.agent_dir();
+  if (f.standalone) return std::optional<agent::MeshIdentity>();
+  agent::EnrollOptions enroll{
+      .agent_id = cfg.agent_id, .hostname = Hostname(), .version = CORAL_VERSION};
+  if (!f.join.empty()) {
+    enroll.token = CORAL_TRY(mesh::ParseJoinToken(f.join));
+  } else if (agent::HasMeshIdentity(dir)) {
+    return std::optional<agent::MeshIdentity>(CORAL_TRY(agent::LoadMeshIdentity(dir)));
+  } else {
+    auto colonies = CORAL_TRY(colony::ListColonies(ctx.home));
+    if (colonies.empty()) return std::optional<agent::MeshIdentity>();
+    auto sel = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
+    auto c = CORAL_TRY(colony::LoadColony(ctx.home, sel.id));
+    if (ReadLivePid(ctx.home.colony_dir(sel.id) / "colony.pid") == 0) {
+      return FailedPrecondition("colony " + sel.id +
+                                " on this host is not running, so the agent cannot join it: "
+                                "start it with 'coral colony start', or run the agent without "
+                                "a colony with 'coral agent start --standalone'");
+    }
+    std::string secret = CORAL_TRY(colony::ReadColonySecret(ctx.home, sel.id));
+    enroll.token = {.colony_id = c.id,
+                    .endpoints = {"127.0.0.1:" + std::to_string(c.public_port)},
+                    .ca_fingerprint = c.ca_fingerprint,
+                    .token_id = "same-host",
+                    .secret = colony::SameHostSecret(secret)};
+    crypto::Wipe(secret);
+  }
+  agent::MeshIdentity m = CORAL_TRY(agent::Enroll(enroll));
+  CORAL_TRY(agent::SaveMeshIdentity(dir, m));
+  // Remember the colony in agent.yaml too (not the overrides of this run).
+  auto path = dir / "agent.yaml";
+  auto file = CORAL_TRY(config::LoadConfig<config::AgentConfig>(path, config::kAgentEnvPrefix,
+                                                                false, config::Overrides::kIgnore));
+  file.colony_id = m.colony_id;
+  CORAL_TRY(config::SaveConfig(path, file, "Coral agent on this host."));
+  cfg.colony_id = m.colony_id;
+  return std::optional<agent::MeshIdentity>(std::move(m));
+}
+
+Status RunStart(Context& ctx, const StartFlags& flags) {
+  bool foreground = flags.foreground;
+  if (flags.standalone && !flags.join.empty()) {
+    return InvalidArgument("--join and --standalone exclude each other");
+  }
   auto cfg = CORAL_TRY(PrepareConfig(ctx.home));
   if (pid_t running = ReadLivePid(PidFile(ctx.home)); running != 0) {
     return AlreadyExists("the agent is already running (pid " + std::to_string(running) +
                          "); stop it with 'coral agent stop'");
   }
+  // Enrollment happens here, before the agent goes to the background, so
+  // its errors reach the terminal.
+  auto mesh_identity = CORAL_TRY(ResolveMesh(ctx, flags, cfg));
+  std::string mesh_ip = mesh_identity ? mesh_identity->mesh_ip : "";
   bool in_child = false;
   if (!foreground) {
     auto outcome = CORAL_TRY(Daemonize(LogFile(ctx.home)));
     if (!outcome.in_child) {
-      ctx.out.Object(StartedRecord(ctx.home, cfg, outcome.child_pid, cfg.grpc_port));
+      ctx.out.Object(StartedRecord(ctx.home, cfg, mesh_ip, outcome.child_pid, cfg.grpc_port));
       return Status::Ok();
     }
     in_child = true;
@@ -70,6 +143,7 @@ Status RunStart(Context& ctx, bool foreground) {
   options.config = cfg;
   options.dir = ctx.home.agent_dir();
   options.version = CORAL_VERSION;
+  options.mesh = std::move(mesh_identity);
   auto agent = agent::Agent::Start(std::move(options));
   if (!agent.ok()) {
     if (in_child) ReportFailed(agent.status().message());
@@ -82,7 +156,7 @@ Status RunStart(Context& ctx, bool foreground) {
   if (in_child) {
     ReportStarted();
   } else {
-    ctx.out.Object(StartedRecord(ctx.home, cfg, ::getpid(), (*agent)->grpc_port()));
+    ctx.out.Object(StartedRecord(ctx.home, cfg, mesh_ip, ::getpid(), (*agent)->grpc_port()));
   }
   int sig = WaitForStopSignal();
   CORAL_LOG_INFO("agent: stopping on signal {}", sig);
@@ -92,24 +166,7 @@ Status RunStart(Context& ctx, bool foreground) {
 }
 
 Status RunStop(Context& ctx) {
-  pid_t pid = ReadLivePid(PidFile(ctx.home));
-  if (pid == 0) {
-    (void)RemoveAll(PidFile(ctx.home));
-    ctx.out.Object({{"stopped", false}, {"reason", "the agent is not running"}});
-    return Status::Ok();
-  }
-  ::kill(pid, SIGTERM);
-  bool forced = false;
-  for (int i = 0; ::kill(pid, 0) == 0; ++i) {
-    if (i == 150) {  // 15 s
-      ::kill(pid, SIGKILL);
-      forced = true;
-    }
-    if (i > 200) return Internal("agent pid " + std::to_string(pid) + " did not exit");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  (void)RemoveAll(PidFile(ctx.home));
-  ctx.out.Object({{"stopped", true}, {"pid", pid}, {"forced", forced}});
+  ctx.out.Object(CORAL_TRY(StopByPidFile(PidFile(ctx.home), "agent")));
   return Status::Ok();
 }
 
@@ -136,6 +193,21 @@ Status RunStatus(Context& ctx) {
                {"requests_overloaded", o.requests_overloaded()}};
   Json programs = Json::array();
   for (const auto& p : rc.capabilities().ebpf_programs()) programs.push_back(p);
+  Json mesh = nullptr;
+  if (rc.has_mesh()) {
+    const auto& m = rc.mesh();
+    auto when = [](int64_t us) { return us == 0 ? std::string() : FormatRfc3339(FromUnixMicros(us)); };
+    mesh = {{"colony_id", m.colony_id()},
+            {"mesh_ip", m.mesh_ip()},
+            {"interface", m.interface()},
+            {"state", m.state()},
+            {"last_error", m.last_error()},
+            {"last_heartbeat", when(m.last_heartbeat_unix_micros())},
+            {"last_handshake", when(m.last_handshake_unix_micros())},
+            {"colony_mesh_ip", m.colony_mesh_ip()},
+            {"colony_endpoint", m.colony_endpoint()},
+            {"mesh_api", m.api_address()}};
+  }
   ctx.out.Object({{"running", true},
                   {"pid", pid},
                   {"agent_id", rc.agent_id()},
@@ -151,7 +223,8 @@ Status RunStatus(Context& ctx) {
                   {"ebpf_note", rc.capabilities().connection_method_reason()},
                   {"retention_s", rc.retention_seconds()},
                   {"tables", tables},
-                  {"otlp", otlp}});
+                  {"otlp", otlp},
+                  {"colony", mesh}});
   return Status::Ok();
 }
 
@@ -161,10 +234,22 @@ void AddAgentCommands(CLI::App& app, Commands& commands) {
   CLI::App* agent = app.add_subcommand("agent", "Run the agent that observes this host");
   agent->require_subcommand(1);
 
-  auto foreground = std::make_shared<bool>(false);
+  auto flags = std::make_shared<StartFlags>();
   CLI::App* start = agent->add_subcommand("start", "Start the agent (in the background by default)");
-  start->add_flag("--foreground", *foreground, "Stay in the foreground, logging to stderr");
+  start->add_flag("--foreground", flags->foreground, "Stay in the foreground, logging to stderr");
+  start->add_option("--join", flags->join,
+                    "Enroll with a colony using a join token from 'coral colony token create'");
+  start->add_flag("--standalone", flags->standalone,
+                  "Do not join any colony (the API stays on 127.0.0.1 only)");
   start->footer(
+      "Joining a colony: with --join TOKEN the agent makes its WireGuard and TLS keys, checks\n"
+      "the colony's CA against the token's fingerprint, enrolls, and keeps the result in\n"
+      "<home>/agent/mesh/; later starts reuse it with no token. With no token and a running\n"
+      "colony in this home, it joins that colony (the same-host shortcut). Joined, it brings\n"
+      "up a WireGuard interface (coralag + 8 hex, UDP agent.yaml wireguard.port, 51820),\n"
+      "heartbeats to the colony and serves its API on its mesh address too, to the colony's\n"
+      "certificate only. Needs root (or CAP_NET_ADMIN) for the interface.\n"
+      "\n"
       "The agent discovers processes, listening services and TCP connections, samples host\n"
       "metrics and checks connected services' health, keeping a rolling window (1h) in\n"
       "<home>/agent/agent.duckdb. Its API listens on 127.0.0.1:9001 (agent.yaml api.grpc_port,\n"
@@ -172,7 +257,7 @@ void AddAgentCommands(CLI::App& app, Commands& commands) {
       "It takes OTLP on 127.0.0.1:4317 (gRPC) and :4318 (HTTP) into the spans, metric_points\n"
       "and log_records tables (otlp.* in agent.yaml; CORAL_AGENT_OTLP_GRPC_PORT and so on).\n"
       "In the background it logs to <home>/agent/agent.log.");
-  commands.Bind(start, [foreground](Context& ctx) { return RunStart(ctx, *foreground); });
+  commands.Bind(start, [flags](Context& ctx) { return RunStart(ctx, *flags); });
 
   CLI::App* stop = agent->add_subcommand("stop", "Stop the background agent");
   commands.Bind(stop, RunStop);

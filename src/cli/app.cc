@@ -72,7 +72,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   AddColonyCommands(app, commands);
   AddAgentCommands(app, commands);
   AddServiceCommands(app, commands);
-  commands.Planned(app, "status", "Colony, agents and service health at a glance");
+  AddStatusCommand(app, commands);
   commands.Planned(app, "query", "Query summaries, traces, metrics, logs, topology and SQL");
   commands.Planned(app, "mcp", "Serve Coral's tools to AI assistants over MCP");
   commands.Planned(app, "ask", "Ask your own LLM to investigate with Coral's tools");

@@ -1,10 +1,308 @@
-// coral colony list | use ID | current
+// coral colony list | use ID | current | start | stop | status | agents |
+//              agent revoke ID | token create|list|revoke ; coral status
+#include <unistd.h>
+
+#include "base/daemon.h"
+#include "base/duration.h"
+#include "base/files.h"
+#include "base/log.h"
+#include "cli/colony_client.h"
 #include "cli/context.h"
+#include "cli/process_control.h"
+#include "colony/colony.h"
 #include "colony/colony_dir.h"
 
 namespace coral::cli {
 
 namespace {
+
+std::filesystem::path PidFile(const config::Home& home, const std::string& id) {
+  return home.colony_dir(id) / "colony.pid";
+}
+std::filesystem::path LogFile(const config::Home& home, const std::string& id) {
+  return home.colony_dir(id) / "colony.log";
+}
+
+std::string TimeText(int64_t micros) {
+  return micros == 0 ? "" : FormatRfc3339(FromUnixMicros(micros));
+}
+
+// "12s ago" for tables.
+std::string Ago(int64_t micros) {
+  if (micros == 0) return "never";
+  auto d = SystemClock::Get().Now() - FromUnixMicros(micros);
+  auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  if (s < 0) s = 0;
+  if (s < 120) return std::to_string(s) + "s ago";
+  if (s < 7200) return std::to_string(s / 60) + "m ago";
+  return std::to_string(s / 3600) + "h ago";
+}
+
+// The selected colony, and a client when its process runs.
+struct Target {
+  std::string id;
+  pid_t pid = 0;
+};
+Result<Target> Selected(Context& ctx) {
+  auto sel = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
+  return Target{sel.id, ReadLivePid(PidFile(ctx.home, sel.id))};
+}
+Result<ColonyClient> RunningClient(Context& ctx, const Target& t) {
+  if (t.pid == 0) {
+    return FailedPrecondition("colony " + t.id +
+                              " is not running; start it with 'coral colony start'");
+  }
+  return ColonyClient::Open(ctx.home, t.id);
+}
+
+Json AgentJson(const coral::v1::AgentInfo& a, Format format) {
+  if (format == Format::kTable) {
+    std::string api = a.api_reachable() ? "ok" : (a.api_error().empty() ? "-" : "unreachable");
+    return {{"agent", a.agent_id()},
+            {"state", a.state()},
+            {"mesh_ip", a.mesh_ip()},
+            {"host", a.hostname()},
+            {"version", a.version()},
+            {"last_seen", Ago(a.last_seen_unix_micros())},
+            {"api", api},
+            {"endpoint", a.wireguard_endpoint()}};
+  }
+  Json runtime = Json::object();
+  if (a.has_runtime()) {
+    runtime = {{"os", a.runtime().os()},
+               {"kernel", a.runtime().kernel()},
+               {"arch", a.runtime().arch()},
+               {"connections", a.runtime().capabilities().connection_method()},
+               {"ebpf", a.runtime().capabilities().ebpf()}};
+  }
+  return {{"agent_id", a.agent_id()},
+          {"state", a.state()},
+          {"mesh_ip", a.mesh_ip()},
+          {"hostname", a.hostname()},
+          {"version", a.version()},
+          {"last_seen", TimeText(a.last_seen_unix_micros())},
+          {"enrolled_at", TimeText(a.enrolled_at_unix_micros())},
+          {"wireguard_public_key", a.wireguard_public_key()},
+          {"wireguard_endpoint", a.wireguard_endpoint()},
+          {"last_handshake", TimeText(a.last_handshake_unix_micros())},
+          {"api_reachable", a.api_reachable()},
+          {"api_error", a.api_error()},
+          {"certificate_expires", TimeText(a.certificate_expires_unix_micros())},
+          {"runtime", runtime}};
+}
+
+const std::vector<std::string>& AgentColumns(Format format) {
+  static const std::vector<std::string> kTable = {"agent",   "state",     "mesh_ip", "host",
+                                                  "version", "last_seen", "api",     "endpoint"};
+  static const std::vector<std::string> kFull = {
+      "agent_id",           "state",         "mesh_ip",     "hostname",       "version",
+      "last_seen",          "enrolled_at",   "wireguard_public_key", "wireguard_endpoint",
+      "last_handshake",     "api_reachable", "api_error",   "certificate_expires", "runtime"};
+  return format == Format::kTable ? kTable : kFull;
+}
+
+Json TokenJson(const coral::v1::JoinTokenInfo& t, Format format) {
+  std::string uses = std::to_string(t.uses()) + "/" +
+                     (t.uses_allowed() == 0 ? std::string("unlimited")
+                                            : std::to_string(t.uses_allowed()));
+  if (format == Format::kTable) {
+    return {{"id", t.id()},
+            {"name", t.name()},
+            {"state", t.state()},
+            {"uses", uses},
+            {"created", TimeText(t.created_at_unix_micros())},
+            {"expires", t.expires_at_unix_micros() == 0 ? "never"
+                                                         : TimeText(t.expires_at_unix_micros())}};
+  }
+  return {{"id", t.id()},
+          {"name", t.name()},
+          {"state", t.state()},
+          {"uses", t.uses()},
+          {"uses_allowed", t.uses_allowed()},
+          {"created_at", TimeText(t.created_at_unix_micros())},
+          {"expires_at", TimeText(t.expires_at_unix_micros())},
+          {"revoked", t.revoked()}};
+}
+
+Json StatusJson(const coral::v1::GetStatusResponse& s, pid_t pid) {
+  Json endpoints = Json::array();
+  for (const auto& e : s.public_endpoints()) endpoints.push_back(e);
+  return {{"running", true},
+          {"colony_id", s.colony_id()},
+          {"pid", pid},
+          {"mesh_cidr", s.mesh_cidr()},
+          {"mesh_ip", s.mesh_ip()},
+          {"wireguard_interface", s.wireguard_interface()},
+          {"wireguard_port", s.wireguard_port()},
+          {"public_endpoints", endpoints},
+          {"ca_fingerprint", s.ca_fingerprint()},
+          {"started_at", TimeText(s.started_at_unix_micros())},
+          {"version", s.build().version()},
+          {"agents_healthy", s.agents_healthy()},
+          {"agents_degraded", s.agents_degraded()},
+          {"agents_unhealthy", s.agents_unhealthy()},
+          {"agents_revoked", s.agents_revoked()}};
+}
+
+Status RunStart(Context& ctx, bool foreground) {
+  Target t = CORAL_TRY(Selected(ctx));
+  auto cfg = CORAL_TRY(colony::LoadColony(ctx.home, t.id));
+  if (t.pid != 0) {
+    return AlreadyExists("colony " + t.id + " is already running (pid " + std::to_string(t.pid) +
+                         "); stop it with 'coral colony stop'");
+  }
+  auto record = [&](pid_t pid) -> Json {
+    return {{"colony_id", t.id},
+            {"pid", pid},
+            {"mesh_ip", cfg.mesh_ip},
+            {"api", "127.0.0.1:" + std::to_string(cfg.grpc_port)},
+            {"wireguard_port", cfg.wireguard_port},
+            {"public_port", cfg.public_port},
+            {"log", LogFile(ctx.home, t.id).string()}};
+  };
+  bool in_child = false;
+  if (!foreground) {
+    auto outcome = CORAL_TRY(Daemonize(LogFile(ctx.home, t.id)));
+    if (!outcome.in_child) {
+      ctx.out.Object(record(outcome.child_pid));
+      return Status::Ok();
+    }
+    in_child = true;
+  }
+  BlockStopSignals();
+  CORAL_TRY(log::Init(ctx.flags.verbosity >= 2 ? log::Level::kDebug : log::Level::kInfo));
+  auto started = colony::Colony::Start(
+      {.home = ctx.home, .colony_id = t.id, .version = CORAL_VERSION});
+  if (!started.ok()) {
+    if (in_child) ReportFailed(started.status().message());
+    return started.status().WithContext("colony start");
+  }
+  if (Status s = WritePidFile(PidFile(ctx.home, t.id)); !s.ok()) {
+    if (in_child) ReportFailed(s.message());
+    return s;
+  }
+  if (in_child) {
+    ReportStarted();
+  } else {
+    ctx.out.Object(record(::getpid()));
+  }
+  int sig = WaitForStopSignal();
+  CORAL_LOG_INFO("colony: stopping on signal {}", sig);
+  (*started)->Stop();
+  (void)RemoveAll(PidFile(ctx.home, t.id));
+  return Status::Ok();
+}
+
+Status RunStop(Context& ctx) {
+  Target t = CORAL_TRY(Selected(ctx));
+  ctx.out.Object(CORAL_TRY(StopByPidFile(PidFile(ctx.home, t.id), "colony")));
+  return Status::Ok();
+}
+
+Status RunStatus(Context& ctx) {
+  Target t = CORAL_TRY(Selected(ctx));
+  if (t.pid == 0) {
+    ctx.out.Object({{"running", false},
+                    {"colony_id", t.id},
+                    {"hint", "start it with 'coral colony start'"}});
+    return Status::Ok();
+  }
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  ctx.out.Object(StatusJson(CORAL_TRY(client.Status()), t.pid));
+  return Status::Ok();
+}
+
+Status RunAgents(Context& ctx) {
+  Target t = CORAL_TRY(Selected(ctx));
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  auto agents = CORAL_TRY(client.ListAgents());
+  Json rows = Json::array();
+  for (const auto& a : agents.agents()) rows.push_back(AgentJson(a, ctx.out.format()));
+  ctx.out.List(AgentColumns(ctx.out.format()), rows,
+               "No agents yet. On each host: 'coral agent start --join TOKEN' with a token from "
+               "'coral colony token create'.");
+  return Status::Ok();
+}
+
+Status RunAgentRevoke(Context& ctx, const std::string& id) {
+  Target t = CORAL_TRY(Selected(ctx));
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  ctx.out.Object(AgentJson(CORAL_TRY(client.RevokeAgent(id)), ctx.out.format()));
+  return Status::Ok();
+}
+
+struct TokenFlags {
+  std::string ttl = "1h";
+  int uses = 1;
+  std::string name;
+};
+
+Status RunTokenCreate(Context& ctx, const TokenFlags& f) {
+  auto ttl = ParseDuration(f.ttl);
+  if (!ttl.ok()) return InvalidArgument("--ttl '" + f.ttl + "' is not a duration like 1h, 30m, 0");
+  if (f.uses < 0) return InvalidArgument("--uses must be 0 (unlimited) or more");
+  Target t = CORAL_TRY(Selected(ctx));
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  coral::v1::CreateJoinTokenRequest req;
+  req.set_ttl_seconds(std::chrono::duration_cast<std::chrono::seconds>(*ttl).count());
+  req.set_uses(f.uses);
+  req.set_name(f.name);
+  auto resp = CORAL_TRY(client.CreateJoinToken(req));
+  Json out = TokenJson(resp.info(), ctx.out.format());
+  out["token"] = resp.token();
+  if (ctx.out.format() == Format::kTable) {
+    out["join with"] = "coral agent start --join " + resp.token();
+  }
+  ctx.out.Object(out);
+  return Status::Ok();
+}
+
+Status RunTokenList(Context& ctx) {
+  Target t = CORAL_TRY(Selected(ctx));
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  auto tokens = CORAL_TRY(client.ListJoinTokens());
+  Json rows = Json::array();
+  for (const auto& tk : tokens.tokens()) rows.push_back(TokenJson(tk, ctx.out.format()));
+  std::vector<std::string> columns =
+      ctx.out.format() == Format::kTable
+          ? std::vector<std::string>{"id", "name", "state", "uses", "created", "expires"}
+          : std::vector<std::string>{"id",           "name",       "state",      "uses",
+                                     "uses_allowed", "created_at", "expires_at", "revoked"};
+  ctx.out.List(columns, rows, "No join tokens. Create one with 'coral colony token create'.");
+  return Status::Ok();
+}
+
+Status RunTokenRevoke(Context& ctx, const std::string& id) {
+  Target t = CORAL_TRY(Selected(ctx));
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  ctx.out.Object(TokenJson(CORAL_TRY(client.RevokeJoinToken(id)), ctx.out.format()));
+  return Status::Ok();
+}
+
+// coral status: the colony and its agents at a glance.
+Status RunOverallStatus(Context& ctx) {
+  Target t = CORAL_TRY(Selected(ctx));
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  auto status = CORAL_TRY(client.Status());
+  auto agents = CORAL_TRY(client.ListAgents());
+  Json summary = StatusJson(status, t.pid);
+  if (ctx.out.format() == Format::kTable) {
+    ctx.out.Object({{"colony", status.colony_id()},
+                    {"mesh", status.mesh_cidr() + " (" + status.wireguard_interface() + ")"},
+                    {"agents", std::to_string(status.agents_healthy()) + " healthy, " +
+                                   std::to_string(status.agents_degraded()) + " degraded, " +
+                                   std::to_string(status.agents_unhealthy()) + " unhealthy"}});
+    Json rows = Json::array();
+    for (const auto& a : agents.agents()) rows.push_back(AgentJson(a, ctx.out.format()));
+    ctx.out.List(AgentColumns(ctx.out.format()), rows, "No agents yet.");
+    return Status::Ok();
+  }
+  Json rows = Json::array();
+  for (const auto& a : agents.agents()) rows.push_back(AgentJson(a, ctx.out.format()));
+  summary["agents"] = rows;
+  ctx.out.Object(summary);
+  return Status::Ok();
+}
 
 Status RunList(Context& ctx) {
   auto colonies = CORAL_TRY(colony::ListColonies(ctx.home));
@@ -80,6 +378,62 @@ void AddColonyCommands(CLI::App& app, Commands& commands) {
       "current",
       "Show the current colony and why: --colony, CORAL_COLONY, config, or the only one");
   commands.Bind(current, RunCurrent);
+
+  auto foreground = std::make_shared<bool>(false);
+  CLI::App* start =
+      colony->add_subcommand("start", "Run the current colony (in the background by default)");
+  start->add_flag("--foreground", *foreground, "Stay in the foreground, logging to stderr");
+  start->footer(
+      "The colony brings up its WireGuard interface (coral + 8 hex, .1 of its /16, UDP 41580),\n"
+      "serves enrollment on its public HTTPS endpoint (0.0.0.0:8443, certificate from the\n"
+      "colony CA) and its API on mesh-ip:9000 (mTLS) and 127.0.0.1:9000. Agents it enrolled\n"
+      "come back as WireGuard peers when it restarts. Needs root (or CAP_NET_ADMIN) for the\n"
+      "interface. Ports and endpoints: colony.yaml (wireguard.port, api.grpc_port,\n"
+      "public.port, public.endpoints) or CORAL_COLONY_*; with no public.endpoints it offers\n"
+      "every IPv4 address of this host. In the background it logs to colony.log beside\n"
+      "colony.yaml.");
+  commands.Bind(start, [foreground](Context& ctx) { return RunStart(ctx, *foreground); });
+  commands.Bind(colony->add_subcommand("stop", "Stop the background colony"), RunStop);
+  commands.Bind(colony->add_subcommand("status", "Whether the colony runs; its mesh and agents"),
+                RunStatus);
+  commands.Bind(colony->add_subcommand(
+                    "agents", "Enrolled agents: state (healthy <= 30s since the last heartbeat, "
+                              "degraded <= 2m, unhealthy after), address, API reachability"),
+                RunAgents);
+  CLI::App* agent = colony->add_subcommand("agent", "Act on one enrolled agent");
+  agent->require_subcommand(1);
+  auto agent_id = std::make_shared<std::string>();
+  CLI::App* revoke = agent->add_subcommand(
+      "revoke", "Remove the agent's WireGuard peer and refuse its certificate, for good");
+  revoke->add_option("id", *agent_id, "Agent id, as 'coral colony agents' prints it")->required();
+  commands.Bind(revoke, [agent_id](Context& ctx) { return RunAgentRevoke(ctx, *agent_id); });
+
+  CLI::App* token = colony->add_subcommand("token", "Join tokens that let agents enroll");
+  token->require_subcommand(1);
+  auto flags = std::make_shared<TokenFlags>();
+  CLI::App* create = token->add_subcommand(
+      "create", "Print a new join token (shown once; the colony keeps only its hash)");
+  create->add_option("--ttl", flags->ttl, "How long it stays valid (1h, 30m, 7d; 0: forever)")
+      ->capture_default_str();
+  create->add_option("--uses", flags->uses, "How many agents may enroll with it (0: unlimited)")
+      ->capture_default_str();
+  create->add_option("--name", flags->name, "A note to recognise it by in 'token list'");
+  create->footer(
+      "The token carries the colony id, its public endpoint(s), the CA fingerprint agents pin,\n"
+      "and a secret. Use it on a host with: coral agent start --join TOKEN");
+  commands.Bind(create, [flags](Context& ctx) { return RunTokenCreate(ctx, *flags); });
+  commands.Bind(token->add_subcommand("list", "Join tokens with their state and uses"),
+                RunTokenList);
+  auto token_id = std::make_shared<std::string>();
+  CLI::App* token_revoke = token->add_subcommand("revoke", "Make a join token unusable");
+  token_revoke->add_option("id", *token_id, "Token id, as 'token list' prints it")->required();
+  commands.Bind(token_revoke, [token_id](Context& ctx) { return RunTokenRevoke(ctx, *token_id); });
+}
+
+void AddStatusCommand(CLI::App& app, Commands& commands) {
+  CLI::App* status = app.add_subcommand(
+      "status", "The current colony and its agents at a glance (service health comes later)");
+  commands.Bind(status, RunOverallStatus);
 }
 
 }  // namespace coral::cli

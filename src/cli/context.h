@@ -59,6 +59,7 @@ class Commands {
 // Command groups, one file each.
 void AddInitCommand(CLI::App& app, Commands& commands);
 void AddColonyCommands(CLI::App& app, Commands& commands);
+void AddStatusCommand(CLI::App& app, Commands& commands);
 void AddVersionCommand(CLI::App& app, Commands& commands);
 void AddAgentCommands(CLI::App& app, Commands& commands);
 void AddServiceCommands(CLI::App& app, Commands& commands);

@@ -1,12 +1,10 @@
 #include "mesh/join_token.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "base/ids.h"
+#include "crypto/digest.h"
 #include "crypto/keys.h"
 #include "mesh/endpoint.h"
 
@@ -163,18 +161,10 @@ Result<JoinToken> ParseJoinToken(std::string_view text) {
   return token;
 }
 
-std::string HashSecret(std::string_view secret) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  CORAL_CHECK(EVP_Digest(secret.data(), secret.size(), md, &n, EVP_sha256(), nullptr) == 1,
-              "SHA-256 failed");
-  return HexEncode(md, n);
-}
+std::string HashSecret(std::string_view secret) { return crypto::Sha256Hex(secret); }
 
 bool SecretMatches(std::string_view secret, std::string_view stored_hash) {
-  std::string hash = HashSecret(secret);
-  if (hash.size() != stored_hash.size()) return false;
-  return CRYPTO_memcmp(hash.data(), stored_hash.data(), hash.size()) == 0;
+  return crypto::ConstantTimeEquals(HashSecret(secret), stored_hash);
 }
 
 }  // namespace coral::mesh

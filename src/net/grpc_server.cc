@@ -1,5 +1,7 @@
 #include "net/grpc_server.h"
 
+#include <openssl/crypto.h>
+
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 
@@ -92,6 +94,51 @@ Status FromGrpc(const grpc::Status& status, std::string_view what) {
     default:
       return Internal(message);
   }
+}
+
+grpc::Status ToGrpc(const Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
+    case StatusCode::kNotFound: code = grpc::StatusCode::NOT_FOUND; break;
+    case StatusCode::kAlreadyExists: code = grpc::StatusCode::ALREADY_EXISTS; break;
+    case StatusCode::kPermissionDenied: code = grpc::StatusCode::PERMISSION_DENIED; break;
+    case StatusCode::kFailedPrecondition: code = grpc::StatusCode::FAILED_PRECONDITION; break;
+    case StatusCode::kUnavailable: code = grpc::StatusCode::UNAVAILABLE; break;
+    case StatusCode::kDeadlineExceeded: code = grpc::StatusCode::DEADLINE_EXCEEDED; break;
+    case StatusCode::kResourceExhausted: code = grpc::StatusCode::RESOURCE_EXHAUSTED; break;
+    case StatusCode::kUnimplemented: code = grpc::StatusCode::UNIMPLEMENTED; break;
+    default: break;
+  }
+  return grpc::Status(code, s.message());
+}
+
+grpc::Status CheckBearer(const grpc::ServerContext& ctx, std::string_view token,
+                         std::string_view where_token_is) {
+  auto it = ctx.client_metadata().find("authorization");
+  if (it == ctx.client_metadata().end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "missing bearer token; the token is in " + std::string(where_token_is));
+  }
+  std::string_view value(it->second.data(), it->second.size());
+  constexpr std::string_view kPrefix = "Bearer ";
+  std::string_view given = value.substr(0, kPrefix.size()) == kPrefix
+                               ? value.substr(kPrefix.size())
+                               : std::string_view();
+  if (token.empty() || given.size() != token.size() ||
+      CRYPTO_memcmp(given.data(), token.data(), token.size()) != 0) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "bad bearer token");
+  }
+  return grpc::Status::OK;
+}
+
+std::string PeerCertificatePem(const grpc::ServerContext& ctx) {
+  auto auth = ctx.auth_context();
+  if (!auth) return "";
+  auto values = auth->FindPropertyValues("x509_pem_cert");
+  if (values.empty()) return "";
+  return std::string(values.front().data(), values.front().size());
 }
 
 }  // namespace coral::net

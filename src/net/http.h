@@ -23,6 +23,9 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string remote;  // "127.0.0.1:51234"
+  // The client's certificate (PEM), verified against the server's client CA;
+  // empty without TLS client authentication.
+  std::string peer_cert_pem;
 
   std::string_view header(std::string_view name) const { return FindHeader(headers, name); }
 };

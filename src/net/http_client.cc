@@ -105,6 +105,10 @@ Result<HttpClientResponse> HttpFetch(const HttpClientRequest& request) {
     curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca_blob);
     curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
   }
+  if (request.unverified_for_pinning) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
   curl_blob cert_blob{}, key_blob{};
   if (!request.client_cert_pem.empty()) {
     cert_blob = {const_cast<char*>(request.client_cert_pem.data()), request.client_cert_pem.size(),

@@ -23,6 +23,10 @@ struct HttpClientRequest {
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds connect_timeout{10'000};
   std::string ca_pem;           // when set, trust only this CA
+  // No certificate checks at all. Only for fetching a certificate that the
+  // caller then checks against a fingerprint it already trusts (enrollment
+  // fetches the colony CA this way and pins it); never for anything else.
+  bool unverified_for_pinning = false;
   std::string client_cert_pem;  // mTLS: our certificate and key
   std::string client_key_pem;
   // Called with each piece of the body as it arrives (for streaming APIs);

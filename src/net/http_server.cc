@@ -5,6 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include <thread>
 #include <vector>
@@ -45,6 +47,23 @@ http::response<http::string_body> ToBeast(HttpResponse&& resp, unsigned version,
   return out;
 }
 
+// The verified client certificate of a TLS connection, as PEM, or "".
+std::string PeerCertificate(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) return "";
+  std::string out;
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    if (PEM_write_bio_X509(bio, cert) == 1) {
+      char* data = nullptr;
+      long n = BIO_get_mem_data(bio, &data);
+      out.assign(data, static_cast<size_t>(n));
+    }
+    BIO_free(bio);
+  }
+  X509_free(cert);
+  return out;
+}
+
 // One connection. Stream is beast::tcp_stream or beast::ssl_stream<...>.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -65,6 +84,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           CORAL_LOG_DEBUG("http: TLS handshake from {} failed: {}", self->remote_, ec.message());
           return;
         }
+        self->peer_cert_pem_ = PeerCertificate(self->stream_.native_handle());
         self->Read();
       });
     } else {
@@ -109,7 +129,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto req = parser_->release();
     unsigned version = req.version();
     bool keep_alive = req.keep_alive();
-    HttpResponse resp = handler_(ToRequest(req, remote_));
+    HttpRequest request = ToRequest(req, remote_);
+    request.peer_cert_pem = peer_cert_pem_;
+    HttpResponse resp = handler_(request);
     Send(std::move(resp), version, keep_alive);
   }
 
@@ -138,6 +160,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
   std::string remote_;
+  std::string peer_cert_pem_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
 };
@@ -166,7 +189,9 @@ class HttpServer::Impl {
       if (!options_.tls->client_ca_pem.empty()) {
         ssl_->add_certificate_authority(asio::buffer(options_.tls->client_ca_pem), ec);
         if (ec) return InvalidArgument("http: client CA rejected: " + ec.message());
-        ssl_->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+        ssl_->set_verify_mode(options_.tls->client_certs == ClientCerts::kRequired
+                                  ? asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert
+                                  : asio::ssl::verify_peer);
       }
     }
     tcp::endpoint endpoint(address, options_.port);

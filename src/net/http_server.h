@@ -20,10 +20,16 @@
 
 namespace coral::net {
 
+enum class ClientCerts {
+  kRequired,  // every client presents a certificate from client_ca_pem
+  kOptional,  // clients may; one that does must chain to client_ca_pem
+};
+
 struct TlsServerConfig {
   std::string cert_pem;  // leaf first, then any intermediates
   std::string key_pem;
-  std::string client_ca_pem;  // when set, clients must present a cert from this CA
+  std::string client_ca_pem;  // when set, clients present (or may present) a cert from this CA
+  ClientCerts client_certs = ClientCerts::kRequired;
 };
 
 struct HttpServerOptions {

@@ -189,6 +189,40 @@ TEST_F(HttpTlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
   EXPECT_EQ(resp->status, 200);
 }
 
+TEST_F(HttpTlsTest, OptionalClientCertificatesReachTheHandlerVerified) {
+  HttpServerOptions options;
+  options.tls = TlsServerConfig{.cert_pem = server_cert_.cert_pem,
+                                .key_pem = server_cert_.key_pem,
+                                .client_ca_pem = ca_->files().cert_pem,
+                                .client_certs = ClientCerts::kOptional};
+  auto server = HttpServer::Start(options, [](const HttpRequest& req) {
+    return HttpResponse::Text(200, req.peer_cert_pem);
+  });
+  ASSERT_TRUE(server.ok());
+  std::string url = Url(**server, "/", "https");
+  auto anonymous = HttpFetch({.url = url, .ca_pem = ca_->files().cert_pem});
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status().ToString();
+  EXPECT_EQ(anonymous->body, "");
+  auto client = ca_->Issue({.common_name = "agent", .usage = crypto::CertUsage::kClient});
+  ASSERT_TRUE(client.ok());
+  auto with_cert = HttpFetch({.url = url,
+                              .ca_pem = ca_->files().cert_pem,
+                              .client_cert_pem = client->cert_pem,
+                              .client_key_pem = client->key_pem});
+  ASSERT_TRUE(with_cert.ok()) << with_cert.status().ToString();
+  EXPECT_EQ(*crypto::CertificateFingerprint(with_cert->body),
+            *crypto::CertificateFingerprint(client->cert_pem));
+  // A certificate from another CA is refused at the handshake.
+  auto other = crypto::CertificateAuthority::Create("other CA", 1);
+  auto stranger = other->Issue({.common_name = "x", .usage = crypto::CertUsage::kClient});
+  auto refused = HttpFetch({.url = url,
+                            .timeout = 5s,
+                            .ca_pem = ca_->files().cert_pem,
+                            .client_cert_pem = stranger->cert_pem,
+                            .client_key_pem = stranger->key_pem});
+  EXPECT_FALSE(refused.ok());
+}
+
 TEST(HttpClientTest, ConnectionRefusedIsUnavailable) {
   // Find a port with nothing on it: start a server, note its port, stop it.
   auto server = HttpServer::Start({}, Echo);

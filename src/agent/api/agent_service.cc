@@ -3,31 +3,17 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "agent/agent.h"
 #include "agent/store/agent_schema.h"
+#include "crypto/ca.h"
+#include "net/grpc_server.h"
 
 namespace coral::agent {
 
 namespace {
-
-grpc::Status ToGrpc(const Status& s) {
-  if (s.ok()) return grpc::Status::OK;
-  grpc::StatusCode code = grpc::StatusCode::INTERNAL;
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
-    case StatusCode::kNotFound: code = grpc::StatusCode::NOT_FOUND; break;
-    case StatusCode::kAlreadyExists: code = grpc::StatusCode::ALREADY_EXISTS; break;
-    case StatusCode::kPermissionDenied: code = grpc::StatusCode::PERMISSION_DENIED; break;
-    case StatusCode::kFailedPrecondition: code = grpc::StatusCode::FAILED_PRECONDITION; break;
-    case StatusCode::kUnavailable: code = grpc::StatusCode::UNAVAILABLE; break;
-    case StatusCode::kDeadlineExceeded: code = grpc::StatusCode::DEADLINE_EXCEEDED; break;
-    case StatusCode::kResourceExhausted: code = grpc::StatusCode::RESOURCE_EXHAUSTED; break;
-    default: break;
-  }
-  return grpc::Status(code, s.message());
-}
 
 void FillService(const ServiceStatus& st, coral::v1::ServiceInfo* out) {
   const Service& s = st.service;
@@ -58,27 +44,21 @@ std::string OsName() {
   return "Linux";
 }
 
-// Constant time, so the comparison does not leak how much of a guess matched.
-bool SameSecret(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 }  // namespace
 
 grpc::Status AgentApi::Authorize(grpc::ServerContext* ctx) const {
-  auto it = ctx->client_metadata().find("authorization");
-  if (it == ctx->client_metadata().end()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "missing bearer token; the token is in <home>/agent/api.token");
+  if (access_ == Access::kLocal) {
+    return net::CheckBearer(*ctx, agent_.token(), "<home>/agent/api.token");
   }
-  std::string_view value(it->second.data(), it->second.size());
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (value.substr(0, kPrefix.size()) != kPrefix ||
-      !SameSecret(value.substr(kPrefix.size()), agent_.token())) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "bad bearer token");
+  // On the mesh, gRPC has checked the certificate chains to the colony CA;
+  // of those certificates only the colony's own may call.
+  std::string pem = net::PeerCertificatePem(*ctx);
+  auto info = crypto::InspectCertificate(pem);
+  const std::string& allowed = agent_.mesh_caller_uri();
+  if (!info.ok() || allowed.empty() ||
+      std::find(info->uris.begin(), info->uris.end(), allowed) == info->uris.end()) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "only the colony (" + allowed + ") may call this agent over the mesh");
   }
   return grpc::Status::OK;
 }
@@ -120,6 +100,26 @@ grpc::Status AgentApi::GetRuntimeContext(grpc::ServerContext* ctx,
   otlp->set_log_records_stored(c.log_records_stored);
   otlp->set_requests_overloaded(c.requests_overloaded);
   otlp->set_requests_failed(c.requests_failed);
+  if (const auto& m = agent_.options().mesh; m && agent_.mesh_device() != nullptr) {
+    auto* mesh = out->mutable_mesh();
+    mesh->set_colony_id(m->colony_id);
+    mesh->set_mesh_ip(m->mesh_ip);
+    mesh->set_interface(agent_.mesh_device()->interface_name());
+    mesh->set_colony_mesh_ip(m->colony_mesh_ip);
+    mesh->set_colony_endpoint(m->colony_endpoint);
+    mesh->set_api_address(agent_.mesh_api_address());
+    for (const auto& p : agent_.mesh_device()->Peers()) {
+      if (p.last_handshake) mesh->set_last_handshake_unix_micros(ToUnixMicros(*p.last_handshake));
+    }
+    if (const ColonyLink* link = agent_.colony_link()) {
+      ColonyLinkState st = link->state();
+      mesh->set_state(st.state);
+      mesh->set_last_error(st.last_error);
+      if (st.last_heartbeat != WallTime{}) {
+        mesh->set_last_heartbeat_unix_micros(ToUnixMicros(st.last_heartbeat));
+      }
+    }
+  }
   return grpc::Status::OK;
 }
 
@@ -141,7 +141,7 @@ grpc::Status AgentApi::ConnectService(grpc::ServerContext* ctx,
   }
   auto st = agent_.Connect(
       {req->name(), static_cast<uint16_t>(req->port()), req->health_path()});
-  if (!st.ok()) return ToGrpc(st.status());
+  if (!st.ok()) return net::ToGrpc(st.status());
   FillService(*st, out->mutable_service());
   return grpc::Status::OK;
 }
@@ -150,14 +150,14 @@ grpc::Status AgentApi::DisconnectService(grpc::ServerContext* ctx,
                                          const coral::v1::DisconnectServiceRequest* req,
                                          coral::v1::DisconnectServiceResponse*) {
   if (auto s = Authorize(ctx); !s.ok()) return s;
-  return ToGrpc(agent_.Disconnect(req->name()));
+  return net::ToGrpc(agent_.Disconnect(req->name()));
 }
 
 grpc::Status AgentApi::QueryTable(grpc::ServerContext* ctx, const coral::v1::QueryTableRequest* req,
                                   coral::v1::QueryTableResponse* out) {
   if (auto s = Authorize(ctx); !s.ok()) return s;
   auto page = agent_.store().Read(req->table(), req->after_seq(), req->limit());
-  if (!page.ok()) return ToGrpc(page.status());
+  if (!page.ok()) return net::ToGrpc(page.status());
   out->set_table(page->table);
   for (const auto& c : page->columns) out->add_columns(c.name);
   for (const auto& row : page->rows) {

@@ -1,6 +1,8 @@
-// AgentService over gRPC (proto/coral/v1/agent.proto). Every call must carry
-// `authorization: Bearer <token>` with the agent's API token; anything else is
-// UNAUTHENTICATED before any work is done.
+// AgentService over gRPC (proto/coral/v1/agent.proto), served twice: on
+// 127.0.0.1 every call must carry `authorization: Bearer <token>` with the
+// agent's API token (kLocal); on the mesh address the caller must present the
+// colony's certificate over mTLS (kMesh). Anything else is refused before any
+// work is done.
 //
 // Thread-safety: gRPC calls these from its threads; Agent is thread-safe.
 #pragma once
@@ -13,7 +15,8 @@ class Agent;
 
 class AgentApi final : public coral::v1::AgentService::Service {
  public:
-  explicit AgentApi(Agent& agent) : agent_(agent) {}
+  enum class Access { kLocal, kMesh };
+  AgentApi(Agent& agent, Access access) : agent_(agent), access_(access) {}
 
   grpc::Status GetRuntimeContext(grpc::ServerContext* ctx,
                                  const coral::v1::GetRuntimeContextRequest* req,
@@ -32,6 +35,7 @@ class AgentApi final : public coral::v1::AgentService::Service {
  private:
   grpc::Status Authorize(grpc::ServerContext* ctx) const;
   Agent& agent_;
+  const Access access_;
 };
 
 }  // namespace coral::agent

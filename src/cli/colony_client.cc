@@ -1,0 +1,89 @@
+#include "cli/colony_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "colony/colony_dir.h"
+#include "colony/secrets.h"
+#include "crypto/keys.h"
+#include "net/grpc_server.h"
+
+namespace coral::cli {
+
+Result<ColonyClient> ColonyClient::Open(const config::Home& home, const std::string& colony_id) {
+  auto cfg = CORAL_TRY(colony::LoadColony(home, colony_id));
+  ColonyClient c;
+  c.colony_id_ = cfg.id;
+  c.address_ = "127.0.0.1:" + std::to_string(cfg.grpc_port);
+  std::string secret = CORAL_TRY(colony::ReadColonySecret(home, cfg.id));
+  c.token_ = colony::LocalApiToken(secret);
+  crypto::Wipe(secret);
+  c.stub_ = coral::v1::ColonyService::NewStub(
+      grpc::CreateChannel(c.address_, net::ChannelCredentials("")));
+  return c;
+}
+
+template <typename Call>
+coral::Status ColonyClient::Invoke(std::string_view what, Call&& call) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(15));
+  ctx.AddMetadata("authorization", "Bearer " + token_);
+  grpc::Status s = call(ctx);
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return Unavailable("colony " + colony_id_ + " is not answering at " + address_ +
+                       "; is it running? ('coral colony status', 'coral colony start')");
+  }
+  return net::FromGrpc(s, std::string(what));
+}
+
+Result<coral::v1::GetStatusResponse> ColonyClient::Status() {
+  coral::v1::GetStatusResponse out;
+  CORAL_TRY(Invoke("colony status",
+                   [&](grpc::ClientContext& ctx) { return stub_->GetStatus(&ctx, {}, &out); }));
+  return out;
+}
+
+Result<coral::v1::ListAgentsResponse> ColonyClient::ListAgents() {
+  coral::v1::ListAgentsResponse out;
+  CORAL_TRY(Invoke("list agents",
+                   [&](grpc::ClientContext& ctx) { return stub_->ListAgents(&ctx, {}, &out); }));
+  return out;
+}
+
+Result<coral::v1::AgentInfo> ColonyClient::RevokeAgent(const std::string& agent_id) {
+  coral::v1::RevokeAgentRequest req;
+  req.set_agent_id(agent_id);
+  coral::v1::RevokeAgentResponse out;
+  CORAL_TRY(Invoke("revoke agent", [&](grpc::ClientContext& ctx) {
+    return stub_->RevokeAgent(&ctx, req, &out);
+  }));
+  return out.agent();
+}
+
+Result<coral::v1::CreateJoinTokenResponse> ColonyClient::CreateJoinToken(
+    const coral::v1::CreateJoinTokenRequest& req) {
+  coral::v1::CreateJoinTokenResponse out;
+  CORAL_TRY(Invoke("create join token", [&](grpc::ClientContext& ctx) {
+    return stub_->CreateJoinToken(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::ListJoinTokensResponse> ColonyClient::ListJoinTokens() {
+  coral::v1::ListJoinTokensResponse out;
+  CORAL_TRY(Invoke("list join tokens", [&](grpc::ClientContext& ctx) {
+    return stub_->ListJoinTokens(&ctx, {}, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::JoinTokenInfo> ColonyClient::RevokeJoinToken(const std::string& id) {
+  coral::v1::RevokeJoinTokenRequest req;
+  req.set_id(id);
+  coral::v1::RevokeJoinTokenResponse out;
+  CORAL_TRY(Invoke("revoke join token", [&](grpc::ClientContext& ctx) {
+    return stub_->RevokeJoinToken(&ctx, req, &out);
+  }));
+  return out.info();
+}
+
+}  // namespace coral::cli

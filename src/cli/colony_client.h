@@ -1,0 +1,38 @@
+// The CLI's connection to a colony on this host: 127.0.0.1:<api.grpc_port>,
+// with the local operator token derived from the colony's secret (so only
+// whoever may read colony.secret may operate the colony).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "config/home.h"
+#include "coral/v1/colony.grpc.pb.h"
+
+namespace coral::cli {
+
+class ColonyClient {
+ public:
+  static Result<ColonyClient> Open(const config::Home& home, const std::string& colony_id);
+
+  const std::string& address() const { return address_; }
+  Result<coral::v1::GetStatusResponse> Status();
+  Result<coral::v1::ListAgentsResponse> ListAgents();
+  Result<coral::v1::AgentInfo> RevokeAgent(const std::string& agent_id);
+  Result<coral::v1::CreateJoinTokenResponse> CreateJoinToken(
+      const coral::v1::CreateJoinTokenRequest& req);
+  Result<coral::v1::ListJoinTokensResponse> ListJoinTokens();
+  Result<coral::v1::JoinTokenInfo> RevokeJoinToken(const std::string& id);
+
+ private:
+  template <typename Call>
+  coral::Status Invoke(std::string_view what, Call&& call);
+
+  std::string colony_id_;
+  std::string address_;
+  std::string token_;
+  std::shared_ptr<coral::v1::ColonyService::Stub> stub_;
+};
+
+}  // namespace coral::cli

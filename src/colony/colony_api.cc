@@ -1,0 +1,145 @@
+#include "colony/colony_api.h"
+
+#include "colony/colony.h"
+#include "crypto/ca.h"
+#include "mesh/names.h"
+#include "net/grpc_server.h"
+
+namespace coral::colony {
+
+namespace {
+
+constexpr std::chrono::seconds kHeartbeatInterval{10};
+
+void FillToken(const JoinTokenRecord& t, WallTime now, coral::v1::JoinTokenInfo* out) {
+  out->set_id(t.id);
+  out->set_name(t.name);
+  out->set_created_at_unix_micros(ToUnixMicros(t.created_at));
+  if (t.expires_at) out->set_expires_at_unix_micros(ToUnixMicros(*t.expires_at));
+  out->set_uses_allowed(static_cast<int32_t>(t.uses_allowed));
+  out->set_uses(static_cast<int32_t>(t.uses));
+  out->set_revoked(t.revoked_at.has_value());
+  out->set_state(JoinTokenState(t, now));
+}
+
+}  // namespace
+
+grpc::Status ColonyApi::CallingAgent(grpc::ServerContext* ctx, std::string* agent_id) const {
+  if (access_ != Access::kMesh) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "agents call the colony over the mesh with their certificate");
+  }
+  auto info = crypto::InspectCertificate(net::PeerCertificatePem(*ctx));
+  if (!info.ok()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no client certificate");
+  }
+  for (const auto& uri : info->uris) {
+    std::string id = mesh::AgentIdFromUri(colony_.config().id, uri);
+    if (id.empty()) continue;
+    auto agent = colony_.registry().Authenticate(id, info->fingerprint);
+    if (!agent.ok()) return net::ToGrpc(agent.status());
+    *agent_id = id;
+    return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      "the certificate names no agent of colony " + colony_.config().id);
+}
+
+grpc::Status ColonyApi::Operator(grpc::ServerContext* ctx) const {
+  if (access_ != Access::kLocal) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "agents may only register, heartbeat and read the status");
+  }
+  return net::CheckBearer(*ctx, colony_.local_token(),
+                          "<home>/colonies/<id>/colony.secret (the CLI derives it)");
+}
+
+grpc::Status ColonyApi::AnyCaller(grpc::ServerContext* ctx) const {
+  if (access_ == Access::kLocal) return Operator(ctx);
+  std::string id;
+  return CallingAgent(ctx, &id);
+}
+
+grpc::Status ColonyApi::GetStatus(grpc::ServerContext* ctx, const coral::v1::GetStatusRequest*,
+                                  coral::v1::GetStatusResponse* out) {
+  if (auto s = AnyCaller(ctx); !s.ok()) return s;
+  *out = colony_.Status();
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::Register(grpc::ServerContext* ctx, const coral::v1::RegisterRequest* req,
+                                 coral::v1::RegisterResponse* out) {
+  std::string id;
+  if (auto s = CallingAgent(ctx, &id); !s.ok()) return s;
+  if (req->api_port() < 0 || req->api_port() > 65535) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "api_port out of range");
+  }
+  if (auto s = colony_.registry().MarkSeen(id, req->hostname(), req->version(), req->api_port());
+      !s.ok()) {
+    return net::ToGrpc(s);
+  }
+  colony_.ProbeSoon();
+  out->set_colony_id(colony_.config().id);
+  out->set_heartbeat_interval_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(kHeartbeatInterval).count());
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::Heartbeat(grpc::ServerContext* ctx, const coral::v1::HeartbeatRequest*,
+                                  coral::v1::HeartbeatResponse*) {
+  std::string id;
+  if (auto s = CallingAgent(ctx, &id); !s.ok()) return s;
+  return net::ToGrpc(colony_.registry().MarkSeen(id));
+}
+
+grpc::Status ColonyApi::ListAgents(grpc::ServerContext* ctx, const coral::v1::ListAgentsRequest*,
+                                   coral::v1::ListAgentsResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  for (const auto& a : colony_.registry().Agents()) *out->add_agents() = colony_.Describe(a);
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::RevokeAgent(grpc::ServerContext* ctx,
+                                    const coral::v1::RevokeAgentRequest* req,
+                                    coral::v1::RevokeAgentResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  auto info = colony_.Revoke(req->agent_id());
+  if (!info.ok()) return net::ToGrpc(info.status());
+  *out->mutable_agent() = std::move(*info);
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::CreateJoinToken(grpc::ServerContext* ctx,
+                                        const coral::v1::CreateJoinTokenRequest* req,
+                                        coral::v1::CreateJoinTokenResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  auto token = colony_.registry().CreateToken(std::chrono::seconds(req->ttl_seconds()),
+                                              req->uses(), req->name());
+  if (!token.ok()) return net::ToGrpc(token.status());
+  auto text = colony_.TokenFor(*token);
+  if (!text.ok()) return net::ToGrpc(text.status());
+  out->set_token(*text);
+  FillToken(token->record, colony_.registry().clock().Now(), out->mutable_info());
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::ListJoinTokens(grpc::ServerContext* ctx,
+                                       const coral::v1::ListJoinTokensRequest*,
+                                       coral::v1::ListJoinTokensResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  WallTime now = colony_.registry().clock().Now();
+  for (const auto& t : colony_.registry().Tokens()) FillToken(t, now, out->add_tokens());
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::RevokeJoinToken(grpc::ServerContext* ctx,
+                                        const coral::v1::RevokeJoinTokenRequest* req,
+                                        coral::v1::RevokeJoinTokenResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  auto t = colony_.registry().RevokeToken(req->id());
+  if (!t.ok()) return net::ToGrpc(t.status());
+  FillToken(*t, colony_.registry().clock().Now(), out->mutable_info());
+  return grpc::Status::OK;
+}
+
+}  // namespace coral::colony

@@ -1,0 +1,55 @@
+// ColonyService over gRPC (proto/coral/v1/colony.proto), served twice:
+//   kMesh  on mesh-ip:9000 with mTLS: the caller is the agent named by its
+//          certificate's URI (coral://COLONY/agent/ID), which must be the
+//          certificate the registry holds for a non-revoked agent. Agents may
+//          Register, Heartbeat and GetStatus.
+//   kLocal on 127.0.0.1:9000: the operator on the colony's host, with the
+//          local token derived from colony.secret. Everything but agent calls.
+//
+// Thread-safety: gRPC calls these from its threads; Colony is thread-safe.
+#pragma once
+
+#include "coral/v1/colony.grpc.pb.h"
+
+namespace coral::colony {
+
+class Colony;
+
+class ColonyApi final : public coral::v1::ColonyService::Service {
+ public:
+  enum class Access { kLocal, kMesh };
+  ColonyApi(Colony& colony, Access access) : colony_(colony), access_(access) {}
+
+  grpc::Status GetStatus(grpc::ServerContext* ctx, const coral::v1::GetStatusRequest* req,
+                         coral::v1::GetStatusResponse* out) override;
+  grpc::Status Register(grpc::ServerContext* ctx, const coral::v1::RegisterRequest* req,
+                        coral::v1::RegisterResponse* out) override;
+  grpc::Status Heartbeat(grpc::ServerContext* ctx, const coral::v1::HeartbeatRequest* req,
+                         coral::v1::HeartbeatResponse* out) override;
+  grpc::Status ListAgents(grpc::ServerContext* ctx, const coral::v1::ListAgentsRequest* req,
+                          coral::v1::ListAgentsResponse* out) override;
+  grpc::Status RevokeAgent(grpc::ServerContext* ctx, const coral::v1::RevokeAgentRequest* req,
+                           coral::v1::RevokeAgentResponse* out) override;
+  grpc::Status CreateJoinToken(grpc::ServerContext* ctx,
+                               const coral::v1::CreateJoinTokenRequest* req,
+                               coral::v1::CreateJoinTokenResponse* out) override;
+  grpc::Status ListJoinTokens(grpc::ServerContext* ctx,
+                              const coral::v1::ListJoinTokensRequest* req,
+                              coral::v1::ListJoinTokensResponse* out) override;
+  grpc::Status RevokeJoinToken(grpc::ServerContext* ctx,
+                               const coral::v1::RevokeJoinTokenRequest* req,
+                               coral::v1::RevokeJoinTokenResponse* out) override;
+
+ private:
+  // The calling agent's id (kMesh), checked against the registry.
+  grpc::Status CallingAgent(grpc::ServerContext* ctx, std::string* agent_id) const;
+  // OK for the operator (kLocal with the local token).
+  grpc::Status Operator(grpc::ServerContext* ctx) const;
+  // OK for either kind of caller.
+  grpc::Status AnyCaller(grpc::ServerContext* ctx) const;
+
+  Colony& colony_;
+  const Access access_;
+};
+
+}  // namespace coral::colony

@@ -1,0 +1,355 @@
+// The mesh end to end, as users run it: a colony and three agents, each in its
+// own network namespace. The colony and agents A and B share a LAN (a bridge);
+// agent C sits behind a NAT router (MASQUERADE), unreachable from the colony
+// except through the path it opens itself. Every process is the real `coral`
+// binary, started the way the README says.
+//
+// Checks: enrollment with a join token; every agent healthy in
+// `coral colony agents` with its API reached by the colony over the mesh; the
+// colony's `wg show` listing every agent; the LAN carrying only WireGuard (and
+// the HTTPS enrollment), counted by nftables; wrong-fingerprint, expired and
+// used-up tokens refused with clear messages; kill -9 and restart of the
+// colony and an agent bringing everyone back healthy with the same addresses
+// and no new token; a revoked agent refused, and told why.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "base/files.h"
+#include "base/ids.h"
+#include "base/subprocess.h"
+#include "base/temp_dir.h"
+#include "mesh/join_token.h"
+
+namespace coral {
+namespace {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+template <typename F>
+bool Eventually(F check, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (check()) return true;
+    std::this_thread::sleep_for(500ms);
+  }
+  return check();
+}
+
+struct Node {
+  std::string name;  // a, b, c, colony
+  std::string ns;
+  std::filesystem::path home;
+};
+
+class MeshE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root for network namespaces and TUN devices";
+    for (const char* tool : {"nft", "wg", "ip"}) {
+      if (!RunCommand({"sh", "-c", std::string("command -v ") + tool}).value().exit.ok()) {
+        GTEST_SKIP() << tool << " is not installed (scripts/setup.sh installs it)";
+      }
+    }
+    id_ = std::to_string(getpid() % 100000);
+    sw_ = "cms" + id_;
+    router_ = "cmr" + id_;
+    colony_ = {"colony", "cmc" + id_, dir_ / "colony"};
+    a_ = {"a", "cma" + id_, dir_ / "a"};
+    b_ = {"b", "cmb" + id_, dir_ / "b"};
+    c_ = {"c", "cmn" + id_, dir_ / "c"};
+    for (const std::string& ns : {sw_, router_, colony_.ns, a_.ns, b_.ns, c_.ns}) {
+      ASSERT_TRUE(Sh({"ip", "netns", "add", ns}));
+      namespaces_.push_back(ns);
+      ASSERT_TRUE(In(ns, {"ip", "link", "set", "lo", "up"}));
+    }
+    // The LAN: a bridge in the switch namespace, 10.123.0.0/24.
+    ASSERT_TRUE(In(sw_, {"ip", "link", "add", "br0", "type", "bridge"}));
+    ASSERT_TRUE(In(sw_, {"ip", "link", "set", "br0", "up"}));
+    int port = 0;
+    for (auto [ns, ip] : std::vector<std::pair<std::string, std::string>>{
+             {colony_.ns, "10.123.0.1"}, {a_.ns, "10.123.0.2"}, {b_.ns, "10.123.0.3"},
+             {router_, "10.123.0.4"}}) {
+      std::string outer = "cmp" + std::to_string(port) + "x" + id_;
+      std::string inner = "lan" + std::to_string(port++);
+      ASSERT_TRUE(Sh({"ip", "link", "add", outer, "netns", sw_, "type", "veth", "peer", "name",
+                      inner, "netns", ns}));
+      ASSERT_TRUE(In(sw_, {"ip", "link", "set", outer, "master", "br0", "up"}));
+      ASSERT_TRUE(In(ns, {"ip", "addr", "add", ip + "/24", "dev", inner}));
+      ASSERT_TRUE(In(ns, {"ip", "link", "set", inner, "up"}));
+      lan_if_[ns] = inner;
+    }
+    // Behind the NAT: C on 10.124.0.0/24, routed and masqueraded by the router.
+    ASSERT_TRUE(Sh({"ip", "link", "add", "wan0", "netns", c_.ns, "type", "veth", "peer", "name",
+                    "inside0", "netns", router_}));
+    ASSERT_TRUE(In(router_, {"ip", "addr", "add", "10.124.0.1/24", "dev", "inside0"}));
+    ASSERT_TRUE(In(router_, {"ip", "link", "set", "inside0", "up"}));
+    ASSERT_TRUE(In(c_.ns, {"ip", "addr", "add", "10.124.0.2/24", "dev", "wan0"}));
+    ASSERT_TRUE(In(c_.ns, {"ip", "link", "set", "wan0", "up"}));
+    ASSERT_TRUE(In(c_.ns, {"ip", "route", "add", "default", "via", "10.124.0.1"}));
+    ASSERT_TRUE(In(router_, {"sysctl", "-qw", "net.ipv4.ip_forward=1"}));
+    ASSERT_TRUE(In(router_, {"nft", "add table ip nat; add chain ip nat post { type nat hook "
+                                    "postrouting priority 100; }; add rule ip nat post oifname "
+                                    "\"lan3\" masquerade"}));
+    // Counters on the colony's LAN interface: TCP other than HTTPS enrollment
+    // (would be plaintext or mTLS gRPC off the mesh), and WireGuard UDP.
+    std::string lan = lan_if_[colony_.ns];
+    ASSERT_TRUE(In(colony_.ns,
+                   {"nft", "add table inet watch; "
+                           "add chain inet watch in { type filter hook input priority 0; }; "
+                           "add chain inet watch out { type filter hook output priority 0; }; "
+                           "add rule inet watch in iifname \"" + lan +
+                               "\" tcp dport != 8443 counter; "
+                               "add rule inet watch out oifname \"" + lan +
+                               "\" tcp sport != 8443 counter; "
+                               "add rule inet watch in iifname \"" + lan +
+                               "\" udp dport 41580 counter"}));
+  }
+
+  void TearDown() override {
+    for (const Node* n : {&a_, &b_, &c_, &d_}) {
+      if (!n->home.empty()) (void)RunCommand({CORAL_BINARY, "--home", n->home, "agent", "stop"});
+    }
+    (void)RunCommand({CORAL_BINARY, "--home", colony_.home, "colony", "stop"});
+    for (const auto& ns : namespaces_) {
+      // Anything still running inside (a test that failed half-way).
+      if (auto pids = RunCommand({"ip", "netns", "pids", ns}); pids.ok()) {
+        std::istringstream in(pids->out);
+        for (pid_t pid; in >> pid;) ::kill(pid, SIGKILL);
+      }
+      (void)RunCommand({"ip", "netns", "del", ns});
+    }
+  }
+
+  bool Sh(const std::vector<std::string>& argv) {
+    auto r = RunCommand(argv);
+    if (!r.ok() || !r->exit.ok()) {
+      ADD_FAILURE() << "command failed: " << argv[0] << " " << (argv.size() > 1 ? argv[1] : "")
+                    << ": " << (r.ok() ? r->err : r.status().ToString());
+      return false;
+    }
+    return true;
+  }
+  bool In(const std::string& ns, std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
+    return Sh(argv);
+  }
+
+  // `coral --home HOME args...` inside the node's namespace.
+  RunResult Coral(const Node& n, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"ip", "netns", "exec", n.ns, "env"};
+    if (&n == &colony_) argv.push_back("CORAL_COLONY_PUBLIC_ENDPOINTS=10.123.0.1:8443");
+    argv.insert(argv.end(), {CORAL_BINARY, "--home", n.home.string()});
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = RunCommand(argv, 90s);
+    if (!r.ok()) return {ExitInfo{}, "", r.status().ToString()};
+    return *r;
+  }
+  Json CoralJson(const Node& n, std::vector<std::string> args) {
+    args.insert(args.end(), {"-o", "json"});
+    RunResult r = Coral(n, args);
+    EXPECT_TRUE(r.exit.ok()) << args[0] << ": " << r.err;
+    try {
+      return Json::parse(r.out);
+    } catch (const Json::exception&) {
+      ADD_FAILURE() << "not JSON: " << r.out;
+      return Json();
+    }
+  }
+
+  std::map<std::string, Json> Agents() {
+    std::map<std::string, Json> out;
+    Json list = CoralJson(colony_, {"colony", "agents"});
+    if (list.is_array()) {
+      for (const auto& a : list) out[a["agent_id"]] = a;
+    }
+    return out;
+  }
+  std::string AgentId(const Node& n) {
+    auto text = ReadFile(n.home / "agent" / "agent.yaml");
+    if (!text.ok()) return "";
+    auto pos = text->find("agent_id: ");
+    if (pos == std::string::npos) return "";
+    auto end = text->find('\n', pos);
+    std::string id = text->substr(pos + 10, end - pos - 10);
+    if (!id.empty() && id.front() == '"') id = id.substr(1, id.size() - 2);
+    return id;
+  }
+  // Healthy, heard from after `since`, and its API reached over the mesh.
+  bool AllHealthy(const std::vector<const Node*>& nodes, int64_t since_micros = 0) {
+    auto agents = Agents();
+    for (const Node* n : nodes) {
+      auto it = agents.find(AgentId(*n));
+      if (it == agents.end()) return false;
+      const Json& a = it->second;
+      if (a["state"] != "healthy" || !a["api_reachable"].get<bool>()) return false;
+      if (since_micros > 0) {
+        auto last_seen = a["last_seen"].get<std::string>();
+        if (last_seen.empty() || last_seen <= since_text_) return false;
+      }
+    }
+    return true;
+  }
+  // nft counters of the colony's watch table, in rule order.
+  std::vector<uint64_t> Counters() {
+    auto r = RunCommand({"ip", "netns", "exec", colony_.ns, "nft", "-j", "list", "table", "inet",
+                         "watch"});
+    std::vector<uint64_t> out;
+    if (!r.ok() || !r->exit.ok()) return out;
+    Json j = Json::parse(r->out);
+    for (const auto& item : j["nftables"]) {
+      if (!item.contains("rule")) continue;
+      for (const auto& e : item["rule"]["expr"]) {
+        if (e.contains("counter")) out.push_back(e["counter"]["packets"].get<uint64_t>());
+      }
+    }
+    return out;
+  }
+  pid_t PidOf(const std::filesystem::path& pid_file) {
+    auto text = ReadFile(pid_file);
+    return text.ok() ? static_cast<pid_t>(std::atoi(text->c_str())) : 0;
+  }
+
+  TempDir dir_{"coral-mesh-e2e"};
+  std::string id_, sw_, router_;
+  Node colony_, a_, b_, c_, d_;
+  std::vector<std::string> namespaces_;
+  std::map<std::string, std::string> lan_if_;
+  std::string since_text_;
+};
+
+TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
+  // A colony, running; a token for three agents.
+  Json init = CoralJson(colony_, {"init", "shop", "--env", "e2e"});
+  ASSERT_TRUE(init.contains("id")) << init.dump();
+  std::string colony_id = init["id"];
+  Json started = CoralJson(colony_, {"colony", "start"});
+  ASSERT_EQ(started["colony_id"], colony_id) << started.dump();
+  Json status = CoralJson(colony_, {"colony", "status"});
+  ASSERT_EQ(status["running"], true) << status.dump();
+  std::string iface = status["wireguard_interface"];
+  EXPECT_LE(iface.size(), 15u);
+  EXPECT_EQ(status["mesh_ip"], init["mesh_ip"]);
+  Json token = CoralJson(colony_, {"colony", "token", "create", "--uses", "3", "--name", "e2e"});
+  std::string join = token["token"];
+  ASSERT_EQ(join.rfind("coraljoin1_", 0), 0u) << token.dump();
+
+  // Three agents join: A and B on the LAN, C behind the NAT.
+  for (Node* n : {&a_, &b_, &c_}) {
+    RunResult r = Coral(*n, {"agent", "start", "--join", join, "-o", "json"});
+    ASSERT_TRUE(r.exit.ok()) << n->name << ": " << r.err;
+  }
+  ASSERT_TRUE(Eventually([&] { return AllHealthy({&a_, &b_, &c_}); }, 90s))
+      << CoralJson(colony_, {"colony", "agents"}).dump(2);
+  auto agents = Agents();
+  std::map<std::string, std::string> address;  // agent id -> mesh ip
+  std::set<std::string> keys;
+  for (const Node* n : {&a_, &b_, &c_}) {
+    const Json& a = agents[AgentId(*n)];
+    address[AgentId(*n)] = a["mesh_ip"];
+    keys.insert(a["wireguard_public_key"].get<std::string>());
+    EXPECT_FALSE(a["runtime"]["os"].get<std::string>().empty()) << a.dump();
+  }
+  EXPECT_EQ(std::set<std::string>({address[AgentId(a_)], address[AgentId(b_)],
+                                   address[AgentId(c_)]}).size(), 3u);
+  // C is seen through its NAT router, which shows C opened the path itself.
+  EXPECT_EQ(agents[AgentId(c_)]["wireguard_endpoint"].get<std::string>().rfind("10.123.0.4:", 0),
+            0u)
+      << agents[AgentId(c_)].dump();
+  Json a_status = CoralJson(a_, {"agent", "status"});
+  EXPECT_EQ(a_status["colony"]["state"], "registered") << a_status.dump();
+  EXPECT_EQ(a_status["colony"]["mesh_ip"], address[AgentId(a_)]);
+
+  // wg(8) on the colony's interface lists exactly the three agents.
+  auto wg = RunCommand({"ip", "netns", "exec", colony_.ns, "wg", "show", iface, "peers"});
+  ASSERT_TRUE(wg.ok() && wg->exit.ok()) << (wg.ok() ? wg->err : "");
+  std::set<std::string> wg_peers;
+  std::istringstream peers(wg->out);
+  for (std::string line; std::getline(peers, line);) {
+    if (!line.empty()) wg_peers.insert(line);
+  }
+  EXPECT_EQ(wg_peers, keys);
+
+  // The LAN carried WireGuard, and no TCP but HTTPS enrollment.
+  auto counters = Counters();
+  ASSERT_EQ(counters.size(), 3u);
+  EXPECT_EQ(counters[0], 0u) << "TCP packets into the colony off the mesh";
+  EXPECT_EQ(counters[1], 0u) << "TCP packets out of the colony off the mesh";
+  EXPECT_GT(counters[2], 0u) << "no WireGuard packets reached the colony";
+
+  // Bad tokens, each refused with a message that says why.
+  d_ = {"d", a_.ns, dir_ / "d"};
+  RunResult used_up = Coral(d_, {"agent", "start", "--join", join});
+  EXPECT_FALSE(used_up.exit.ok());
+  EXPECT_NE(used_up.err.find("used up (3 of 3 uses)"), std::string::npos) << used_up.err;
+  Json short_lived = CoralJson(colony_, {"colony", "token", "create", "--ttl", "1s"});
+  std::this_thread::sleep_for(1500ms);
+  RunResult expired = Coral(d_, {"agent", "start", "--join", short_lived["token"]});
+  EXPECT_FALSE(expired.exit.ok());
+  EXPECT_NE(expired.err.find("expired at"), std::string::npos) << expired.err;
+  Json fresh = CoralJson(colony_, {"colony", "token", "create"});
+  auto forged = mesh::ParseJoinToken(fresh["token"].get<std::string>());
+  ASSERT_TRUE(forged.ok());
+  std::string real_fingerprint = forged->ca_fingerprint;
+  forged->ca_fingerprint = "sha256:" + std::string(64, '0');
+  RunResult wrong_ca = Coral(d_, {"agent", "start", "--join", mesh::EncodeJoinToken(*forged)});
+  EXPECT_FALSE(wrong_ca.exit.ok());
+  EXPECT_NE(wrong_ca.err.find(real_fingerprint), std::string::npos) << wrong_ca.err;
+  EXPECT_NE(wrong_ca.err.find(forged->ca_fingerprint), std::string::npos) << wrong_ca.err;
+  EXPECT_EQ(Agents().size(), 3u);
+  size_t tokens_before = CoralJson(colony_, {"colony", "token", "list"}).size();
+
+  // kill -9 the colony and agent A; restart both with no token.
+  pid_t colony_pid = PidOf(colony_.home / "colonies" / colony_id / "colony.pid");
+  ASSERT_GT(colony_pid, 0);
+  ::kill(colony_pid, SIGKILL);
+  ASSERT_TRUE(Eventually([&] { return ::kill(colony_pid, 0) != 0; }, 10s));
+  pid_t a_pid = PidOf(a_.home / "agent" / "agent.pid");
+  ASSERT_GT(a_pid, 0);
+  ::kill(a_pid, SIGKILL);
+  ASSERT_TRUE(Eventually([&] { return ::kill(a_pid, 0) != 0; }, 10s));
+  std::this_thread::sleep_for(1s);  // last_seen before the restart is now in the past
+  Json restarted = CoralJson(colony_, {"colony", "start"});
+  ASSERT_EQ(restarted["colony_id"], colony_id) << restarted.dump();
+  since_text_ = CoralJson(colony_, {"colony", "status"})["started_at"];
+  RunResult a_again = Coral(a_, {"agent", "start", "-o", "json"});
+  ASSERT_TRUE(a_again.exit.ok()) << a_again.err;
+  ASSERT_TRUE(Eventually([&] { return AllHealthy({&a_, &b_, &c_}, 1); }, 120s))
+      << CoralJson(colony_, {"colony", "agents"}).dump(2);
+  for (const auto& [id, a] : Agents()) EXPECT_EQ(a["mesh_ip"], address[id]) << id;
+  EXPECT_EQ(CoralJson(colony_, {"colony", "token", "list"}).size(), tokens_before);
+
+  // Revoke B: its peer goes, its certificate is refused, and it is told so.
+  std::string b_id = AgentId(b_);
+  Json revoked = CoralJson(colony_, {"colony", "agent", "revoke", b_id});
+  EXPECT_EQ(revoked["state"], "revoked") << revoked.dump();
+  auto wg_after = RunCommand({"ip", "netns", "exec", colony_.ns, "wg", "show", iface, "peers"});
+  ASSERT_TRUE(wg_after.ok());
+  EXPECT_EQ(wg_after->out.find(revoked["wireguard_public_key"].get<std::string>()),
+            std::string::npos);
+  Json b_status;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        b_status = CoralJson(b_, {"agent", "status"});
+        return b_status["colony"]["state"] == "refused";
+      },
+      60s))
+      << b_status.dump();
+  EXPECT_NE(b_status["colony"]["last_error"].get<std::string>().find("was revoked"),
+            std::string::npos)
+      << b_status.dump();
+  ASSERT_TRUE(Coral(b_, {"agent", "stop"}).exit.ok());
+  Json another = CoralJson(colony_, {"colony", "token", "create"});
+  RunResult rejoin = Coral(b_, {"agent", "start", "--join", another["token"]});
+  EXPECT_FALSE(rejoin.exit.ok());
+  EXPECT_NE(rejoin.err.find("cannot enroll again"), std::string::npos) << rejoin.err;
+  EXPECT_TRUE(AllHealthy({&a_, &c_}));
+}
+
+}  // namespace
+}  // namespace coral
