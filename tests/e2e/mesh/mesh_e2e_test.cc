@@ -104,11 +104,11 @@ class MeshE2eTest : public ::testing::Test {
                            "add chain inet watch in { type filter hook input priority 0; }; "
                            "add chain inet watch out { type filter hook output priority 0; }; "
                            "add rule inet watch in iifname \"" + lan +
-                               "\" tcp dport != 8443 counter; "
+                               "\" tcp dport != 8443 counter comment \"tcp_in\"; "
                                "add rule inet watch out oifname \"" + lan +
-                               "\" tcp sport != 8443 counter; "
+                               "\" tcp sport != 8443 counter comment \"tcp_out\"; "
                                "add rule inet watch in iifname \"" + lan +
-                               "\" udp dport 41580 counter"}));
+                               "\" udp dport 41580 counter comment \"wireguard_in\""}));
   }
 
   void TearDown() override {
@@ -195,17 +195,18 @@ class MeshE2eTest : public ::testing::Test {
     }
     return true;
   }
-  // nft counters of the colony's watch table, in rule order.
-  std::vector<uint64_t> Counters() {
+  // Packet counters of the colony's watch table, by rule comment.
+  std::map<std::string, uint64_t> Counters() {
     auto r = RunCommand({"ip", "netns", "exec", colony_.ns, "nft", "-j", "list", "table", "inet",
                          "watch"});
-    std::vector<uint64_t> out;
+    std::map<std::string, uint64_t> out;
     if (!r.ok() || !r->exit.ok()) return out;
     Json j = Json::parse(r->out);
     for (const auto& item : j["nftables"]) {
       if (!item.contains("rule")) continue;
-      for (const auto& e : item["rule"]["expr"]) {
-        if (e.contains("counter")) out.push_back(e["counter"]["packets"].get<uint64_t>());
+      const Json& rule = item["rule"];
+      for (const auto& e : rule["expr"]) {
+        if (e.contains("counter")) out[rule.value("comment", "")] = e["counter"]["packets"];
       }
     }
     return out;
@@ -278,9 +279,9 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   // The LAN carried WireGuard, and no TCP but HTTPS enrollment.
   auto counters = Counters();
   ASSERT_EQ(counters.size(), 3u);
-  EXPECT_EQ(counters[0], 0u) << "TCP packets into the colony off the mesh";
-  EXPECT_EQ(counters[1], 0u) << "TCP packets out of the colony off the mesh";
-  EXPECT_GT(counters[2], 0u) << "no WireGuard packets reached the colony";
+  EXPECT_EQ(counters["tcp_in"], 0u) << "TCP packets into the colony off the mesh";
+  EXPECT_EQ(counters["tcp_out"], 0u) << "TCP packets out of the colony off the mesh";
+  EXPECT_GT(counters["wireguard_in"], 0u) << "no WireGuard packets reached the colony";
 
   // Bad tokens, each refused with a message that says why.
   d_ = {"d", a_.ns, dir_ / "d"};
