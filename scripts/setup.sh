@@ -27,6 +27,8 @@ PACKAGES=(
   zlib1g-dev
   # WireGuard peer tests and bench (wireguard-go, wg, netns/veth, ping, iperf3; clang for libFuzzer)
   wireguard-go wireguard-tools iproute2 iputils-ping iperf3 clang
+  # mesh e2e test: NAT and packet counters in network namespaces
+  nftables
   # agent eBPF connection tracing (optional at build time; clang above compiles the program)
   libbpf-dev bpftool libelf-dev llvm
 )

@@ -79,11 +79,21 @@ Result<std::optional<agent::MeshIdentity>> ResolveMesh(Context& ctx, const Start
   if (f.standalone) return std::optional<agent::MeshIdentity>();
   agent::EnrollOptions enroll{
       .agent_id = cfg.agent_id, .hostname = Hostname(), .version = CORAL_VERSION};
+  bool same_host = false;
   if (!f.join.empty()) {
     enroll.token = CORAL_TRY(mesh::ParseJoinToken(f.join));
-  } else if (agent::HasMeshIdentity(dir)) {
-    return std::optional<agent::MeshIdentity>(CORAL_TRY(agent::LoadMeshIdentity(dir)));
   } else {
+    if (agent::HasMeshIdentity(dir)) {
+      auto m = CORAL_TRY(agent::LoadMeshIdentity(dir));
+      // A same-host colony that was replaced (coral init --force) is gone for
+      // good: join the one this home has now instead.
+      std::error_code ec;
+      if (!m.same_host || std::filesystem::exists(ctx.home.colony_dir(m.colony_id), ec)) {
+        return std::optional<agent::MeshIdentity>(std::move(m));
+      }
+      ctx.err << "agent: colony " << m.colony_id
+              << " is gone from this home; joining the current one\n";
+    }
     auto colonies = CORAL_TRY(colony::ListColonies(ctx.home));
     if (colonies.empty()) return std::optional<agent::MeshIdentity>();
     auto sel = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
@@ -101,8 +111,10 @@ Result<std::optional<agent::MeshIdentity>> ResolveMesh(Context& ctx, const Start
                     .token_id = "same-host",
                     .secret = colony::SameHostSecret(secret)};
     crypto::Wipe(secret);
+    same_host = true;
   }
   agent::MeshIdentity m = CORAL_TRY(agent::Enroll(enroll));
+  m.same_host = same_host;
   CORAL_TRY(agent::SaveMeshIdentity(dir, m));
   // Remember the colony in agent.yaml too (not the overrides of this run).
   auto path = dir / "agent.yaml";

@@ -31,6 +31,7 @@ struct MeshIdentity {
   std::string colony_endpoint;    // WireGuard host:port
   std::vector<std::string> colony_public_endpoints;  // HTTPS host:port, as in the join token
   std::string enrolled_at;        // RFC 3339
+  bool same_host = false;         // joined the colony in this home without a token
   // Secrets and certificates, in their own files.
   std::string wireguard_private_key;  // base64
   std::string tls_key_pem;
@@ -50,6 +51,7 @@ struct MeshIdentity {
     v.String("colony.wireguard_endpoint", m.colony_endpoint, Env::kNone, config::NonEmpty);
     v.StringList("colony.public_endpoints", m.colony_public_endpoints, Env::kNone);
     v.String("enrolled_at", m.enrolled_at, Env::kNone);
+    v.Bool("same_host", m.same_host, Env::kNone);
   }
   ~MeshIdentity();
 };
