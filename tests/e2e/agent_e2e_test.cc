@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "../free_port.h"
+#include "../eventually.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/subprocess.h"
@@ -25,17 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
-
-// Polls `check` every 100 ms until it holds or `limit` passes.
-template <typename F>
-bool Eventually(F check, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (check()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return check();
-}
 
 constexpr char kEchoServer[] = R"py(
 import socket, sys, threading

@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "../../eventually.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/subprocess.h"
@@ -30,16 +31,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
-
-template <typename F>
-bool Eventually(F check, std::chrono::milliseconds limit) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (check()) return true;
-    std::this_thread::sleep_for(500ms);
-  }
-  return check();
-}
 
 struct Node {
   std::string name;  // a, b, c, colony
@@ -245,7 +236,7 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
     RunResult r = Coral(*n, {"agent", "start", "--join", join, "-o", "json"});
     ASSERT_TRUE(r.exit.ok()) << n->name << ": " << r.err;
   }
-  ASSERT_TRUE(Eventually([&] { return AllHealthy({&a_, &b_, &c_}); }, 90s))
+  ASSERT_TRUE(Eventually([&] { return AllHealthy({&a_, &b_, &c_}); }, 90s, 500ms))
       << CoralJson(colony_, {"colony", "agents"}).dump(2);
   auto agents = Agents();
   std::map<std::string, std::string> address;  // agent id -> mesh ip
@@ -320,7 +311,7 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   since_text_ = CoralJson(colony_, {"colony", "status"})["started_at"];
   RunResult a_again = Coral(a_, {"agent", "start", "-o", "json"});
   ASSERT_TRUE(a_again.exit.ok()) << a_again.err;
-  ASSERT_TRUE(Eventually([&] { return AllHealthy({&a_, &b_, &c_}, 1); }, 120s))
+  ASSERT_TRUE(Eventually([&] { return AllHealthy({&a_, &b_, &c_}, 1); }, 120s, 500ms))
       << CoralJson(colony_, {"colony", "agents"}).dump(2);
   for (const auto& [id, a] : Agents()) EXPECT_EQ(a["mesh_ip"], address[id]) << id;
   EXPECT_EQ(CoralJson(colony_, {"colony", "token", "list"}).size(), tokens_before);
@@ -339,7 +330,7 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
         b_status = CoralJson(b_, {"agent", "status"});
         return b_status["colony"]["state"] == "refused";
       },
-      60s))
+      60s, 500ms))
       << b_status.dump();
   EXPECT_NE(b_status["colony"]["last_error"].get<std::string>().find("was revoked"),
             std::string::npos)
