@@ -26,7 +26,12 @@ Result<Tun> Tun::Create(const std::string& name, int mtu, TunOffload offload) {
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
   if (offload == TunOffload::kTso) ifr.ifr_flags |= IFF_VNET_HDR;
   std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
-  if (ioctl(fd, TUNSETIFF, &ifr) < 0) return ErrnoError("TUNSETIFF " + name, errno);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    return ErrnoError("create TUN interface " + name +
+                          (err == EPERM ? " (needs root or CAP_NET_ADMIN)" : ""),
+                      err);
+  }
   tun.name_ = ifr.ifr_name;
   if (offload == TunOffload::kTso) {
     // Every read and write now carries a virtio_net_hdr. Should the kernel
