@@ -65,6 +65,7 @@ Json AgentJson(const coral::v1::AgentInfo& a, Format format) {
             {"version", a.version()},
             {"last_seen", Ago(a.last_seen_unix_micros())},
             {"api", api},
+            {"rows", a.rows_pulled()},
             {"endpoint", a.wireguard_endpoint()}};
   }
   Json runtime = Json::object();
@@ -88,16 +89,22 @@ Json AgentJson(const coral::v1::AgentInfo& a, Format format) {
           {"api_reachable", a.api_reachable()},
           {"api_error", a.api_error()},
           {"certificate_expires", TimeText(a.certificate_expires_unix_micros())},
+          {"rows_pulled", a.rows_pulled()},
+          {"rows_lost", a.rows_lost()},
+          {"last_pull", TimeText(a.last_pull_unix_micros())},
+          {"pull_error", a.pull_error()},
           {"runtime", runtime}};
 }
 
 const std::vector<std::string>& AgentColumns(Format format) {
-  static const std::vector<std::string> kTable = {"agent",   "state",     "mesh_ip", "host",
-                                                  "version", "last_seen", "api",     "endpoint"};
+  static const std::vector<std::string> kTable = {"agent",     "state", "mesh_ip", "host",
+                                                  "version",   "last_seen", "api", "rows",
+                                                  "endpoint"};
   static const std::vector<std::string> kFull = {
       "agent_id",           "state",         "mesh_ip",     "hostname",       "version",
       "last_seen",          "enrolled_at",   "wireguard_public_key", "wireguard_endpoint",
-      "last_handshake",     "api_reachable", "api_error",   "certificate_expires", "runtime"};
+      "last_handshake",     "api_reachable", "api_error",   "certificate_expires", "rows_pulled",
+      "rows_lost",          "last_pull",     "pull_error",  "runtime"};
   return format == Format::kTable ? kTable : kFull;
 }
 

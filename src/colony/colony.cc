@@ -15,6 +15,7 @@
 #include "colony/colony_api.h"
 #include "colony/colony_dir.h"
 #include "colony/secrets.h"
+#include "colony/telemetry_schema.h"
 #include "coral/v1/agent.grpc.pb.h"
 #include "coral/v1/mesh.pb.h"
 #include "crypto/keys.h"
@@ -120,6 +121,8 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   c.control_ = CORAL_TRY(storage::OpenStore("duckdb://" + (dir / "control.duckdb").string() +
                                             "?threads=1&memory_limit=128MB"));
   c.registry_ = CORAL_TRY(Registry::Open(*c.control_, range, std::move(same_host)));
+  c.telemetry_ = CORAL_TRY(storage::OpenStore(c.config_.storage_url));
+  CORAL_TRY(c.telemetry_->Migrate(TelemetryMigrations()).WithContext(c.config_.storage_url));
 
   // The mesh interface, with every enrolled agent as a peer again.
   std::string key_text = CORAL_TRY(ReadFile(dir / "wireguard.key"));
@@ -197,6 +200,21 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   }));
 
   c.prober_ = std::thread([self] { self->ProberMain(); });
+  c.agent_source_ = std::make_unique<GrpcAgentSource>(
+      c.ca_->files().cert_pem, c.colony_cert_.cert_pem, c.colony_cert_.key_pem);
+  c.poller_ = std::make_unique<Poller>(
+      *c.telemetry_, *c.agent_source_,
+      PollerOptions{.interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        c.config_.poll_interval),
+                    .concurrency = c.config_.poll_concurrency});
+  c.poller_->Start([self] {
+    std::vector<PollTarget> targets;
+    for (const auto& a : self->registry_->Agents()) {
+      if (a.revoked_at || a.api_port <= 0) continue;
+      targets.push_back({a.agent_id, a.mesh_ip + ":" + std::to_string(a.api_port)});
+    }
+    return targets;
+  });
   CORAL_LOG_INFO(
       "colony: {} up: mesh {} on {} (WireGuard UDP {}), API {}:{} (mesh, mTLS) and "
       "127.0.0.1:{}, enrollment https://{} ; {} agents restored",
@@ -215,6 +233,7 @@ void Colony::Stop() {
   }
   stop_cv_.notify_all();
   if (prober_.joinable()) prober_.join();
+  if (poller_) poller_->Stop();
   if (public_server_) public_server_->Stop();
   if (mesh_server_) mesh_server_->Stop();
   if (local_server_) local_server_->Stop();
@@ -347,6 +366,17 @@ coral::v1::AgentInfo Colony::Describe(const AgentRecord& a) {
     if (p.public_key != a.wireguard_public_key) continue;
     out.set_wireguard_endpoint(p.endpoint);
     if (p.last_handshake) out.set_last_handshake_unix_micros(ToUnixMicros(*p.last_handshake));
+  }
+  if (poller_) {
+    auto stats = poller_->Stats();
+    if (auto it = stats.find(a.agent_id); it != stats.end()) {
+      out.set_rows_pulled(it->second.rows_pulled);
+      out.set_rows_lost(it->second.rows_lost);
+      out.set_pull_error(it->second.last_error);
+      if (it->second.last_ok != WallTime{}) {
+        out.set_last_pull_unix_micros(ToUnixMicros(it->second.last_ok));
+      }
+    }
   }
   std::lock_guard lock(probe_mu_);
   if (auto it = probes_.find(a.agent_id); it != probes_.end()) {

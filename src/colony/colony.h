@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "colony/poller.h"
 #include "colony/registry.h"
 #include "coral/v1/agent.pb.h"
 #include "coral/v1/colony.pb.h"
@@ -63,6 +64,7 @@ class Colony {
 
   const config::ColonyConfig& config() const { return config_; }
   Registry& registry() { return *registry_; }
+  storage::Store& telemetry() { return *telemetry_; }
   const std::string& local_token() const { return local_token_; }
   WallTime started_at() const { return started_at_; }
   int grpc_port() const;
@@ -99,6 +101,9 @@ class Colony {
   crypto::IssuedCert colony_cert_;  // server + client, URI coral://<colony>/colony
   std::unique_ptr<storage::Store> control_;
   std::unique_ptr<Registry> registry_;
+  std::unique_ptr<storage::Store> telemetry_;  // config storage.url
+  std::unique_ptr<GrpcAgentSource> agent_source_;
+  std::unique_ptr<Poller> poller_;
   std::unique_ptr<mesh::MeshDevice> mesh_;
   std::unique_ptr<grpc::Service> mesh_api_;
   std::unique_ptr<grpc::Service> local_api_;

@@ -28,6 +28,8 @@ struct ColonyConfig {
   std::vector<std::string> public_endpoints;  // host:port agents use to enroll
   std::string ca_fingerprint;                 // sha256:<hex> of ca.crt
   std::string storage_url;                    // duckdb:///abs/path or clickhouse://host:8123/db
+  Duration poll_interval = std::chrono::seconds(15);  // how often agents are pulled
+  int poll_concurrency = 4;                           // agents pulled at once
 
   template <typename V>
   static void Visit(ColonyConfig& c, V& v) {
@@ -44,6 +46,8 @@ struct ColonyConfig {
     v.StringList("public.endpoints", c.public_endpoints, Env::kAllow);
     v.String("ca.fingerprint", c.ca_fingerprint, Env::kNone, NonEmpty);
     v.String("storage.url", c.storage_url, Env::kAllow, NonEmpty);
+    v.Dur("poller.interval", c.poll_interval, Env::kAllow, std::chrono::milliseconds(200));
+    v.Int("poller.concurrency", c.poll_concurrency, Env::kAllow, 1, 64);
   }
   Status Validate() const;
 };

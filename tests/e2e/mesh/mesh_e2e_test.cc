@@ -25,6 +25,7 @@
 #include "base/subprocess.h"
 #include "base/temp_dir.h"
 #include "mesh/join_token.h"
+#include "storage/store.h"
 
 namespace coral {
 namespace {
@@ -134,7 +135,10 @@ class MeshE2eTest : public ::testing::Test {
   // `coral --home HOME args...` inside the node's namespace.
   RunResult Coral(const Node& n, std::vector<std::string> args) {
     std::vector<std::string> argv = {"ip", "netns", "exec", n.ns, "env"};
-    if (&n == &colony_) argv.push_back("CORAL_COLONY_PUBLIC_ENDPOINTS=10.123.0.1:8443");
+    if (&n == &colony_) {
+      argv.push_back("CORAL_COLONY_PUBLIC_ENDPOINTS=10.123.0.1:8443");
+      argv.push_back("CORAL_COLONY_POLLER_INTERVAL=2s");
+    }
     argv.insert(argv.end(), {CORAL_BINARY, "--home", n.home.string()});
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = RunCommand(argv, 90s);
@@ -253,6 +257,17 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   EXPECT_EQ(agents[AgentId(c_)]["wireguard_endpoint"].get<std::string>().rfind("10.123.0.4:", 0),
             0u)
       << agents[AgentId(c_)].dump();
+  // The colony pulls each agent's tables over the mesh.
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto now = Agents();
+        for (const Node* n : {&a_, &b_, &c_}) {
+          if (now[AgentId(*n)]["rows_pulled"].get<int64_t>() == 0) return false;
+        }
+        return true;
+      },
+      60s, 500ms))
+      << CoralJson(colony_, {"colony", "agents"}).dump(2);
   Json a_status = CoralJson(a_, {"agent", "status"});
   EXPECT_EQ(a_status["colony"]["state"], "registered") << a_status.dump();
   EXPECT_EQ(a_status["colony"]["mesh_ip"], address[AgentId(a_)]);
@@ -341,6 +356,20 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   EXPECT_FALSE(rejoin.exit.ok());
   EXPECT_NE(rejoin.err.find("cannot enroll again"), std::string::npos) << rejoin.err;
   EXPECT_TRUE(AllHealthy({&a_, &c_}));
+
+  // What the poller stored survived the kill -9 with no row twice.
+  ASSERT_TRUE(Coral(colony_, {"colony", "stop"}).exit.ok());
+  auto store = storage::OpenStore("duckdb://" +
+                                  (colony_.home / "colonies" / colony_id / "colony.duckdb").string());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (const char* table : {"processes", "services", "host_metrics"}) {
+    auto rows = (*store)->Query(std::string("SELECT count(*), count(DISTINCT (agent_id, seq)), "
+                                            "count(DISTINCT agent_id) FROM ") + table);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_GT(std::get<int64_t>(rows->rows[0][0]), 0) << table;
+    EXPECT_EQ(rows->rows[0][0], rows->rows[0][1]) << table << ": a row stored twice";
+    EXPECT_EQ(std::get<int64_t>(rows->rows[0][2]), 3) << table;
+  }
 }
 
 }  // namespace

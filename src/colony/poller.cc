@@ -1,0 +1,228 @@
+#include "colony/poller.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "base/log.h"
+#include "colony/telemetry_schema.h"
+#include "net/grpc_server.h"
+
+namespace coral::colony {
+
+using storage::Value;
+
+namespace {
+
+// A cell from the agent, as the colony stores it: times and booleans become
+// integers (see telemetry_schema.h).
+Value ToColonyValue(const coral::v1::Value& v) {
+  switch (v.kind_case()) {
+    case coral::v1::Value::kBoolValue: return int64_t{v.bool_value() ? 1 : 0};
+    case coral::v1::Value::kIntValue: return v.int_value();
+    case coral::v1::Value::kDoubleValue: return v.double_value();
+    case coral::v1::Value::kStringValue: return v.string_value();
+    case coral::v1::Value::kTimestampMicros: return v.timestamp_micros();
+    default: return std::monostate{};
+  }
+}
+
+}  // namespace
+
+GrpcAgentSource::GrpcAgentSource(std::string ca_pem, std::string cert_pem, std::string key_pem,
+                                 std::chrono::milliseconds deadline)
+    : ca_pem_(std::move(ca_pem)),
+      cert_pem_(std::move(cert_pem)),
+      key_pem_(std::move(key_pem)),
+      deadline_(deadline) {}
+
+Result<coral::v1::QueryTableResponse> GrpcAgentSource::Pull(const PollTarget& target,
+                                                            const std::string& table,
+                                                            int64_t after_seq, int limit) {
+  std::shared_ptr<coral::v1::AgentService::Stub> stub;
+  {
+    std::lock_guard lock(mu_);
+    auto& slot = stubs_[target.address];
+    if (!slot) {
+      slot = coral::v1::AgentService::NewStub(grpc::CreateChannel(
+          target.address, net::ChannelCredentials(ca_pem_, cert_pem_, key_pem_)));
+    }
+    stub = slot;
+  }
+  coral::v1::QueryTableRequest req;
+  req.set_table(table);
+  req.set_after_seq(after_seq);
+  req.set_limit(limit);
+  coral::v1::QueryTableResponse out;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
+  CORAL_TRY(net::FromGrpc(stub->QueryTable(&ctx, req, &out),
+                          "pull " + table + " from agent " + target.agent_id + " at " +
+                              target.address));
+  return out;
+}
+
+Poller::Poller(storage::Store& store, AgentSource& source, PollerOptions options,
+               const Clock& clock)
+    : store_(store), source_(source), options_(options), clock_(clock) {}
+
+Poller::~Poller() { Stop(); }
+
+Result<int64_t> Poller::Checkpoint(const std::string& agent_id, const std::string& table) {
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    if (auto it = checkpoints_.find({agent_id, table}); it != checkpoints_.end()) {
+      return it->second;
+    }
+  }
+  auto rows = CORAL_TRY(
+      store_.Query("SELECT max(seq) FROM " + table + " WHERE agent_id = ?", {agent_id}));
+  int64_t last = 0;
+  if (!rows.rows.empty()) {
+    if (const auto* v = std::get_if<int64_t>(&rows.rows[0][0])) last = *v;
+  }
+  std::lock_guard lock(checkpoint_mu_);
+  checkpoints_[{agent_id, table}] = last;
+  return last;
+}
+
+Status Poller::PollTable(const PollTarget& target, const std::string& table, int64_t* pulled) {
+  const TelemetryTable* schema = FindTelemetryTable(table);
+  if (schema == nullptr) return Internal("no colony table for agent table " + table);
+  for (int batch = 0; batch < options_.max_batches_per_table; ++batch) {
+    int64_t after = CORAL_TRY(Checkpoint(target.agent_id, table));
+    auto page = CORAL_TRY(source_.Pull(target, table, after, options_.batch_rows));
+    if (after > 0 && page.oldest_seq() > after + 1) {
+      int64_t lost = page.oldest_seq() - after - 1;
+      CORAL_LOG_WARN("colony: agent {} pruned {} rows of {} before they were pulled",
+                     target.agent_id, lost, table);
+      std::lock_guard lock(mu_);
+      stats_[target.agent_id].rows_lost += lost;
+    }
+    if (page.rows_size() == 0) return Status::Ok();
+
+    // Agent columns onto colony columns: same name, or name + "_us" for times.
+    // Columns this colony does not know (a newer agent) are left out.
+    storage::Batch out{table, {"agent_id"}, {}};
+    std::vector<int> source_index;
+    for (int i = 0; i < page.columns_size(); ++i) {
+      const std::string& name = page.columns(i);
+      for (const std::string& candidate : {name, name + "_us"}) {
+        if (candidate == "agent_id") continue;
+        if (std::find(schema->columns.begin(), schema->columns.end(), candidate) !=
+            schema->columns.end()) {
+          out.columns.push_back(candidate);
+          source_index.push_back(i);
+          break;
+        }
+      }
+    }
+    int64_t last_seq = after;
+    int seq_column = -1;
+    for (int i = 0; i < page.columns_size(); ++i) {
+      if (page.columns(i) == "seq") seq_column = i;
+    }
+    if (seq_column < 0) return Internal("agent " + target.agent_id + " sent " + table + " without seq");
+    out.rows.reserve(page.rows_size());
+    for (const auto& row : page.rows()) {
+      std::vector<Value> values{target.agent_id};
+      for (int i : source_index) {
+        values.push_back(i < row.values_size() ? ToColonyValue(row.values(i)) : std::monostate{});
+      }
+      int64_t seq = seq_column < row.values_size() ? row.values(seq_column).int_value() : 0;
+      if (seq <= last_seq) {
+        return Internal("agent " + target.agent_id + " sent " + table + " seq " +
+                        std::to_string(seq) + " after " + std::to_string(last_seq));
+      }
+      last_seq = seq;
+      out.rows.push_back(std::move(values));
+    }
+    Status written = store_.Append(out);
+    std::lock_guard lock(checkpoint_mu_);
+    if (!written.ok()) {
+      // Whether it landed is for the store to say: read it back next time.
+      checkpoints_.erase({target.agent_id, table});
+      return written.WithContext("store " + table + " of agent " + target.agent_id);
+    }
+    checkpoints_[{target.agent_id, table}] = last_seq;
+    *pulled += page.rows_size();
+    if (!page.more()) return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+Status Poller::PollAgent(const PollTarget& target) {
+  int64_t pulled = 0;
+  Status result = Status::Ok();
+  for (const auto& t : TelemetryTables()) {
+    result = PollTable(target, t.name, &pulled);
+    if (!result.ok()) break;
+  }
+  std::lock_guard lock(mu_);
+  AgentPollStats& s = stats_[target.agent_id];
+  s.rows_pulled += pulled;
+  if (result.ok()) {
+    s.last_ok = clock_.Now();
+    s.last_error.clear();
+  } else {
+    if (s.last_error != result.message()) {
+      CORAL_LOG_WARN("colony: pulling agent {}: {}", target.agent_id, result.message());
+    }
+    s.last_error = result.message();
+  }
+  return result;
+}
+
+void Poller::Start(std::function<std::vector<PollTarget>()> targets) {
+  targets_ = std::move(targets);
+  for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
+    workers_.emplace_back([this] { WorkerMain(); });
+  }
+  scheduler_ = std::thread([this] { SchedulerMain(); });
+}
+
+void Poller::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+  for (auto& w : workers_) {
+    if (w.joinable()) w.join();
+  }
+  workers_.clear();
+}
+
+std::map<std::string, AgentPollStats> Poller::Stats() {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void Poller::SchedulerMain() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    std::vector<PollTarget> targets = targets_();
+    lock.lock();
+    for (auto& t : targets) {
+      if (in_flight_.insert(t.agent_id).second) queue_.push_back(std::move(t));
+    }
+    cv_.notify_all();
+    cv_.wait_for(lock, options_.interval, [this] { return stopping_; });
+  }
+}
+
+void Poller::WorkerMain() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    PollTarget target = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    (void)PollAgent(target);
+    lock.lock();
+    in_flight_.erase(target.agent_id);
+  }
+}
+
+}  // namespace coral::colony

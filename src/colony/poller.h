@@ -1,0 +1,121 @@
+// The colony's poller: pulls every agent's tables into the colony store, by
+// cursor. The checkpoint of (agent, table) is the largest seq of that agent
+// already in the colony table, read back from the store itself, so rows and
+// checkpoint are one write: a crash of either side never loses or duplicates
+// a row (each batch lands in one append, atomic on DuckDB and on ClickHouse).
+// An agent that comes back is caught up from what its retention still holds;
+// rows it already pruned are counted as lost.
+//
+// Scheduling: every interval each agent not already being pulled goes on a
+// queue served by `concurrency` workers, so a slow or dead agent holds one
+// worker for at most its call deadline and never stalls the others.
+//
+// Thread-safety: Start/Stop from the owner; Stats from any thread; PollAgent
+// from any thread, but never twice at once for one agent (the scheduler
+// keeps to that).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "coral/v1/agent.grpc.pb.h"
+#include "storage/store.h"
+
+namespace coral::colony {
+
+struct PollTarget {
+  std::string agent_id;
+  std::string address;  // its AgentService, mesh-ip:port
+};
+
+// Where pages of agent rows come from.
+class AgentSource {
+ public:
+  virtual ~AgentSource() = default;
+  virtual Result<coral::v1::QueryTableResponse> Pull(const PollTarget& target,
+                                                     const std::string& table, int64_t after_seq,
+                                                     int limit) = 0;
+};
+
+// The real one: AgentService.QueryTable over the mesh with the colony's
+// client certificate.
+class GrpcAgentSource final : public AgentSource {
+ public:
+  GrpcAgentSource(std::string ca_pem, std::string cert_pem, std::string key_pem,
+                  std::chrono::milliseconds deadline = std::chrono::seconds(10));
+  Result<coral::v1::QueryTableResponse> Pull(const PollTarget& target, const std::string& table,
+                                             int64_t after_seq, int limit) override;
+
+ private:
+  const std::string ca_pem_, cert_pem_, key_pem_;
+  const std::chrono::milliseconds deadline_;
+  std::mutex mu_;  // guards stubs_
+  std::map<std::string, std::shared_ptr<coral::v1::AgentService::Stub>> stubs_;  // by address
+};
+
+struct PollerOptions {
+  std::chrono::milliseconds interval{15'000};
+  int concurrency = 4;
+  int batch_rows = 5'000;
+  // Batches per table per round, so one busy table cannot starve the rest.
+  int max_batches_per_table = 20;
+};
+
+struct AgentPollStats {
+  WallTime last_ok{};
+  std::string last_error;
+  int64_t rows_pulled = 0;
+  int64_t rows_lost = 0;  // pruned by the agent's retention before we pulled them
+};
+
+class Poller {
+ public:
+  Poller(storage::Store& store, AgentSource& source, PollerOptions options,
+         const Clock& clock = SystemClock::Get());
+  ~Poller();
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+
+  // Pulls every table of one agent until it is caught up or the round's bound.
+  Status PollAgent(const PollTarget& target);
+  void Start(std::function<std::vector<PollTarget>()> targets);
+  void Stop();
+  std::map<std::string, AgentPollStats> Stats();
+
+ private:
+  Result<int64_t> Checkpoint(const std::string& agent_id, const std::string& table);
+  Status PollTable(const PollTarget& target, const std::string& table, int64_t* pulled);
+  void SchedulerMain();
+  void WorkerMain();
+
+  storage::Store& store_;
+  AgentSource& source_;
+  const PollerOptions options_;
+  const Clock& clock_;
+  std::function<std::vector<PollTarget>()> targets_;
+
+  std::mutex checkpoint_mu_;  // guards checkpoints_
+  std::map<std::pair<std::string, std::string>, int64_t> checkpoints_;  // (agent, table)
+
+  std::mutex mu_;  // guards queue_, in_flight_, stats_, stopping_
+  std::condition_variable cv_;
+  std::deque<PollTarget> queue_;
+  std::set<std::string> in_flight_;  // agent ids queued or being pulled
+  std::map<std::string, AgentPollStats> stats_;
+  bool stopping_ = false;
+  std::thread scheduler_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace coral::colony

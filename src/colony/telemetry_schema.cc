@@ -1,0 +1,130 @@
+#include "colony/telemetry_schema.h"
+
+namespace coral::colony {
+
+namespace {
+
+enum class Type { kInt, kDouble, kString };
+
+struct Column {
+  const char* name;
+  Type type;
+};
+
+struct TableSpec {
+  const char* name;
+  std::vector<Column> columns;  // after agent_id, seq, ts_us
+};
+
+// One description drives both dialects.
+const std::vector<TableSpec>& Specs() {
+  using enum Type;
+  static const std::vector<TableSpec> kSpecs = {
+      {"processes",
+       {{"pid", kInt}, {"ppid", kInt}, {"name", kString}, {"exe", kString},
+        {"cmdline", kString}, {"username", kString}, {"started_at_us", kInt},
+        {"cpu_percent", kDouble}, {"rss_bytes", kInt}, {"cgroup", kString},
+        {"container_id", kString}, {"netns", kInt}}},
+      {"services",
+       {{"name", kString}, {"pid", kInt}, {"port", kInt}, {"transport", kString},
+        {"protocol", kString}, {"address", kString}, {"source", kString},
+        {"health_path", kString}, {"netns", kInt}, {"container_id", kString}}},
+      {"connections",
+       {{"pid", kInt}, {"process", kString}, {"local_address", kString}, {"local_port", kInt},
+        {"remote_address", kString}, {"remote_port", kInt}, {"state", kString},
+        {"bytes_sent", kInt}, {"bytes_received", kInt}, {"method", kString}, {"netns", kInt},
+        {"event", kString}}},
+      {"host_metrics", {{"name", kString}, {"resource", kString}, {"value", kDouble}}},
+      {"health_events",
+       {{"service", kString}, {"port", kInt}, {"healthy", kInt}, {"reason", kString},
+        {"status_code", kInt}, {"latency_ms", kDouble}}},
+      {"spans",
+       {{"trace_id", kString}, {"span_id", kString}, {"parent_span_id", kString},
+        {"service_name", kString}, {"name", kString}, {"kind", kString},
+        {"start_time_us", kInt}, {"end_time_us", kInt}, {"duration_ns", kInt},
+        {"status_code", kString}, {"status_message", kString}, {"attributes", kString},
+        {"resource_attributes", kString}, {"event_count", kInt}, {"link_count", kInt},
+        {"scope_name", kString}}},
+      {"metric_points",
+       {{"service_name", kString}, {"metric_name", kString}, {"description", kString},
+        {"unit", kString}, {"type", kString}, {"temporality", kString},
+        {"is_monotonic", kInt}, {"time_us", kInt}, {"start_time_us", kInt},
+        {"value", kDouble}, {"count", kInt}, {"sum", kDouble}, {"min", kDouble},
+        {"max", kDouble}, {"bucket_bounds", kString}, {"bucket_counts", kString},
+        {"exp_scale", kInt}, {"exp_zero_count", kInt}, {"exp_positive_offset", kInt},
+        {"exp_positive_counts", kString}, {"exp_negative_offset", kInt},
+        {"exp_negative_counts", kString}, {"quantiles", kString}, {"attributes", kString},
+        {"resource_attributes", kString}, {"scope_name", kString}}},
+      {"log_records",
+       {{"time_us", kInt}, {"observed_time_us", kInt}, {"severity_number", kInt},
+        {"severity_text", kString}, {"body", kString}, {"trace_id", kString},
+        {"span_id", kString}, {"service_name", kString}, {"attributes", kString},
+        {"resource_attributes", kString}, {"scope_name", kString}, {"event_name", kString}}},
+  };
+  return kSpecs;
+}
+
+std::string DuckDbType(Type t) {
+  return t == Type::kInt ? "BIGINT" : t == Type::kDouble ? "DOUBLE" : "VARCHAR";
+}
+std::string ClickHouseType(Type t) {
+  return std::string("Nullable(") +
+         (t == Type::kInt ? "Int64" : t == Type::kDouble ? "Float64" : "String") + ")";
+}
+
+std::string DuckDbSql() {
+  std::string sql;
+  for (const auto& t : Specs()) {
+    sql += "CREATE TABLE " + std::string(t.name) +
+           " (agent_id VARCHAR NOT NULL, seq BIGINT NOT NULL, ts_us BIGINT NOT NULL";
+    for (const auto& c : t.columns) sql += ", " + std::string(c.name) + " " + DuckDbType(c.type);
+    sql += ");\n";
+  }
+  return sql;
+}
+
+std::string ClickHouseSql() {
+  std::string sql;
+  for (const auto& t : Specs()) {
+    sql += "CREATE TABLE IF NOT EXISTS " + std::string(t.name) +
+           " (agent_id String, seq Int64, ts_us Int64";
+    for (const auto& c : t.columns) {
+      sql += ", " + std::string(c.name) + " " + ClickHouseType(c.type);
+    }
+    sql +=
+        ") ENGINE = MergeTree() PARTITION BY toYYYYMMDD(toDateTime(intDiv(ts_us, 1000000))) "
+        "ORDER BY (ts_us, agent_id, seq);\n";
+  }
+  return sql;
+}
+
+}  // namespace
+
+const std::vector<TelemetryTable>& TelemetryTables() {
+  static const std::vector<TelemetryTable> kTables = [] {
+    std::vector<TelemetryTable> out;
+    for (const auto& t : Specs()) {
+      TelemetryTable table{t.name, {"agent_id", "seq", "ts_us"}};
+      for (const auto& c : t.columns) table.columns.push_back(c.name);
+      out.push_back(std::move(table));
+    }
+    return out;
+  }();
+  return kTables;
+}
+
+const TelemetryTable* FindTelemetryTable(const std::string& name) {
+  for (const auto& t : TelemetryTables()) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::span<const storage::Migration> TelemetryMigrations() {
+  static const std::vector<storage::Migration> kMigrations = {
+      {1, "agent telemetry", DuckDbSql(), ClickHouseSql()},
+  };
+  return kMigrations;
+}
+
+}  // namespace coral::colony
