@@ -45,6 +45,8 @@ void Commands::Planned(CLI::App& parent, const std::string& name, const std::str
   // Accept whatever arguments a user tries, so the answer is always this one.
   auto ignored = std::make_shared<std::vector<std::string>>();
   cmd->add_option("args", *ignored, "")->allow_extra_args();
+  cmd->allow_extras();    // and options it does not know yet (--since 1h),
+  cmd->fallthrough(false);  // keeping them here rather than passing them up
   cmd->callback([this, name, ignored] {
     err_ << "coral " << name << ": not implemented yet\n";
     exit_code_ = 2;
@@ -73,7 +75,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   AddAgentCommands(app, commands);
   AddServiceCommands(app, commands);
   AddStatusCommand(app, commands);
-  commands.Planned(app, "query", "Query summaries, traces, metrics, logs, topology and SQL");
+  AddQueryCommands(app, commands);
   commands.Planned(app, "mcp", "Serve Coral's tools to AI assistants over MCP");
   commands.Planned(app, "ask", "Ask your own LLM to investigate with Coral's tools");
   commands.Planned(app, "exec", "Run a command inside a service's namespaces");

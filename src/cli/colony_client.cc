@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "base/daemon.h"
 #include "colony/colony_dir.h"
 #include "colony/secrets.h"
 #include "crypto/keys.h"
@@ -20,6 +21,16 @@ Result<ColonyClient> ColonyClient::Open(const config::Home& home, const std::str
   c.stub_ = coral::v1::ColonyService::NewStub(
       grpc::CreateChannel(c.address_, net::ChannelCredentials("")));
   return c;
+}
+
+Result<ColonyClient> ColonyClient::OpenRunning(const config::Home& home,
+                                              const std::string& flag) {
+  auto sel = CORAL_TRY(colony::SelectColony(home, flag));
+  if (ReadLivePid(home.colony_dir(sel.id) / "colony.pid") == 0) {
+    return FailedPrecondition("colony " + sel.id +
+                              " is not running; start it with 'coral colony start'");
+  }
+  return Open(home, sel.id);
 }
 
 template <typename Call>
@@ -84,6 +95,18 @@ Result<coral::v1::JoinTokenInfo> ColonyClient::RevokeJoinToken(const std::string
     return stub_->RevokeJoinToken(&ctx, req, &out);
   }));
   return out.info();
+}
+
+Result<coral::v1::QuerySqlResponse> ColonyClient::QuerySql(
+    const coral::v1::QuerySqlRequest& req) {
+  coral::v1::QuerySqlResponse out;
+  CORAL_TRY(Invoke("query", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::milliseconds(req.timeout_ms() == 0 ? 30'000 : req.timeout_ms()) +
+                     std::chrono::seconds(5));
+    return stub_->QuerySql(&ctx, req, &out);
+  }));
+  return out;
 }
 
 }  // namespace coral::cli

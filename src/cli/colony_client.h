@@ -15,6 +15,9 @@ namespace coral::cli {
 class ColonyClient {
  public:
   static Result<ColonyClient> Open(const config::Home& home, const std::string& colony_id);
+  // The colony --colony / CORAL_COLONY / the default names, which must be
+  // running (FailedPrecondition saying how to start it otherwise).
+  static Result<ColonyClient> OpenRunning(const config::Home& home, const std::string& flag);
 
   const std::string& address() const { return address_; }
   Result<coral::v1::GetStatusResponse> Status();
@@ -24,6 +27,7 @@ class ColonyClient {
       const coral::v1::CreateJoinTokenRequest& req);
   Result<coral::v1::ListJoinTokensResponse> ListJoinTokens();
   Result<coral::v1::JoinTokenInfo> RevokeJoinToken(const std::string& id);
+  Result<coral::v1::QuerySqlResponse> QuerySql(const coral::v1::QuerySqlRequest& req);
 
  private:
   template <typename Call>

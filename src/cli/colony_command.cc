@@ -48,11 +48,7 @@ Result<Target> Selected(Context& ctx) {
   return Target{sel.id, ReadLivePid(PidFile(ctx.home, sel.id))};
 }
 Result<ColonyClient> RunningClient(Context& ctx, const Target& t) {
-  if (t.pid == 0) {
-    return FailedPrecondition("colony " + t.id +
-                              " is not running; start it with 'coral colony start'");
-  }
-  return ColonyClient::Open(ctx.home, t.id);
+  return ColonyClient::OpenRunning(ctx.home, t.id);
 }
 
 Json AgentJson(const coral::v1::AgentInfo& a, Format format) {

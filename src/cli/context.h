@@ -60,6 +60,7 @@ class Commands {
 void AddInitCommand(CLI::App& app, Commands& commands);
 void AddColonyCommands(CLI::App& app, Commands& commands);
 void AddStatusCommand(CLI::App& app, Commands& commands);
+void AddQueryCommands(CLI::App& app, Commands& commands);
 void AddVersionCommand(CLI::App& app, Commands& commands);
 void AddAgentCommands(CLI::App& app, Commands& commands);
 void AddServiceCommands(CLI::App& app, Commands& commands);

@@ -121,7 +121,13 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   c.control_ = CORAL_TRY(storage::OpenStore("duckdb://" + (dir / "control.duckdb").string() +
                                             "?threads=1&memory_limit=128MB"));
   c.registry_ = CORAL_TRY(Registry::Open(*c.control_, range, std::move(same_host)));
-  c.telemetry_ = CORAL_TRY(storage::OpenStore(c.config_.storage_url));
+  // Users' SQL runs on this store: a DuckDB file gets no access outside itself.
+  std::string url = c.config_.storage_url;
+  if (url.rfind("duckdb://", 0) == 0 && url.find("enable_external_access") == std::string::npos) {
+    url += (url.find('?') == std::string::npos ? "?" : "&") +
+           std::string("enable_external_access=false");
+  }
+  c.telemetry_ = CORAL_TRY(storage::OpenStore(url));
   CORAL_TRY(c.telemetry_->Migrate(TelemetryMigrations()).WithContext(c.config_.storage_url));
 
   // The mesh interface, with every enrolled agent as a peer again.

@@ -142,4 +142,40 @@ grpc::Status ColonyApi::RevokeJoinToken(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status ColonyApi::QuerySql(grpc::ServerContext* ctx, const coral::v1::QuerySqlRequest* req,
+                                 coral::v1::QuerySqlResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (req->max_rows() < 0 || req->max_rows() > 100'000) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "max_rows must be 0..100000");
+  }
+  if (req->timeout_ms() < 0 || req->timeout_ms() > 300'000) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "timeout must be 0..300 s");
+  }
+  storage::QueryOptions options{
+      .max_rows = static_cast<size_t>(req->max_rows() == 0 ? 1000 : req->max_rows()),
+      .timeout = std::chrono::milliseconds(req->timeout_ms() == 0 ? 30'000 : req->timeout_ms()),
+      .statements = storage::Statements::kSelectOnly};
+  auto rows = colony_.telemetry().Query(req->sql(), {}, options);
+  if (!rows.ok()) return net::ToGrpc(rows.status());
+  for (const auto& c : rows->columns) {
+    auto* col = out->add_columns();
+    col->set_name(c.name);
+    col->set_type(std::string(storage::ColumnTypeName(c.type)));
+  }
+  for (const auto& row : rows->rows) {
+    auto* r = out->add_rows();
+    for (const auto& v : row) {
+      auto* cell = r->add_values();
+      if (auto* b = std::get_if<bool>(&v)) cell->set_bool_value(*b);
+      if (auto* i = std::get_if<int64_t>(&v)) cell->set_int_value(*i);
+      if (auto* d = std::get_if<double>(&v)) cell->set_double_value(*d);
+      if (auto* s = std::get_if<std::string>(&v)) cell->set_string_value(*s);
+      if (auto* t = std::get_if<storage::Timestamp>(&v)) cell->set_timestamp_micros(t->micros);
+    }
+  }
+  out->set_truncated(rows->truncated);
+  out->set_backend(std::string(colony_.telemetry().backend()));
+  return grpc::Status::OK;
+}
+
 }  // namespace coral::colony

@@ -39,6 +39,8 @@ class ColonyApi final : public coral::v1::ColonyService::Service {
   grpc::Status RevokeJoinToken(grpc::ServerContext* ctx,
                                const coral::v1::RevokeJoinTokenRequest* req,
                                coral::v1::RevokeJoinTokenResponse* out) override;
+  grpc::Status QuerySql(grpc::ServerContext* ctx, const coral::v1::QuerySqlRequest* req,
+                        coral::v1::QuerySqlResponse* out) override;
 
  private:
   // The calling agent's id (kMesh), checked against the registry.

@@ -22,9 +22,16 @@
 
 namespace coral::storage {
 
+// What a query may be. kSelectOnly is for SQL from users: exactly one
+// statement, a SELECT (WITH ... SELECT included); anything else is refused
+// with PermissionDenied before it runs. The store must also have no access
+// outside itself (DuckDB: enable_external_access=false; ClickHouse: readonly).
+enum class Statements { kAny, kSelectOnly };
+
 struct QueryOptions {
   size_t max_rows = 0;                   // 0: no limit; else stop and set truncated
   std::chrono::milliseconds timeout{0};  // 0: no limit; else DeadlineExceeded
+  Statements statements = Statements::kAny;
 };
 
 // One step of a table layout. Versions start at 1 and never change once

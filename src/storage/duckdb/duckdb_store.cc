@@ -248,6 +248,34 @@ Status Bind(duckdb_prepared_statement stmt, const Params& params) {
 }
 
 // Runs sql (with params, if any) into `out`.
+// PermissionDenied unless `text` is exactly one SELECT.
+Status CheckSelectOnly(duckdb_connection conn, const std::string& text) {
+  duckdb_extracted_statements extracted = nullptr;
+  idx_t n = duckdb_extract_statements(conn, text.c_str(), &extracted);
+  std::string error = n == 0 && duckdb_extract_statements_error(extracted)
+                          ? duckdb_extract_statements_error(extracted)
+                          : "";
+  duckdb_destroy_extracted(&extracted);
+  if (n == 0) return InvalidArgument("duckdb: cannot parse the query: " + error);
+  if (n > 1) {
+    return PermissionDenied("only a single SELECT may run here; the query holds " +
+                            std::to_string(n) + " statements");
+  }
+  PreparedGuard prepared;
+  if (duckdb_prepare(conn, text.c_str(), &prepared.stmt) != DuckDBSuccess) {
+    std::string e = duckdb_prepare_error(prepared.stmt) ? duckdb_prepare_error(prepared.stmt)
+                                                         : "unknown error";
+    std::string message = "duckdb: cannot prepare query: " + e;
+    return e.rfind("Permission Error", 0) == 0 ? PermissionDenied(message)
+                                               : InvalidArgument(message);
+  }
+  if (duckdb_prepared_statement_type(prepared.stmt) != DUCKDB_STATEMENT_TYPE_SELECT) {
+    return PermissionDenied("only a single SELECT may run here; this statement would change "
+                            "or inspect the database in another way");
+  }
+  return Status::Ok();
+}
+
 Status Run(duckdb_connection conn, std::string_view sql, const Params& params, ResultGuard& out) {
   std::string text(sql);
   if (params.empty()) {
@@ -478,6 +506,9 @@ class Watchdog {
 
 Result<RowSet> QueryOn(duckdb_connection conn, std::string_view sql, const Params& params,
                        const QueryOptions& options) {
+  if (options.statements == Statements::kSelectOnly) {
+    CORAL_TRY(CheckSelectOnly(conn, std::string(sql)));
+  }
   ResultGuard result;
   Watchdog watchdog(conn, options.timeout);
   Status run = Run(conn, sql, params, result);

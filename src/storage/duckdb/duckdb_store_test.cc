@@ -126,6 +126,30 @@ TEST_F(DuckDbStoreTest, MaxRowsTruncates) {
   EXPECT_FALSE(all->truncated);
 }
 
+TEST_F(DuckDbStoreTest, SelectOnlyRefusesEverythingButOneSelect) {
+  auto store = OpenStore("duckdb://:memory:?enable_external_access=false");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Store& s = **store;
+  ASSERT_TRUE(s.Execute("CREATE TABLE t (x BIGINT); INSERT INTO t VALUES (1), (2)").ok());
+  QueryOptions user{.max_rows = 10, .statements = Statements::kSelectOnly};
+  auto ok = s.Query("WITH y AS (SELECT x FROM t) SELECT sum(x) FROM y", {}, user);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(std::get<int64_t>(ok->rows[0][0]), 3);
+  for (const char* bad : {"DELETE FROM t", "INSERT INTO t VALUES (3)", "DROP TABLE t",
+                          "SELECT 1; DELETE FROM t", "PRAGMA threads = 8",
+                          "COPY t TO '/tmp/coral-should-not-exist.csv'", "ATTACH ':memory:' AS x",
+                          "SET threads = 8"}) {
+    auto r = s.Query(bad, {}, user);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << bad << ": "
+                                                                << r.status().ToString();
+  }
+  // A SELECT cannot reach outside the database either.
+  auto file = s.Query("SELECT * FROM read_text('/etc/hostname')", {}, user);
+  EXPECT_FALSE(file.ok());
+  EXPECT_EQ(std::get<int64_t>(s.Query("SELECT count(*) FROM t")->rows[0][0]), 2);
+}
+
 TEST_F(DuckDbStoreTest, TimeoutInterruptsALongQuery) {
   auto store = OpenMemory();
   auto rows = store->Query("SELECT count(*) FROM range(1000000000000) a", {},
