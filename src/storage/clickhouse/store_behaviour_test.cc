@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "storage/clickhouse/clickhouse_test_server.h"
 #include "storage/store.h"
@@ -20,32 +21,28 @@ struct ColumnDef {
   ColumnType type;
 };
 
+// CREATE TABLE name (id <id_type>, then each column as <column_format> with
+// its backend type name).
+std::string CreateTableSql(const std::string& name, const std::vector<ColumnDef>& cols,
+                           const std::string& id_type, const std::string& column_format,
+                           const std::map<ColumnType, std::string>& type_names) {
+  std::string sql = "CREATE TABLE " + name + " (id " + id_type;
+  for (const auto& c : cols) {
+    std::string column = column_format;
+    column.replace(column.find("{}"), 2, type_names.at(c.type));
+    sql += ", " + c.name + " " + column;
+  }
+  return sql + ")";
+}
+
 struct DuckDb {
   static Result<std::unique_ptr<Store>> Open() { return OpenStore("duckdb://:memory:"); }
-  // `id BIGINT NOT NULL` first, then nullable columns.
   static std::string CreateTable(const std::string& name, const std::vector<ColumnDef>& cols) {
-    std::string sql = "CREATE TABLE " + name + " (id BIGINT NOT NULL";
-    for (const auto& c : cols) {
-      sql += ", " + c.name + " ";
-      switch (c.type) {
-        case ColumnType::kInt64:
-          sql += "BIGINT";
-          break;
-        case ColumnType::kDouble:
-          sql += "DOUBLE";
-          break;
-        case ColumnType::kString:
-          sql += "VARCHAR";
-          break;
-        case ColumnType::kTimestamp:
-          sql += "TIMESTAMP";
-          break;
-        default:
-          ADD_FAILURE() << "no column type for the test";
-          break;
-      }
-    }
-    return sql + ")";
+    return CreateTableSql(name, cols, "BIGINT NOT NULL", "{}",
+                          {{ColumnType::kInt64, "BIGINT"},
+                           {ColumnType::kDouble, "DOUBLE"},
+                           {ColumnType::kString, "VARCHAR"},
+                           {ColumnType::kTimestamp, "TIMESTAMP"}});
   }
 };
 
@@ -55,29 +52,12 @@ struct ClickHouse {
     return OpenStore(server->NewDatabaseUrl());
   }
   static std::string CreateTable(const std::string& name, const std::vector<ColumnDef>& cols) {
-    std::string sql = "CREATE TABLE " + name + " (id Int64";
-    for (const auto& c : cols) {
-      sql += ", " + c.name + " Nullable(";
-      switch (c.type) {
-        case ColumnType::kInt64:
-          sql += "Int64";
-          break;
-        case ColumnType::kDouble:
-          sql += "Float64";
-          break;
-        case ColumnType::kString:
-          sql += "String";
-          break;
-        case ColumnType::kTimestamp:
-          sql += "DateTime";
-          break;
-        default:
-          ADD_FAILURE() << "no column type for the test";
-          break;
-      }
-      sql += ")";
-    }
-    return sql + ") ENGINE = MergeTree() ORDER BY id";
+    return CreateTableSql(name, cols, "Int64", "Nullable({})",
+                          {{ColumnType::kInt64, "Int64"},
+                           {ColumnType::kDouble, "Float64"},
+                           {ColumnType::kString, "String"},
+                           {ColumnType::kTimestamp, "DateTime"}}) +
+           " ENGINE = MergeTree() ORDER BY id";
   }
 };
 
