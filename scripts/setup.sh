@@ -31,7 +31,13 @@ PACKAGES=(
   nftables
   # agent eBPF connection tracing (optional at build time; clang above compiles the program)
   libbpf-dev bpftool libelf-dev llvm
+  # colony ClickHouse backend: its peer tests start their own server (18.16) on free loopback ports
+  clickhouse-server
 )
+# Packages that come with a system service Coral must not have running: the
+# tests start their own servers, and clickhouse-server's native port 9000 is
+# the colony's gRPC port. Installed without starting, then kept disabled.
+NO_SERVICE=(clickhouse-server)
 
 say() { echo "setup: $*"; }
 
@@ -52,11 +58,41 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${#missing[@]} Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # policy-rc.d answering 101 stops maintainer scripts from starting services
+  # (Debian's invoke-rc.d protocol); containers often ship one already.
+  made_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    made_policy=1
+  fi
+  status=0
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >/dev/null || status=$?
+  [ -z "$made_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+  [ "$status" -eq 0 ] || { say "apt-get failed (exit $status)"; exit "$status"; }
 else
   say "Debian packages: all ${#PACKAGES[@]} present"
 fi
+
+for s in "${NO_SERVICE[@]}"; do
+  if systemctl is-enabled --quiet "$s" 2>/dev/null; then
+    say "disabling the system $s service (tests run their own)"
+    $SUDO systemctl disable --quiet "$s" 2>/dev/null
+  fi
+  if [ -d /run/systemd/system ]; then
+    if systemctl is-active --quiet "$s"; then
+      say "stopping the system $s service"
+      $SUDO systemctl stop "$s"
+    fi
+  elif [ -f "/run/$s.pid" ] && kill -0 "$(cat "/run/$s.pid")" 2>/dev/null; then
+    # Only the process the init script started: its stop action would kill
+    # every $s on the machine, test servers included.
+    say "stopping the system $s service"
+    $SUDO start-stop-daemon --stop --quiet --retry TERM/30/KILL/5 --pidfile "/run/$s.pid" \
+      --exec "/usr/sbin/$s"
+  fi
+done
 
 have_duckdb() {
   [ -f "$DUCKDB_DIR/lib/libduckdb.so" ] && [ -f "$DUCKDB_DIR/include/duckdb.h" ] &&

@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include "storage/clickhouse/clickhouse_store.h"
 #include "storage/duckdb/duckdb_store.h"
 
 namespace coral::storage {
@@ -10,7 +11,7 @@ namespace {
 std::string_view SchemaTableSql(std::string_view backend) {
   if (backend == "clickhouse") {
     return "CREATE TABLE IF NOT EXISTS coral_schema (version Int64, name String, applied_at "
-           "DateTime) ENGINE = TinyLog";
+           "DateTime DEFAULT now()) ENGINE = TinyLog";
   }
   return "CREATE TABLE IF NOT EXISTS coral_schema (version BIGINT PRIMARY KEY, name VARCHAR, "
          "applied_at TIMESTAMP DEFAULT current_timestamp)";
@@ -87,11 +88,12 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
     return std::unique_ptr<Store>(std::move(store));
   }
   if (url.rfind("clickhouse://", 0) == 0) {
-    return Unimplemented("storage URL '" + std::string(url) +
-                         "': the ClickHouse backend is not implemented yet; use duckdb:///path");
+    auto store = CORAL_TRY(ClickHouseStore::Open(url));
+    return std::unique_ptr<Store>(std::move(store));
   }
   return InvalidArgument("storage URL '" + std::string(url) +
-                         "' is not supported; use duckdb:///abs/path/file.duckdb");
+                         "' is not supported; use duckdb:///abs/path/file.duckdb or "
+                         "clickhouse://host:8123/db");
 }
 
 }  // namespace coral::storage

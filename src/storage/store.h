@@ -3,7 +3,7 @@
 //   duckdb:///abs/path/file.duckdb   embedded (default everywhere); DuckDB
 //                                    settings may follow: ?threads=1&memory_limit=64MB
 //   duckdb://:memory:                in memory, for tests
-//   clickhouse://host:8123/db        ClickHouse over HTTP (the colony issue)
+//   clickhouse://host:8123/db        ClickHouse over HTTP; ?user=&password= may follow
 // Both speak the same schema and return the same results for the queries
 // Coral issues; SQL that differs between them lives in the schema module.
 //
@@ -60,8 +60,10 @@ class Store {
   // Appends a batch of rows to one table in a single write.
   virtual Status Append(const Batch& batch) = 0;
 
-  // Runs `body` so that all its writes land together or not at all. DuckDB
-  // gives a real transaction; the body must use the Store it is handed.
+  // DuckDB: runs `body` so that all its writes land together or not at all
+  // (a real transaction); the body must use the Store it is handed.
+  // ClickHouse has no transactions: the body runs as is and a failure keeps
+  // the writes made before it (see clickhouse/clickhouse_store.h).
   virtual Status Transaction(const std::function<Status(Store&)>& body) = 0;
 
   // Applies every migration newer than the stored schema version, each in its
