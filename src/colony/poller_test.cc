@@ -7,6 +7,7 @@
 
 #include "base/temp_dir.h"
 #include "colony/telemetry_schema.h"
+#include "storage/clickhouse/clickhouse_test_server.h"
 
 namespace coral::colony {
 namespace {
@@ -90,10 +91,20 @@ class TestAgent : public AgentSource {
   std::atomic<int> calls_{0};
 };
 
-class PollerTest : public ::testing::Test {
+// Every test runs on both backends the colony can use.
+class PollerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto store = storage::OpenStore("duckdb://" + (dir_.path() / "colony.duckdb").string());
+    std::string url = "duckdb://" + (dir_.path() / "colony.duckdb").string();
+    if (GetParam() == "clickhouse") {
+      auto server = storage::ClickHouseTestServer::Shared();
+      if (!server.ok() && server.status().code() == StatusCode::kNotFound) {
+        GTEST_SKIP() << server.status().message();
+      }
+      ASSERT_TRUE(server.ok()) << server.status().ToString();
+      url = (*server)->NewDatabaseUrl();
+    }
+    auto store = storage::OpenStore(url);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     ASSERT_TRUE(store_->Migrate(TelemetryMigrations()).ok());
@@ -110,7 +121,7 @@ class PollerTest : public ::testing::Test {
   PollerOptions options_{.batch_rows = 1000, .max_batches_per_table = 3};
 };
 
-TEST_F(PollerTest, EveryRowLandsExactlyOnceAcrossRoundsFailuresAndRestarts) {
+TEST_P(PollerTest, EveryRowLandsExactlyOnceAcrossRoundsFailuresAndRestarts) {
   TestAgent agent;
   agent.AddSpans(7'500);
   PollTarget target{"agent-a", "unused"};
@@ -146,7 +157,7 @@ TEST_F(PollerTest, EveryRowLandsExactlyOnceAcrossRoundsFailuresAndRestarts) {
   EXPECT_EQ(std::get<std::string>(row->rows[0][4]), "trace-42");
 }
 
-TEST_F(PollerTest, RowsTheAgentPrunedFirstAreCountedAsLost) {
+TEST_P(PollerTest, RowsTheAgentPrunedFirstAreCountedAsLost) {
   TestAgent agent;
   agent.AddSpans(100);
   Poller poller(*store_, agent, options_);
@@ -159,7 +170,7 @@ TEST_F(PollerTest, RowsTheAgentPrunedFirstAreCountedAsLost) {
   EXPECT_EQ(Count("SELECT count(*) FROM spans"), 150);
 }
 
-TEST_F(PollerTest, AgentsAreKeptApart) {
+TEST_P(PollerTest, AgentsAreKeptApart) {
   TestAgent a, b;
   a.AddSpans(10);
   b.AddSpans(20);
@@ -181,7 +192,7 @@ class TwoAgents : public AgentSource {
   }
 };
 
-TEST_F(PollerTest, AHangingAgentDoesNotStallTheOthers) {
+TEST_P(PollerTest, AHangingAgentDoesNotStallTheOthers) {
   TwoAgents agents;
   agents.slow.AddSpans(5);
   agents.slow.Block();
@@ -202,6 +213,9 @@ TEST_F(PollerTest, AHangingAgentDoesNotStallTheOthers) {
   agents.slow.Unblock();
   poller.Stop();
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, PollerTest, ::testing::Values("duckdb", "clickhouse"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace coral::colony

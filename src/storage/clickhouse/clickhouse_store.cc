@@ -243,6 +243,16 @@ Status ClickHouseStore::Execute(std::string_view sql, const Params& params) {
 Result<RowSet> ClickHouseStore::Query(std::string_view sql, const Params& params,
                                       const QueryOptions& options) {
   std::vector<clickhouse::SqlStatement> statements = CORAL_TRY(SplitSql(sql));
+  if (options.statements == Statements::kSelectOnly) {
+    // One statement that reads: the server enforces it too (readonly below).
+    std::string head = statements.size() == 1 ? statements[0].pieces[0] : "";
+    size_t start = head.find_first_not_of(" \t\r\n(");
+    std::string word = start == std::string::npos ? "" : head.substr(start, 6);
+    for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (statements.size() != 1 || (word != "SELECT" && word.substr(0, 4) != "WITH")) {
+      return PermissionDenied("only a single SELECT may run here" + Shown(sql));
+    }
+  }
   if (statements.size() != 1) {
     return InvalidArgument("clickhouse: a query must be one statement, got " +
                            std::to_string(statements.size()) + "; use Execute for scripts" +
@@ -252,11 +262,14 @@ Result<RowSet> ClickHouseStore::Query(std::string_view sql, const Params& params
   return QueryOne(bound[0], options);
 }
 
+
 Result<RowSet> ClickHouseStore::QueryOne(const std::string& sql, const QueryOptions& options) {
   Request request{.body = sql, .timeout = options.timeout};
   // wait_end_of_query: an error part-way through arrives as an HTTP error,
   // not as text after rows already sent with status 200.
   request.settings = {{"default_format", "Native"}, {"wait_end_of_query", "1"}};
+  // readonly=2: no writes, no DDL; our own settings below may still be set.
+  if (options.statements == Statements::kSelectOnly) request.settings.emplace_back("readonly", "2");
   if (options.max_rows != 0) {
     request.settings.emplace_back("max_result_rows", std::to_string(options.max_rows + 1));
     request.settings.emplace_back("result_overflow_mode", "break");

@@ -60,6 +60,24 @@ TEST_F(ClickHouseStoreTest, IsTheClickHouseBackendOnTheExpectedServer) {
   EXPECT_EQ(One("SELECT toString(toDateTime(86400))"), Value(std::string("1970-01-02 00:00:00")));
 }
 
+TEST_F(ClickHouseStoreTest, SelectOnlyRefusesEverythingButOneSelect) {
+  Exec("CREATE TABLE t (x Int64) ENGINE = MergeTree() ORDER BY x");
+  Exec("INSERT INTO t VALUES (1), (2)");
+  QueryOptions user{.max_rows = 10, .statements = Statements::kSelectOnly};
+  auto ok = store_->Query("WITH 1 AS one SELECT sum(x) + one FROM t", {}, user);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->rows[0][0], Value(int64_t{4}));
+  for (const char* bad : {"INSERT INTO t VALUES (3)", "DROP TABLE t", "SELECT 1; DROP TABLE t",
+                          "ALTER TABLE t DELETE WHERE 1", "OPTIMIZE TABLE t",
+                          "CREATE TABLE u (x Int64) ENGINE = Memory"}) {
+    auto r = store_->Query(bad, {}, user);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << bad << ": "
+                                                                << r.status().ToString();
+  }
+  EXPECT_EQ(One("SELECT count() FROM t"), Value(int64_t{2}));
+}
+
 TEST_F(ClickHouseStoreTest, TypesMapAsDocumented) {
   auto rows = store_->Query(
       "SELECT toInt8(-8) AS i8, toUInt8(255) AS u8, toUInt32(4294967295) AS u32, "

@@ -242,8 +242,6 @@ TEST_F(DuckDbStoreTest, BadUrlsExplainTheFormat) {
   EXPECT_EQ(OpenStore("duckdb://relative/x.duckdb").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenStore("duckdb://").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(OpenStore("mysql://x").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(OpenStore("clickhouse://127.0.0.1:8123/db").status().code(),
-            StatusCode::kUnimplemented);
   EXPECT_FALSE(OpenStore("duckdb:///no/such/folder/x.duckdb").ok());
 }
 
