@@ -4,6 +4,7 @@
 #include "crypto/ca.h"
 #include "mesh/names.h"
 #include "net/grpc_server.h"
+#include "storage/proto_rows.h"
 
 namespace coral::colony {
 
@@ -162,17 +163,7 @@ grpc::Status ColonyApi::QuerySql(grpc::ServerContext* ctx, const coral::v1::Quer
     col->set_name(c.name);
     col->set_type(std::string(storage::ColumnTypeName(c.type)));
   }
-  for (const auto& row : rows->rows) {
-    auto* r = out->add_rows();
-    for (const auto& v : row) {
-      auto* cell = r->add_values();
-      if (auto* b = std::get_if<bool>(&v)) cell->set_bool_value(*b);
-      if (auto* i = std::get_if<int64_t>(&v)) cell->set_int_value(*i);
-      if (auto* d = std::get_if<double>(&v)) cell->set_double_value(*d);
-      if (auto* s = std::get_if<std::string>(&v)) cell->set_string_value(*s);
-      if (auto* t = std::get_if<storage::Timestamp>(&v)) cell->set_timestamp_micros(t->micros);
-    }
-  }
+  storage::AppendProtoRows(rows->rows, out->mutable_rows());
   out->set_truncated(rows->truncated);
   out->set_backend(std::string(colony_.telemetry().backend()));
   return grpc::Status::OK;

@@ -10,6 +10,7 @@
 #include "agent/store/agent_schema.h"
 #include "crypto/ca.h"
 #include "net/grpc_server.h"
+#include "storage/proto_rows.h"
 
 namespace coral::agent {
 
@@ -160,17 +161,7 @@ grpc::Status AgentApi::QueryTable(grpc::ServerContext* ctx, const coral::v1::Que
   if (!page.ok()) return net::ToGrpc(page.status());
   out->set_table(page->table);
   for (const auto& c : page->columns) out->add_columns(c.name);
-  for (const auto& row : page->rows) {
-    auto* r = out->add_rows();
-    for (const auto& v : row) {
-      auto* cell = r->add_values();
-      if (auto* b = std::get_if<bool>(&v)) cell->set_bool_value(*b);
-      if (auto* i = std::get_if<int64_t>(&v)) cell->set_int_value(*i);
-      if (auto* d = std::get_if<double>(&v)) cell->set_double_value(*d);
-      if (auto* s = std::get_if<std::string>(&v)) cell->set_string_value(*s);
-      if (auto* t = std::get_if<storage::Timestamp>(&v)) cell->set_timestamp_micros(t->micros);
-    }
-  }
+  storage::AppendProtoRows(page->rows, out->mutable_rows());
   out->set_next_seq(page->next_seq);
   out->set_more(page->more);
   out->set_oldest_seq(page->oldest_seq);
