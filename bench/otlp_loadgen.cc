@@ -1,23 +1,36 @@
 // otlp_loadgen: sends OTLP trace requests of N spans to an OTLP receiver over
-// gRPC or HTTP/protobuf for a fixed time, from several connections, at an
-// offered rate or as fast as answers come back, and prints one line of JSON:
-// offered and accepted spans/s, overload answers, errors, and (given --pid)
-// the receiving process's CPU seconds and RSS over the run, from /proc.
+// gRPC or HTTP/protobuf for a fixed time and prints one line of JSON: offered
+// and accepted spans/s, overload answers, errors, and (given --pid) the
+// receiving process's CPU seconds and RSS over the run, from /proc.
 //
 //   otlp_loadgen --protocol grpc|http --endpoint 127.0.0.1:4317 [--seconds 20]
-//                [--spans 512] [--connections 4] [--rate SPANS_PER_S] [--pid PID]
+//                [--spans 512] [--connections 4] [--rate SPANS_PER_S]
+//                [--outstanding 64] [--pid PID]
 //
-// Requests are built once per connection and re-sent with fresh ids, so the
+// Two modes:
+//   closed loop (no --rate): each connection sends its next request when the
+//     previous one is answered: the receiver sets the pace;
+//   open loop (--rate): requests are issued on a fixed schedule whatever the
+//     receiver does, by up to --outstanding senders at once over
+//     --connections connections. When all senders are waiting for answers, a
+//     scheduled request is not sent and counts as unsent: a receiver that
+//     cannot keep up shows as unsent or overloaded requests, not as a slower
+//     generator.
+//
+// Requests are built once per sender and re-sent with fresh ids, so the
 // generator spends its CPU on the wire, not on building spans.
-// Thread-safety: one thread per connection; counters are atomics.
+// Thread-safety: one thread per sender (plus the scheduler in open loop);
+// counters are atomics.
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
@@ -38,7 +51,8 @@ struct Args {
   int seconds = 20;
   int spans = 512;
   int connections = 4;
-  double rate = 0;  // spans/s offered over all connections; 0: closed loop
+  double rate = 0;       // spans/s offered over all connections; 0: closed loop
+  int outstanding = 64;  // open loop: senders, i.e. requests awaiting an answer at most
   int pid = 0;
 };
 
@@ -48,6 +62,7 @@ struct Counters {
   std::atomic<int64_t> requests{0};
   std::atomic<int64_t> overloaded{0};
   std::atomic<int64_t> errors{0};
+  std::atomic<int64_t> unsent{0};  // open loop: scheduled while every sender was busy
 };
 
 otlp::collector::trace::v1::ExportTraceServiceRequest MakeRequest(int spans, std::mt19937_64& rng) {
@@ -102,61 +117,131 @@ void Refresh(otlp::collector::trace::v1::ExportTraceServiceRequest& req, std::mt
   }
 }
 
-void Connection(const Args& args, int index, Clock::time_point end, Counters& counters) {
-  std::mt19937_64 rng(0x5eed + static_cast<uint64_t>(index));
-  auto req = MakeRequest(args.spans, rng);
-  std::unique_ptr<otlp::collector::trace::v1::TraceService::Stub> stub;
-  if (args.protocol == "grpc") {
-    grpc::ChannelArguments channel_args;
-    channel_args.SetInt("coral.loadgen.connection", index);  // one TCP connection each
-    stub = otlp::collector::trace::v1::TraceService::NewStub(
-        grpc::CreateCustomChannel(args.endpoint, grpc::InsecureChannelCredentials(), channel_args));
+// One sender: a request of its own and a way to send it.
+class Sender {
+ public:
+  Sender(const Args& args, int index, Counters& counters)
+      : args_(args), counters_(counters), rng_(0x5eed + static_cast<uint64_t>(index)) {
+    req_ = MakeRequest(args.spans, rng_);
   }
-  // Open loop: this connection's share of the offered rate.
-  double interval_s = args.rate > 0 ? args.spans * args.connections / args.rate : 0;
-  auto next = Clock::now();
-  std::string body;
-  while (Clock::now() < end) {
-    if (interval_s > 0) {
-      std::this_thread::sleep_until(next);
-      next +=
-          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_s));
-      if (Clock::now() >= end) break;
-    }
-    Refresh(req, rng);
-    counters.sent_spans += args.spans;
-    ++counters.requests;
-    if (stub) {
+  // A channel per connection: senders with the same connection share it.
+  void UseChannel(std::shared_ptr<grpc::Channel> channel) {
+    stub_ = otlp::collector::trace::v1::TraceService::NewStub(std::move(channel));
+  }
+
+  void SendOne() {
+    Refresh(req_, rng_);
+    counters_.sent_spans += args_.spans;
+    ++counters_.requests;
+    if (stub_) {
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       otlp::collector::trace::v1::ExportTraceServiceResponse resp;
-      grpc::Status s = stub->Export(&ctx, req, &resp);
+      grpc::Status s = stub_->Export(&ctx, req_, &resp);
       if (s.ok()) {
-        counters.accepted_spans += args.spans - resp.partial_success().rejected_spans();
+        counters_.accepted_spans += args_.spans - resp.partial_success().rejected_spans();
       } else if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
-        ++counters.overloaded;
+        ++counters_.overloaded;
       } else {
-        ++counters.errors;
+        ++counters_.errors;
       }
+      return;
+    }
+    req_.SerializeToString(&body_);
+    coral::net::HttpClientRequest http;
+    http.method = "POST";
+    http.url = "http://" + args_.endpoint + "/v1/traces";
+    http.headers = {{"Content-Type", "application/x-protobuf"}};
+    http.body = body_;
+    auto resp = coral::net::HttpFetch(http);
+    if (resp.ok() && resp->status == 200) {
+      otlp::collector::trace::v1::ExportTraceServiceResponse parsed;
+      parsed.ParseFromString(resp->body);
+      counters_.accepted_spans += args_.spans - parsed.partial_success().rejected_spans();
+    } else if (resp.ok() && (resp->status == 429 || resp->status == 503)) {
+      ++counters_.overloaded;
     } else {
-      req.SerializeToString(&body);
-      coral::net::HttpClientRequest http;
-      http.method = "POST";
-      http.url = "http://" + args.endpoint + "/v1/traces";
-      http.headers = {{"Content-Type", "application/x-protobuf"}};
-      http.body = body;
-      auto resp = coral::net::HttpFetch(http);
-      if (resp.ok() && resp->status == 200) {
-        otlp::collector::trace::v1::ExportTraceServiceResponse parsed;
-        parsed.ParseFromString(resp->body);
-        counters.accepted_spans += args.spans - parsed.partial_success().rejected_spans();
-      } else if (resp.ok() && (resp->status == 429 || resp->status == 503)) {
-        ++counters.overloaded;
-      } else {
-        ++counters.errors;
-      }
+      ++counters_.errors;
     }
   }
+
+ private:
+  const Args& args_;
+  Counters& counters_;
+  std::mt19937_64 rng_;
+  otlp::collector::trace::v1::ExportTraceServiceRequest req_;
+  std::unique_ptr<otlp::collector::trace::v1::TraceService::Stub> stub_;
+  std::string body_;
+};
+
+std::shared_ptr<grpc::Channel> Channel(const Args& args, int connection) {
+  grpc::ChannelArguments channel_args;
+  channel_args.SetInt("coral.loadgen.connection", connection);  // one TCP connection each
+  return grpc::CreateCustomChannel(args.endpoint, grpc::InsecureChannelCredentials(), channel_args);
+}
+
+// Closed loop: one sender per connection, back to back.
+void RunClosedLoop(const Args& args, Clock::time_point end, Counters& counters) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < args.connections; ++i) {
+    threads.emplace_back([&, i] {
+      Sender sender(args, i, counters);
+      if (args.protocol == "grpc") sender.UseChannel(Channel(args, i));
+      while (Clock::now() < end) sender.SendOne();
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+// Open loop: a scheduler issues tickets at the offered rate; idle senders
+// take them. A ticket no sender is free for is counted unsent, never queued,
+// so the schedule does not bend to the receiver.
+void RunOpenLoop(const Args& args, Clock::time_point end, Counters& counters) {
+  std::mutex mutex;  // guards tickets, done
+  std::condition_variable cv;
+  int tickets = 0, idle = 0;
+  bool done = false;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  if (args.protocol == "grpc") {
+    for (int c = 0; c < args.connections; ++c) channels.push_back(Channel(args, c));
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < args.outstanding; ++i) {
+    threads.emplace_back([&, i] {
+      Sender sender(args, i, counters);
+      if (!channels.empty()) sender.UseChannel(channels[static_cast<size_t>(i) % channels.size()]);
+      while (true) {
+        {
+          std::unique_lock lock(mutex);
+          ++idle;
+          cv.wait(lock, [&] { return done || tickets > 0; });
+          --idle;
+          if (tickets == 0) return;  // done
+          --tickets;
+        }
+        sender.SendOne();
+      }
+    });
+  }
+  auto interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(args.spans / args.rate));
+  for (auto next = Clock::now(); next < end; next += interval) {
+    std::this_thread::sleep_until(next);
+    std::lock_guard lock(mutex);
+    if (idle > tickets) {
+      ++tickets;
+      cv.notify_one();
+    } else {
+      ++counters.unsent;
+    }
+  }
+  {
+    std::lock_guard lock(mutex);
+    done = true;
+    tickets = 0;
+  }
+  cv.notify_all();
+  for (auto& t : threads) t.join();
 }
 
 // utime + stime of a process, in seconds.
@@ -196,6 +281,8 @@ bool Parse(int argc, char** argv, Args& args) {
       args.connections = std::stoi(v);
     else if (k == "--rate")
       args.rate = std::stod(v);
+    else if (k == "--outstanding")
+      args.outstanding = std::stoi(v);
     else if (k == "--pid")
       args.pid = std::stoi(v);
     else
@@ -203,7 +290,7 @@ bool Parse(int argc, char** argv, Args& args) {
   }
   return (argc % 2 == 1) && (args.protocol == "grpc" || args.protocol == "http") &&
          args.seconds > 0 && args.seconds <= 600 && args.spans > 0 && args.connections > 0 &&
-         args.connections <= 64;
+         args.connections <= 64 && args.outstanding > 0 && args.outstanding <= 512;
 }
 
 }  // namespace
@@ -213,35 +300,43 @@ int main(int argc, char** argv) {
   if (!Parse(argc, argv, args)) {
     std::fprintf(stderr,
                  "usage: otlp_loadgen --protocol grpc|http --endpoint HOST:PORT [--seconds 1-600] "
-                 "[--spans N] [--connections 1-64] [--rate SPANS_PER_S] [--pid PID]\n");
+                 "[--spans N] [--connections 1-64] [--rate SPANS_PER_S] [--outstanding 1-512] "
+                 "[--pid PID]\n");
     return 2;
   }
   Counters counters;
   double cpu0 = args.pid ? CpuSeconds(args.pid) : 0;
   auto start = Clock::now();
   auto end = start + std::chrono::seconds(args.seconds);
-  std::vector<std::thread> threads;
   std::atomic<int64_t> peak_rss_kb{0};
-  for (int i = 0; i < args.connections; ++i) {
-    threads.emplace_back(Connection, std::cref(args), i, end, std::ref(counters));
-  }
+  std::thread load([&] {
+    if (args.rate > 0) {
+      RunOpenLoop(args, end, counters);
+    } else {
+      RunClosedLoop(args, end, counters);
+    }
+  });
   // Samples the receiver's RSS while the load runs (VmHWM would include start-up).
   while (Clock::now() < end) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     if (args.pid) peak_rss_kb = std::max<int64_t>(peak_rss_kb, StatusKb(args.pid, "VmRSS"));
   }
-  for (auto& t : threads) t.join();
+  load.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   double cpu = args.pid ? CpuSeconds(args.pid) - cpu0 : 0;
   double accepted = static_cast<double>(counters.accepted_spans.load());
   std::printf(
       "{\"protocol\":\"%s\",\"seconds\":%.1f,\"connections\":%d,\"spans_per_request\":%d,"
-      "\"offered_spans_per_s\":%.0f,\"accepted_spans_per_s\":%.0f,\"requests\":%lld,"
+      "\"offered_spans_per_s\":%.0f,\"sent_spans_per_s\":%.0f,\"accepted_spans_per_s\":%.0f,"
+      "\"requests\":%lld,\"unsent_requests\":%lld,"
       "\"overloaded_requests\":%lld,\"errors\":%lld,\"agent_cpu_s\":%.2f,"
       "\"accepted_spans_per_cpu_s\":%.0f,\"agent_rss_peak_mb\":%.1f,\"agent_rss_end_mb\":%.1f}\n",
       args.protocol.c_str(), elapsed, args.connections, args.spans,
+      static_cast<double>(counters.sent_spans.load() + counters.unsent.load() * args.spans) /
+          elapsed,
       static_cast<double>(counters.sent_spans.load()) / elapsed, accepted / elapsed,
       static_cast<long long>(counters.requests.load()),
+      static_cast<long long>(counters.unsent.load()),
       static_cast<long long>(counters.overloaded.load()),
       static_cast<long long>(counters.errors.load()), cpu, cpu > 0 ? accepted / cpu : 0,
       static_cast<double>(peak_rss_kb.load()) / 1024,

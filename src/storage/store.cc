@@ -19,6 +19,11 @@ std::string_view SchemaTableSql(std::string_view backend) {
 
 }  // namespace
 
+Status Store::AppendColumns(const ColumnBatch& batch) {
+  CORAL_TRY(batch.Check());
+  return Append(batch.ToBatch());
+}
+
 Result<int> Store::SchemaVersion() {
   CORAL_TRY(Execute(SchemaTableSql(backend())));
   RowSet rows = CORAL_TRY(Query("SELECT max(version) AS v FROM coral_schema"));

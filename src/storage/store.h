@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "storage/column_batch.h"
 #include "storage/value.h"
 
 namespace coral::storage {
@@ -59,6 +60,9 @@ class Store {
 
   // Appends a batch of rows to one table in a single write.
   virtual Status Append(const Batch& batch) = 0;
+  // The same for rows held column by column. Backends with a columnar path
+  // (DuckDB) override it; the default appends batch.ToBatch().
+  virtual Status AppendColumns(const ColumnBatch& batch);
 
   // DuckDB: runs `body` so that all its writes land together or not at all
   // (a real transaction); the body must use the Store it is handed.

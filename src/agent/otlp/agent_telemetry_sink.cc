@@ -24,6 +24,15 @@ Value IdHex(std::span<const uint8_t> id) {
   return telemetry::ToHex(id);
 }
 
+// Lowercase hex of an id into out (2 characters a byte).
+void HexInto(std::span<const uint8_t> id, char* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (uint8_t b : id) {
+    *out++ = kDigits[b >> 4];
+    *out++ = kDigits[b & 15];
+  }
+}
+
 int64_t Clamp(uint64_t v) {
   constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
   return static_cast<int64_t>(v > kMax ? kMax : v);
@@ -61,26 +70,6 @@ Value QuantilesJson(std::span<const double> flat) {
     out += ']';
   }
   return out + "]";
-}
-
-const std::vector<std::string>& SpanColumns() {
-  static const std::vector<std::string> kColumns = {"trace_id",
-                                                    "span_id",
-                                                    "parent_span_id",
-                                                    "service_name",
-                                                    "name",
-                                                    "kind",
-                                                    "start_time",
-                                                    "end_time",
-                                                    "duration_ns",
-                                                    "status_code",
-                                                    "status_message",
-                                                    "attributes",
-                                                    "resource_attributes",
-                                                    "event_count",
-                                                    "link_count",
-                                                    "scope_name"};
-  return kColumns;
 }
 
 const std::vector<std::string>& MetricColumns() {
@@ -154,8 +143,9 @@ Result<SinkResponse> AgentTelemetrySink::AcceptSpans(const telemetry::SpanBatch&
   InflightSlot slot(*this);
   if (auto refusal = slot.Refusal()) return *refusal;
   spans_received_.fetch_add(static_cast<int64_t>(batch.spans.size()), std::memory_order_relaxed);
-  std::vector<std::vector<Value>> rows;
-  rows.reserve(batch.spans.size());
+  // Which spans to keep, first: the columns below are sized for them.
+  std::vector<const telemetry::Span*> kept;
+  kept.reserve(batch.spans.size());
   int64_t kept_error = 0, kept_slow = 0, dropped = 0;
   for (const telemetry::Span& s : batch.spans) {
     switch (sampler_.Decide(s)) {
@@ -171,19 +161,75 @@ Result<SinkResponse> AgentTelemetrySink::AcceptSpans(const telemetry::SpanBatch&
       case SampleDecision::kKeptSampled:
         break;
     }
-    const telemetry::Source& src = batch.sources[s.source];
-    rows.push_back({telemetry::ToHex(s.trace_id), telemetry::ToHex(s.span_id),
-                    IdHex(s.parent_span_id), Text(batch.str(src.service_name)),
-                    Text(batch.str(s.name)), Text(telemetry::SpanKindName(s.kind)),
-                    NanosToTime(s.start_unix_nano), NanosToTime(s.end_unix_nano),
-                    Clamp(s.duration_nano()), Text(telemetry::SpanStatusName(s.status_code)),
-                    Text(batch.str(s.status_message)), Text(batch.str(s.attributes_json)),
-                    Text(batch.str(src.resource_attributes_json)), int64_t{s.event_count},
-                    int64_t{s.link_count}, Text(batch.str(src.scope_name))});
+    kept.push_back(&s);
   }
   spans_sampled_out_.fetch_add(dropped, std::memory_order_relaxed);
-  int64_t stored = static_cast<int64_t>(rows.size());
-  if (Status s = store_.Append(kSpansTable, SpanColumns(), std::move(rows)); !s.ok()) {
+  // Ids as hex text, 64 characters a span (trace, span, parent), written
+  // once into one buffer that the columns view; it is sized before any view
+  // is taken, so the views stay valid.
+  constexpr size_t kHexPerSpan = 2 * (16 + 8 + 8);
+  std::string hex(kept.size() * kHexPerSpan, '\0');
+  for (size_t i = 0; i < kept.size(); ++i) {
+    char* out = hex.data() + i * kHexPerSpan;
+    HexInto(kept[i]->trace_id, out);
+    HexInto(kept[i]->span_id, out + 32);
+    HexInto(kept[i]->parent_span_id, out + 48);
+  }
+  using storage::ColumnType;
+  storage::ColumnBatch rows{kSpansTable, {}};
+  rows.columns.reserve(18);  // 16 here, and seq and ts, which the store adds
+  auto column = [&](const char* name, ColumnType type) -> storage::ColumnValues& {
+    storage::ColumnValues& c = rows.columns.emplace_back(name, type);
+    c.Reserve(kept.size());
+    return c;
+  };
+  auto& trace_id = column("trace_id", ColumnType::kString);
+  auto& span_id = column("span_id", ColumnType::kString);
+  auto& parent_span_id = column("parent_span_id", ColumnType::kString);
+  auto& service_name = column("service_name", ColumnType::kString);
+  auto& name = column("name", ColumnType::kString);
+  auto& kind = column("kind", ColumnType::kString);
+  auto& start_time = column("start_time", ColumnType::kTimestamp);
+  auto& end_time = column("end_time", ColumnType::kTimestamp);
+  auto& duration_ns = column("duration_ns", ColumnType::kInt64);
+  auto& status_code = column("status_code", ColumnType::kString);
+  auto& status_message = column("status_message", ColumnType::kString);
+  auto& attributes = column("attributes", ColumnType::kString);
+  auto& resource_attributes = column("resource_attributes", ColumnType::kString);
+  auto& event_count = column("event_count", ColumnType::kInt64);
+  auto& link_count = column("link_count", ColumnType::kInt64);
+  auto& scope_name = column("scope_name", ColumnType::kString);
+  auto add_time = [](storage::ColumnValues& c, uint64_t unix_nano) {
+    if (unix_nano == 0) return c.AddNull();
+    c.AddTimestamp(storage::Timestamp{static_cast<int64_t>(unix_nano / 1000)});
+  };
+  for (size_t i = 0; i < kept.size(); ++i) {
+    const telemetry::Span& s = *kept[i];
+    const telemetry::Source& src = batch.sources[s.source];
+    std::string_view ids(hex.data() + i * kHexPerSpan, kHexPerSpan);
+    trace_id.AddString(ids.substr(0, 32));
+    span_id.AddString(ids.substr(32, 16));
+    if (telemetry::IsZero(s.parent_span_id)) {
+      parent_span_id.AddNull();
+    } else {
+      parent_span_id.AddString(ids.substr(48, 16));
+    }
+    service_name.AddString(batch.str(src.service_name));
+    name.AddString(batch.str(s.name));
+    kind.AddString(telemetry::SpanKindName(s.kind));
+    add_time(start_time, s.start_unix_nano);
+    add_time(end_time, s.end_unix_nano);
+    duration_ns.AddInt(Clamp(s.duration_nano()));
+    status_code.AddString(telemetry::SpanStatusName(s.status_code));
+    status_message.AddString(batch.str(s.status_message));
+    attributes.AddString(batch.str(s.attributes_json));
+    resource_attributes.AddString(batch.str(src.resource_attributes_json));
+    event_count.AddInt(int64_t{s.event_count});
+    link_count.AddInt(int64_t{s.link_count});
+    scope_name.AddString(batch.str(src.scope_name));
+  }
+  int64_t stored = static_cast<int64_t>(kept.size());
+  if (Status s = store_.AppendColumns(std::move(rows)); !s.ok()) {
     requests_failed_.fetch_add(1, std::memory_order_relaxed);
     return s.WithContext("OTLP spans into the agent store");
   }

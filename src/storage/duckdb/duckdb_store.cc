@@ -1,5 +1,6 @@
 #include "storage/duckdb/duckdb_store.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <limits>
@@ -14,6 +15,7 @@ Status ExecOn(duckdb_connection conn, std::string_view sql, const Params& params
 Result<RowSet> QueryOn(duckdb_connection conn, std::string_view sql, const Params& params,
                        const QueryOptions& options);
 Status AppendOn(duckdb_connection conn, const Batch& batch);
+Status AppendColumnsOn(duckdb_connection conn, const ColumnBatch& batch);
 
 }  // namespace
 
@@ -54,6 +56,7 @@ class DuckDbStore::TxnStore final : public Store {
     return QueryOn(conn_, sql, params, options);
   }
   Status Append(const Batch& batch) override { return AppendOn(conn_, batch); }
+  Status AppendColumns(const ColumnBatch& batch) override { return AppendColumnsOn(conn_, batch); }
   Status Transaction(const std::function<Status(Store&)>& body) override {
     return body(*this);  // already inside one
   }
@@ -150,6 +153,11 @@ Result<RowSet> DuckDbStore::Query(std::string_view sql, const Params& params,
 Status DuckDbStore::Append(const Batch& batch) {
   Lease lease(this, CORAL_TRY(Borrow()));
   return AppendOn(lease.get(), batch);
+}
+
+Status DuckDbStore::AppendColumns(const ColumnBatch& batch) {
+  Lease lease(this, CORAL_TRY(Borrow()));
+  return AppendColumnsOn(lease.get(), batch);
 }
 
 Status DuckDbStore::Transaction(const std::function<Status(Store&)>& body) {
@@ -613,6 +621,110 @@ Status AppendOn(duckdb_connection conn, const Batch& batch) {
   }
   if (duckdb_appender_close(guard.appender) != DuckDBSuccess) {
     return AppenderError(guard.appender, batch, "flush");
+  }
+  return Status::Ok();
+}
+
+// The DuckDB type a ColumnValues column fills.
+duckdb_type DuckTypeOf(ColumnType type) {
+  switch (type) {
+    case ColumnType::kBool:
+      return DUCKDB_TYPE_BOOLEAN;
+    case ColumnType::kInt64:
+      return DUCKDB_TYPE_BIGINT;
+    case ColumnType::kDouble:
+      return DUCKDB_TYPE_DOUBLE;
+    case ColumnType::kString:
+      return DUCKDB_TYPE_VARCHAR;
+    case ColumnType::kTimestamp:
+      return DUCKDB_TYPE_TIMESTAMP;
+    case ColumnType::kNull:
+      return DUCKDB_TYPE_SQLNULL;
+  }
+  CORAL_PANIC("unknown ColumnType");
+}
+
+// Copies rows [start, start + n) of one column into a chunk's vector.
+void FillVector(duckdb_vector vec, const ColumnValues& column, size_t start, idx_t n) {
+  if (column.has_nulls()) {
+    duckdb_vector_ensure_validity_writable(vec);
+    uint64_t* validity = duckdb_vector_get_validity(vec);
+    for (idx_t i = 0; i < n; ++i) {
+      if (column.is_null(start + i)) duckdb_validity_set_row_invalid(validity, i);
+    }
+  }
+  void* data = duckdb_vector_get_data(vec);
+  switch (column.type()) {
+    case ColumnType::kInt64:
+    case ColumnType::kTimestamp:  // duckdb_timestamp is int64 micros
+      std::memcpy(data, column.ints().data() + start, n * sizeof(int64_t));
+      break;
+    case ColumnType::kBool: {
+      auto* out = static_cast<bool*>(data);
+      for (idx_t i = 0; i < n; ++i) out[i] = column.ints()[start + i] != 0;
+      break;
+    }
+    case ColumnType::kDouble:
+      std::memcpy(data, column.doubles().data() + start, n * sizeof(double));
+      break;
+    case ColumnType::kString:
+      for (idx_t i = 0; i < n; ++i) {
+        if (column.is_null(start + i)) continue;
+        std::string_view v = column.strings()[start + i];
+        duckdb_vector_assign_string_element_len(vec, i, v.data(), v.size());
+      }
+      break;
+    case ColumnType::kNull:
+      break;
+  }
+}
+
+Status AppendColumnsOn(duckdb_connection conn, const ColumnBatch& batch) {
+  CORAL_TRY(batch.Check());
+  if (batch.rows() == 0) return Status::Ok();
+  Batch names{batch.table, {}, {}};
+  AppenderGuard guard;
+  if (duckdb_appender_create(conn, nullptr, batch.table.c_str(), &guard.appender) !=
+      DuckDBSuccess) {
+    return AppenderError(guard.appender, names, "cannot open an appender");
+  }
+  std::vector<LogicalTypeGuard> types(batch.columns.size());
+  std::vector<duckdb_logical_type> raw_types;
+  for (size_t c = 0; c < batch.columns.size(); ++c) {
+    const ColumnValues& column = batch.columns[c];
+    if (duckdb_appender_add_column(guard.appender, column.name().c_str()) != DuckDBSuccess) {
+      return AppenderError(guard.appender, names, "column '" + column.name() + "'");
+    }
+    // The chunk must carry the table's own types: say so when they differ.
+    LogicalTypeGuard table_type;
+    table_type.type = duckdb_appender_column_type(guard.appender, c);
+    duckdb_type wanted = DuckTypeOf(column.type());
+    if (table_type.type == nullptr || duckdb_get_type_id(table_type.type) != wanted) {
+      return InvalidArgument("duckdb: append to " + batch.table + ": column '" + column.name() +
+                             "' gets " + std::string(ColumnTypeName(column.type())) +
+                             " values but has another type in the table");
+    }
+    types[c].type = duckdb_create_logical_type(wanted);
+    raw_types.push_back(types[c].type);
+  }
+  ChunkGuard chunk;
+  chunk.chunk = duckdb_create_data_chunk(raw_types.data(), raw_types.size());
+  const size_t rows = batch.rows();
+  const size_t vector_size = duckdb_vector_size();
+  for (size_t start = 0; start < rows; start += vector_size) {
+    idx_t n = std::min(vector_size, rows - start);
+    duckdb_data_chunk_reset(chunk.chunk);
+    for (size_t c = 0; c < batch.columns.size(); ++c) {
+      FillVector(duckdb_data_chunk_get_vector(chunk.chunk, c), batch.columns[c], start, n);
+    }
+    duckdb_data_chunk_set_size(chunk.chunk, n);
+    if (duckdb_append_data_chunk(guard.appender, chunk.chunk) != DuckDBSuccess) {
+      return AppenderError(guard.appender, names,
+                           "rows " + std::to_string(start) + ".." + std::to_string(start + n - 1));
+    }
+  }
+  if (duckdb_appender_close(guard.appender) != DuckDBSuccess) {
+    return AppenderError(guard.appender, names, "flush");
   }
   return Status::Ok();
 }

@@ -34,6 +34,7 @@ class DuckDbStore final : public Store {
   Result<RowSet> Query(std::string_view sql, const Params& params = {},
                        const QueryOptions& options = {}) override;
   Status Append(const Batch& batch) override;
+  Status AppendColumns(const ColumnBatch& batch) override;
   Status Transaction(const std::function<Status(Store&)>& body) override;
 
   const std::string& path() const { return path_; }

@@ -65,6 +65,75 @@ TEST_F(DuckDbStoreTest, AppendsAndReadsEveryType) {
   for (int c = 0; c < 5; ++c) EXPECT_EQ(rows->rows[2][c], Value(std::monostate{})) << c;
 }
 
+TEST_F(DuckDbStoreTest, AppendColumnsStoresEveryTypeNullsAndManyChunks) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store
+                  ->Execute("CREATE TABLE t (b BOOLEAN, i BIGINT, d DOUBLE, s VARCHAR, "
+                            "ts TIMESTAMP, extra VARCHAR DEFAULT 'dflt')")
+                  .ok());
+  // More rows than one DuckDB vector (2048), so the append spans chunks.
+  constexpr int kRows = 5000;
+  ColumnBatch batch{"t", {}};
+  auto& b = batch.columns.emplace_back("b", ColumnType::kBool);
+  auto& i = batch.columns.emplace_back("i", ColumnType::kInt64);
+  auto& d = batch.columns.emplace_back("d", ColumnType::kDouble);
+  auto& s = batch.columns.emplace_back("s", ColumnType::kString);
+  auto& ts = batch.columns.emplace_back("ts", ColumnType::kTimestamp);
+  std::vector<std::string> texts;
+  for (int r = 0; r < kRows; ++r) texts.push_back(r % 2 ? "short" : std::string(40, 'a' + r % 26));
+  for (int r = 0; r < kRows; ++r) {
+    if (r % 7 == 3) {
+      for (auto* c : {&b, &i, &d, &s, &ts}) c->AddNull();
+      continue;
+    }
+    b.AddBool(r % 2 == 0);
+    i.AddInt(r);
+    d.AddDouble(r + 0.5);
+    s.AddString(texts[static_cast<size_t>(r)]);
+    ts.AddTimestamp(Timestamp{1'700'000'000'000'000 + r});
+  }
+  ASSERT_TRUE(store->AppendColumns(batch).ok());
+
+  auto count = store->Query("SELECT count(*), count(i), count(s) FROM t");
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  int64_t nulls = (kRows + 3) / 7;
+  EXPECT_EQ(count->rows[0][0], Value(int64_t{kRows}));
+  EXPECT_EQ(count->rows[0][1], Value(int64_t{kRows - nulls}));
+  EXPECT_EQ(count->rows[0][2], Value(int64_t{kRows - nulls}));
+  for (int r : {0, 1, 2047, 2048, 4095, 4096, 4999}) {
+    auto row = store->Query("SELECT b, i, d, s, ts, extra FROM t WHERE i = ?", {int64_t{r}});
+    ASSERT_TRUE(row.ok()) << row.status().ToString();
+    ASSERT_EQ(row->rows.size(), 1u) << r;
+    EXPECT_EQ(row->rows[0][0], Value(r % 2 == 0));
+    EXPECT_EQ(row->rows[0][2], Value(r + 0.5));
+    EXPECT_EQ(row->rows[0][3], Value(texts[static_cast<size_t>(r)]));
+    EXPECT_EQ(row->rows[0][4], Value(Timestamp{1'700'000'000'000'000 + r}));
+    EXPECT_EQ(row->rows[0][5], Value(std::string("dflt")));
+  }
+  auto null_row = store->Query("SELECT b, d, s, ts FROM t WHERE i IS NULL LIMIT 1");
+  ASSERT_TRUE(null_row.ok());
+  for (const Value& v : null_row->rows[0]) EXPECT_EQ(v, Value(std::monostate{}));
+}
+
+TEST_F(DuckDbStoreTest, AppendColumnsRefusesWrongTypesAndRaggedColumns) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->Execute("CREATE TABLE t (i BIGINT, s VARCHAR)").ok());
+  ColumnBatch wrong{"t", {}};
+  wrong.columns.emplace_back("i", ColumnType::kString).AddString("not a number");
+  Status s = store->AppendColumns(wrong);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("column 'i'"), std::string::npos) << s.message();
+
+  ColumnBatch ragged{"t", {}};
+  ragged.columns.emplace_back("i", ColumnType::kInt64).AddInt(1);
+  ragged.columns.emplace_back("s", ColumnType::kString);
+  s = store->AppendColumns(ragged);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  auto count = store->Query("SELECT count(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(count->rows[0][0], Value(int64_t{0}));
+}
+
 TEST_F(DuckDbStoreTest, ParametersBindByPosition) {
   auto store = OpenMemory();
   ASSERT_TRUE(store->Execute("CREATE TABLE kv (k VARCHAR, v BIGINT)").ok());
