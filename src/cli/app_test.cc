@@ -58,9 +58,20 @@ TEST_F(AppTest, PlannedCommandsExit2AndPrintNothingOnStdout) {
     EXPECT_EQ(r.out, "") << cmd;
     EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << cmd;
   }
-  auto summary = Coral({"query", "summary", "--since", "1h"});
-  EXPECT_EQ(summary.code, 2);
-  EXPECT_NE(summary.err.find("not implemented yet"), std::string::npos) << summary.err;
+}
+
+TEST_F(AppTest, QuerySummaryChecksItsFlagsBeforeCallingTheColony) {
+  auto too_short = Coral({"query", "summary", "--since", "10s"});
+  EXPECT_NE(too_short.code, 0);
+  EXPECT_EQ(too_short.out, "");
+  EXPECT_NE(too_short.err.find("must be a duration from 1m to 30d"), std::string::npos)
+      << too_short.err;
+  auto slow = Coral({"query", "summary", "--slow", "fast"});
+  EXPECT_NE(slow.code, 0);
+  EXPECT_NE(slow.err.find("--slow 'fast'"), std::string::npos) << slow.err;
+  auto no_colony = Coral({"query", "topology"});
+  EXPECT_NE(no_colony.code, 0);
+  EXPECT_NE(no_colony.err.find("coral init"), std::string::npos) << no_colony.err;
 }
 
 TEST_F(AppTest, InitPrintsIdMeshAndFingerprintAsJson) {

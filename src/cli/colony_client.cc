@@ -23,8 +23,7 @@ Result<ColonyClient> ColonyClient::Open(const config::Home& home, const std::str
   return c;
 }
 
-Result<ColonyClient> ColonyClient::OpenRunning(const config::Home& home,
-                                              const std::string& flag) {
+Result<ColonyClient> ColonyClient::OpenRunning(const config::Home& home, const std::string& flag) {
   auto sel = CORAL_TRY(colony::SelectColony(home, flag));
   if (ReadLivePid(home.colony_dir(sel.id) / "colony.pid") == 0) {
     return FailedPrecondition("colony " + sel.id +
@@ -64,9 +63,8 @@ Result<coral::v1::AgentInfo> ColonyClient::RevokeAgent(const std::string& agent_
   coral::v1::RevokeAgentRequest req;
   req.set_agent_id(agent_id);
   coral::v1::RevokeAgentResponse out;
-  CORAL_TRY(Invoke("revoke agent", [&](grpc::ClientContext& ctx) {
-    return stub_->RevokeAgent(&ctx, req, &out);
-  }));
+  CORAL_TRY(Invoke("revoke agent",
+                   [&](grpc::ClientContext& ctx) { return stub_->RevokeAgent(&ctx, req, &out); }));
   return out.agent();
 }
 
@@ -97,14 +95,42 @@ Result<coral::v1::JoinTokenInfo> ColonyClient::RevokeJoinToken(const std::string
   return out.info();
 }
 
-Result<coral::v1::QuerySqlResponse> ColonyClient::QuerySql(
-    const coral::v1::QuerySqlRequest& req) {
+Result<coral::v1::QuerySqlResponse> ColonyClient::QuerySql(const coral::v1::QuerySqlRequest& req) {
   coral::v1::QuerySqlResponse out;
   CORAL_TRY(Invoke("query", [&](grpc::ClientContext& ctx) {
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::milliseconds(req.timeout_ms() == 0 ? 30'000 : req.timeout_ms()) +
                      std::chrono::seconds(5));
     return stub_->QuerySql(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::GetSummaryResponse> ColonyClient::GetSummary(
+    const coral::v1::GetSummaryRequest& req) {
+  coral::v1::GetSummaryResponse out;
+  CORAL_TRY(Invoke("summary", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub_->GetSummary(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::QuerySqlResponse> ColonyClient::GetTopology(
+    const coral::v1::GetTopologyRequest& req) {
+  coral::v1::QuerySqlResponse out;
+  CORAL_TRY(Invoke("topology", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub_->GetTopology(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::QuerySqlResponse> ColonyClient::GetHosts(const coral::v1::GetHostsRequest& req) {
+  coral::v1::QuerySqlResponse out;
+  CORAL_TRY(Invoke("hosts", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub_->GetHosts(&ctx, req, &out);
   }));
   return out;
 }

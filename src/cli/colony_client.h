@@ -28,6 +28,9 @@ class ColonyClient {
   Result<coral::v1::ListJoinTokensResponse> ListJoinTokens();
   Result<coral::v1::JoinTokenInfo> RevokeJoinToken(const std::string& id);
   Result<coral::v1::QuerySqlResponse> QuerySql(const coral::v1::QuerySqlRequest& req);
+  Result<coral::v1::GetSummaryResponse> GetSummary(const coral::v1::GetSummaryRequest& req);
+  Result<coral::v1::QuerySqlResponse> GetTopology(const coral::v1::GetTopologyRequest& req);
+  Result<coral::v1::QuerySqlResponse> GetHosts(const coral::v1::GetHostsRequest& req);
 
  private:
   template <typename Call>

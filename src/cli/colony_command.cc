@@ -9,6 +9,7 @@
 #include "cli/colony_client.h"
 #include "cli/context.h"
 #include "cli/process_control.h"
+#include "cli/summary_command.h"
 #include "colony/colony.h"
 #include "colony/colony_dir.h"
 
@@ -93,29 +94,41 @@ Json AgentJson(const coral::v1::AgentInfo& a, Format format) {
 }
 
 const std::vector<std::string>& AgentColumns(Format format) {
-  static const std::vector<std::string> kTable = {"agent",     "state", "mesh_ip", "host",
-                                                  "version",   "last_seen", "api", "rows",
-                                                  "endpoint"};
-  static const std::vector<std::string> kFull = {
-      "agent_id",           "state",         "mesh_ip",     "hostname",       "version",
-      "last_seen",          "enrolled_at",   "wireguard_public_key", "wireguard_endpoint",
-      "last_handshake",     "api_reachable", "api_error",   "certificate_expires", "rows_pulled",
-      "rows_lost",          "last_pull",     "pull_error",  "runtime"};
+  static const std::vector<std::string> kTable = {
+      "agent", "state", "mesh_ip", "host", "version", "last_seen", "api", "rows", "endpoint"};
+  static const std::vector<std::string> kFull = {"agent_id",
+                                                 "state",
+                                                 "mesh_ip",
+                                                 "hostname",
+                                                 "version",
+                                                 "last_seen",
+                                                 "enrolled_at",
+                                                 "wireguard_public_key",
+                                                 "wireguard_endpoint",
+                                                 "last_handshake",
+                                                 "api_reachable",
+                                                 "api_error",
+                                                 "certificate_expires",
+                                                 "rows_pulled",
+                                                 "rows_lost",
+                                                 "last_pull",
+                                                 "pull_error",
+                                                 "runtime"};
   return format == Format::kTable ? kTable : kFull;
 }
 
 Json TokenJson(const coral::v1::JoinTokenInfo& t, Format format) {
-  std::string uses = std::to_string(t.uses()) + "/" +
-                     (t.uses_allowed() == 0 ? std::string("unlimited")
-                                            : std::to_string(t.uses_allowed()));
+  std::string uses =
+      std::to_string(t.uses()) + "/" +
+      (t.uses_allowed() == 0 ? std::string("unlimited") : std::to_string(t.uses_allowed()));
   if (format == Format::kTable) {
     return {{"id", t.id()},
             {"name", t.name()},
             {"state", t.state()},
             {"uses", uses},
             {"created", TimeText(t.created_at_unix_micros())},
-            {"expires", t.expires_at_unix_micros() == 0 ? "never"
-                                                         : TimeText(t.expires_at_unix_micros())}};
+            {"expires",
+             t.expires_at_unix_micros() == 0 ? "never" : TimeText(t.expires_at_unix_micros())}};
   }
   return {{"id", t.id()},
           {"name", t.name()},
@@ -174,8 +187,8 @@ Status RunStart(Context& ctx, bool foreground) {
   }
   BlockStopSignals();
   CORAL_TRY(log::Init(ctx.flags.verbosity >= 2 ? log::Level::kDebug : log::Level::kInfo));
-  auto started = colony::Colony::Start(
-      {.home = ctx.home, .colony_id = t.id, .version = CORAL_VERSION});
+  auto started =
+      colony::Colony::Start({.home = ctx.home, .colony_id = t.id, .version = CORAL_VERSION});
   if (!started.ok()) {
     if (in_child) ReportFailed(started.status().message());
     return started.status().WithContext("colony start");
@@ -205,9 +218,8 @@ Status RunStop(Context& ctx) {
 Status RunStatus(Context& ctx) {
   Target t = CORAL_TRY(Selected(ctx));
   if (t.pid == 0) {
-    ctx.out.Object({{"running", false},
-                    {"colony_id", t.id},
-                    {"hint", "start it with 'coral colony start'"}});
+    ctx.out.Object(
+        {{"running", false}, {"colony_id", t.id}, {"hint", "start it with 'coral colony start'"}});
     return Status::Ok();
   }
   auto client = CORAL_TRY(RunningClient(ctx, t));
@@ -298,11 +310,14 @@ Status RunOverallStatus(Context& ctx) {
     Json rows = Json::array();
     for (const auto& a : agents.agents()) rows.push_back(AgentJson(a, ctx.out.format()));
     ctx.out.List(AgentColumns(ctx.out.format()), rows, "No agents yet.");
-    return Status::Ok();
+    return PrintServiceHealth(ctx, client);
   }
   Json rows = Json::array();
   for (const auto& a : agents.agents()) rows.push_back(AgentJson(a, ctx.out.format()));
   summary["agents"] = rows;
+  Status services_status = Status::Ok();
+  summary["services"] = ServiceHealthJson(client, &services_status);
+  CORAL_TRY(services_status);
   ctx.out.Object(summary);
   return Status::Ok();
 }
@@ -399,10 +414,11 @@ void AddColonyCommands(CLI::App& app, Commands& commands) {
   commands.Bind(colony->add_subcommand("stop", "Stop the background colony"), RunStop);
   commands.Bind(colony->add_subcommand("status", "Whether the colony runs; its mesh and agents"),
                 RunStatus);
-  commands.Bind(colony->add_subcommand(
-                    "agents", "Enrolled agents: state (healthy <= 30s since the last heartbeat, "
-                              "degraded <= 2m, unhealthy after), address, API reachability"),
-                RunAgents);
+  commands.Bind(
+      colony->add_subcommand("agents",
+                             "Enrolled agents: state (healthy <= 30s since the last heartbeat, "
+                             "degraded <= 2m, unhealthy after), address, API reachability"),
+      RunAgents);
   CLI::App* agent = colony->add_subcommand("agent", "Act on one enrolled agent");
   agent->require_subcommand(1);
   auto agent_id = std::make_shared<std::string>();
@@ -434,8 +450,8 @@ void AddColonyCommands(CLI::App& app, Commands& commands) {
 }
 
 void AddStatusCommand(CLI::App& app, Commands& commands) {
-  CLI::App* status = app.add_subcommand(
-      "status", "The current colony and its agents at a glance (service health comes later)");
+  CLI::App* status =
+      app.add_subcommand("status", "The current colony, its agents and service health at a glance");
   commands.Bind(status, RunOverallStatus);
 }
 

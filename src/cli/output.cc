@@ -151,6 +151,11 @@ void Output::Object(const Json& record) const {
   out_.flush();
 }
 
+void Output::Text(std::string_view text) const {
+  out_ << text;
+  out_.flush();
+}
+
 void Output::WriteObject(const Json& record) const {
   switch (format_) {
     case Format::kJson:

@@ -35,6 +35,10 @@ class Output {
   // One record (a JSON object).
   void Object(const Json& record) const;
 
+  // Text as it is, for parts of a table view that are not rows (a tree, a
+  // list of findings). Only for Format::kTable.
+  void Text(std::string_view text) const;
+
  private:
   void Write(const std::vector<std::string>& columns, const Json& records,
              std::string_view empty_note) const;

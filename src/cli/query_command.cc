@@ -3,6 +3,7 @@
 #include "base/duration.h"
 #include "cli/colony_client.h"
 #include "cli/context.h"
+#include "cli/summary_command.h"
 
 namespace coral::cli {
 
@@ -18,17 +19,21 @@ struct SqlFlags {
 // RFC 3339; -o json/yaml/csv keep the number.
 Json Cell(const coral::v1::Value& v, bool time_column, Format format) {
   switch (v.kind_case()) {
-    case coral::v1::Value::kBoolValue: return v.bool_value();
+    case coral::v1::Value::kBoolValue:
+      return v.bool_value();
     case coral::v1::Value::kIntValue:
       if (time_column && format == Format::kTable) {
         return FormatRfc3339(FromUnixMicros(v.int_value()));
       }
       return v.int_value();
-    case coral::v1::Value::kDoubleValue: return v.double_value();
-    case coral::v1::Value::kStringValue: return v.string_value();
+    case coral::v1::Value::kDoubleValue:
+      return v.double_value();
+    case coral::v1::Value::kStringValue:
+      return v.string_value();
     case coral::v1::Value::kTimestampMicros:
       return FormatRfc3339(FromUnixMicros(v.timestamp_micros()));
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -44,9 +49,20 @@ Status RunSql(Context& ctx, const SqlFlags& f) {
   req.set_max_rows(f.max_rows);
   req.set_timeout_ms(std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count());
   auto resp = CORAL_TRY(client.QuerySql(req));
+  PrintQueryRows(ctx, resp.columns(), resp.rows(), "(no rows)");
+  if (resp.truncated()) {
+    ctx.err << "note: stopped at " << f.max_rows << " rows; raise --max-rows or narrow the query\n";
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void PrintQueryRows(Context& ctx, const ProtoColumns& proto_columns, const ProtoRows& proto_rows,
+                    std::string_view empty_note, const std::vector<std::string>& table_columns) {
   std::vector<std::string> columns;
   std::vector<bool> time_column;
-  for (const auto& c : resp.columns()) {
+  for (const auto& c : proto_columns) {
     // Duplicate names (SELECT a.x, b.x) would collapse in JSON objects.
     std::string name = c.name();
     for (int n = 2; std::find(columns.begin(), columns.end(), name) != columns.end(); ++n) {
@@ -56,21 +72,16 @@ Status RunSql(Context& ctx, const SqlFlags& f) {
     time_column.push_back(c.name().size() > 3 && c.name().ends_with("_us"));
   }
   Json rows = Json::array();
-  for (const auto& r : resp.rows()) {
+  for (const auto& r : proto_rows) {
     Json row = Json::object();
     for (int i = 0; i < r.values_size() && i < static_cast<int>(columns.size()); ++i) {
       row[columns[i]] = Cell(r.values(i), time_column[i], ctx.out.format());
     }
     rows.push_back(std::move(row));
   }
-  ctx.out.List(columns, rows, "(no rows)");
-  if (resp.truncated()) {
-    ctx.err << "note: stopped at " << f.max_rows << " rows; raise --max-rows or narrow the query\n";
-  }
-  return Status::Ok();
+  bool table = ctx.out.format() == Format::kTable && !table_columns.empty();
+  ctx.out.List(table ? table_columns : columns, rows, empty_note);
 }
-
-}  // namespace
 
 void AddQueryCommands(CLI::App& app, Commands& commands) {
   CLI::App* query = app.add_subcommand("query", "Query what the colony gathered from its agents");
@@ -89,13 +100,11 @@ void AddQueryCommands(CLI::App& app, Commands& commands) {
       "Anything but a single SELECT is refused, and the query cannot read files.\n"
       "Example: coral query sql \"SELECT service_name, count(*) FROM spans GROUP BY 1\"");
   commands.Bind(sql, [flags](Context& ctx) { return RunSql(ctx, *flags); });
+  AddSummaryQueryCommands(*query, commands);
   for (const auto& [name, what] : std::vector<std::pair<std::string, std::string>>{
-           {"summary", "Health, latency, errors and findings per service"},
            {"traces", "Traces by service, duration or id, with a tree for one trace"},
            {"metrics", "Metric points"},
-           {"logs", "Log records by service, text or severity"},
-           {"topology", "Service-to-service edges from spans and connections"},
-           {"hosts", "Host CPU, memory, disk and network"}}) {
+           {"logs", "Log records by service, text or severity"}}) {
     commands.Planned(*query, name, what);
   }
 }

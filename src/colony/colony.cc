@@ -66,11 +66,16 @@ net::HttpResponse JsonError(int status, const std::string& message) {
 
 int HttpStatusFor(const coral::Status& s) {
   switch (s.code()) {
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kResourceExhausted: return 503;
-    default: return 500;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kResourceExhausted:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -90,7 +95,8 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   std::string same_host = SameHostSecret(secret);
   crypto::Wipe(secret);
 
-  crypto::CaFiles ca_files{CORAL_TRY(ReadFile(dir / "ca.crt")), CORAL_TRY(ReadFile(dir / "ca.key"))};
+  crypto::CaFiles ca_files{CORAL_TRY(ReadFile(dir / "ca.crt")),
+                           CORAL_TRY(ReadFile(dir / "ca.key"))};
   c.ca_ = std::make_unique<crypto::CertificateAuthority>(
       CORAL_TRY(crypto::CertificateAuthority::Load(ca_files)));
   crypto::Wipe(ca_files.key_pem);
@@ -157,22 +163,23 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   c.mesh_api_ = std::make_unique<ColonyApi>(c, ColonyApi::Access::kMesh);
   c.local_api_ = std::make_unique<ColonyApi>(c, ColonyApi::Access::kLocal);
   std::string port = std::to_string(c.config_.grpc_port);
-  c.mesh_server_ = CORAL_TRY(net::GrpcServer::Start(
-      {.addresses = {c.config_.mesh_ip + ":" + port},
-       .tls = net::GrpcTls{.cert_pem = c.colony_cert_.cert_pem,
-                           .key_pem = c.colony_cert_.key_pem,
-                           .client_ca_pem = c.ca_->files().cert_pem},
-       .services = {c.mesh_api_.get()}}));
+  c.mesh_server_ = CORAL_TRY(
+      net::GrpcServer::Start({.addresses = {c.config_.mesh_ip + ":" + port},
+                              .tls = net::GrpcTls{.cert_pem = c.colony_cert_.cert_pem,
+                                                  .key_pem = c.colony_cert_.key_pem,
+                                                  .client_ca_pem = c.ca_->files().cert_pem},
+                              .services = {c.mesh_api_.get()}}));
   c.local_server_ = CORAL_TRY(net::GrpcServer::Start(
       {.addresses = {"127.0.0.1:" + port}, .services = {c.local_api_.get()}}));
 
-  net::HttpServerOptions http{.bind = "0.0.0.0",
-                              .port = static_cast<uint16_t>(c.config_.public_port),
-                              .tls = net::TlsServerConfig{.cert_pem = c.colony_cert_.cert_pem,
-                                                          .key_pem = c.colony_cert_.key_pem,
-                                                          .client_ca_pem = c.ca_->files().cert_pem,
-                                                          .client_certs = net::ClientCerts::kOptional},
-                              .max_body_bytes = 64 << 10};
+  net::HttpServerOptions http{
+      .bind = "0.0.0.0",
+      .port = static_cast<uint16_t>(c.config_.public_port),
+      .tls = net::TlsServerConfig{.cert_pem = c.colony_cert_.cert_pem,
+                                  .key_pem = c.colony_cert_.key_pem,
+                                  .client_ca_pem = c.ca_->files().cert_pem,
+                                  .client_certs = net::ClientCerts::kOptional},
+      .max_body_bytes = 64 << 10};
   Colony* self = colony.get();
   c.public_server_ = CORAL_TRY(net::HttpServer::Start(http, [self](const net::HttpRequest& req) {
     if (req.path == "/v1/ca" && req.method == "GET") {
@@ -208,11 +215,17 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   c.prober_ = std::thread([self] { self->ProberMain(); });
   c.agent_source_ = std::make_unique<GrpcAgentSource>(
       c.ca_->files().cert_pem, c.colony_cert_.cert_pem, c.colony_cert_.key_pem);
+  c.summarizer_ = std::make_unique<Summarizer>(
+      *c.telemetry_, SummarizerOptions{.interval = c.config_.summary_interval,
+                                       .raw_retention = c.config_.raw_retention,
+                                       .summary_retention = c.config_.summary_retention});
+  c.summarizer_->Start();
   c.poller_ = std::make_unique<Poller>(
       *c.telemetry_, *c.agent_source_,
       PollerOptions{.interval = std::chrono::duration_cast<std::chrono::milliseconds>(
                         c.config_.poll_interval),
-                    .concurrency = c.config_.poll_concurrency});
+                    .concurrency = c.config_.poll_concurrency},
+      c.summarizer_.get());
   c.poller_->Start([self] {
     std::vector<PollTarget> targets;
     for (const auto& a : self->registry_->Agents()) {
@@ -240,6 +253,7 @@ void Colony::Stop() {
   stop_cv_.notify_all();
   if (prober_.joinable()) prober_.join();
   if (poller_) poller_->Stop();
+  if (summarizer_) summarizer_->Stop();
   if (public_server_) public_server_->Stop();
   if (mesh_server_) mesh_server_->Stop();
   if (local_server_) local_server_->Stop();
@@ -321,10 +335,10 @@ net::HttpResponse Colony::AgentSelf(const net::HttpRequest& req) {
     if (id.empty()) continue;
     auto agent = registry_->Authenticate(id, info->fingerprint);
     if (!agent.ok()) return JsonError(403, agent.status().message());
-    nlohmann::json body = {{"agent_id", id},
-                           {"state", std::string(AgentStateName(
-                                         StateOf(*agent, registry_->clock().Now())))},
-                           {"mesh_ip", agent->mesh_ip}};
+    nlohmann::json body = {
+        {"agent_id", id},
+        {"state", std::string(AgentStateName(StateOf(*agent, registry_->clock().Now())))},
+        {"mesh_ip", agent->mesh_ip}};
     return net::HttpResponse::Json(200, body.dump());
   }
   return JsonError(403, "the certificate names no agent of colony " + config_.id);
@@ -348,10 +362,18 @@ coral::v1::GetStatusResponse Colony::Status() {
   WallTime now = registry_->clock().Now();
   for (const auto& a : registry_->Agents()) {
     switch (StateOf(a, now)) {
-      case AgentState::kHealthy: out.set_agents_healthy(out.agents_healthy() + 1); break;
-      case AgentState::kDegraded: out.set_agents_degraded(out.agents_degraded() + 1); break;
-      case AgentState::kRevoked: out.set_agents_revoked(out.agents_revoked() + 1); break;
-      default: out.set_agents_unhealthy(out.agents_unhealthy() + 1); break;
+      case AgentState::kHealthy:
+        out.set_agents_healthy(out.agents_healthy() + 1);
+        break;
+      case AgentState::kDegraded:
+        out.set_agents_degraded(out.agents_degraded() + 1);
+        break;
+      case AgentState::kRevoked:
+        out.set_agents_revoked(out.agents_revoked() + 1);
+        break;
+      default:
+        out.set_agents_unhealthy(out.agents_unhealthy() + 1);
+        break;
     }
   }
   return out;

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "colony/poller.h"
+#include "colony/summarizer.h"
 #include "colony/registry.h"
 #include "coral/v1/agent.pb.h"
 #include "coral/v1/colony.pb.h"
@@ -103,6 +104,7 @@ class Colony {
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<storage::Store> telemetry_;  // config storage.url
   std::unique_ptr<GrpcAgentSource> agent_source_;
+  std::unique_ptr<Summarizer> summarizer_;
   std::unique_ptr<Poller> poller_;
   std::unique_ptr<mesh::MeshDevice> mesh_;
   std::unique_ptr<grpc::Service> mesh_api_;

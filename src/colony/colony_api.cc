@@ -1,6 +1,7 @@
 #include "colony/colony_api.h"
 
 #include "colony/colony.h"
+#include "colony/service_summary.h"
 #include "crypto/ca.h"
 #include "mesh/names.h"
 #include "net/grpc_server.h"
@@ -21,6 +22,28 @@ void FillToken(const JoinTokenRecord& t, WallTime now, coral::v1::JoinTokenInfo*
   out->set_uses(static_cast<int32_t>(t.uses));
   out->set_revoked(t.revoked_at.has_value());
   out->set_state(JoinTokenState(t, now));
+}
+
+// A window of at most 30 days; 0 means the last hour.
+grpc::Status Window(int64_t since_ms, std::chrono::milliseconds* out) {
+  if (since_ms < 0 || since_ms > int64_t{30} * 24 * 3600 * 1000) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the window (since) must be between 1m and 30 days");
+  }
+  *out = since_ms == 0 ? std::chrono::hours(1) : std::chrono::milliseconds(since_ms);
+  return grpc::Status::OK;
+}
+
+void FillRows(const storage::RowSet& rows, std::string_view backend,
+              coral::v1::QuerySqlResponse* out) {
+  for (const auto& c : rows.columns) {
+    auto* col = out->add_columns();
+    col->set_name(c.name);
+    col->set_type(std::string(storage::ColumnTypeName(c.type)));
+  }
+  storage::AppendProtoRows(rows.rows, out->mutable_rows());
+  out->set_truncated(rows.truncated);
+  out->set_backend(std::string(backend));
 }
 
 }  // namespace
@@ -114,8 +137,8 @@ grpc::Status ColonyApi::CreateJoinToken(grpc::ServerContext* ctx,
                                         const coral::v1::CreateJoinTokenRequest* req,
                                         coral::v1::CreateJoinTokenResponse* out) {
   if (auto s = Operator(ctx); !s.ok()) return s;
-  auto token = colony_.registry().CreateToken(std::chrono::seconds(req->ttl_seconds()),
-                                              req->uses(), req->name());
+  auto token = colony_.registry().CreateToken(std::chrono::seconds(req->ttl_seconds()), req->uses(),
+                                              req->name());
   if (!token.ok()) return net::ToGrpc(token.status());
   auto text = colony_.TokenFor(*token);
   if (!text.ok()) return net::ToGrpc(text.status());
@@ -158,14 +181,53 @@ grpc::Status ColonyApi::QuerySql(grpc::ServerContext* ctx, const coral::v1::Quer
       .statements = storage::Statements::kSelectOnly};
   auto rows = colony_.telemetry().Query(req->sql(), {}, options);
   if (!rows.ok()) return net::ToGrpc(rows.status());
-  for (const auto& c : rows->columns) {
-    auto* col = out->add_columns();
-    col->set_name(c.name);
-    col->set_type(std::string(storage::ColumnTypeName(c.type)));
+  FillRows(*rows, colony_.telemetry().backend(), out);
+  return grpc::Status::OK;
+}
+
+std::map<std::string, std::string> ColonyApi::HostNames() const {
+  std::map<std::string, std::string> names;
+  for (const auto& a : colony_.registry().Agents()) names[a.agent_id] = a.hostname;
+  return names;
+}
+
+grpc::Status ColonyApi::GetSummary(grpc::ServerContext* ctx,
+                                   const coral::v1::GetSummaryRequest* req,
+                                   coral::v1::GetSummaryResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  SummaryRequest request{.service = req->service(), .host_names = HostNames()};
+  if (auto s = Window(req->since_ms(), &request.since); !s.ok()) return s;
+  if (req->slow_ms() < 0 || req->service().size() > 256) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "slow_ms must not be negative and a service name is at most 256 bytes");
   }
-  storage::AppendProtoRows(rows->rows, out->mutable_rows());
-  out->set_truncated(rows->truncated);
-  out->set_backend(std::string(colony_.telemetry().backend()));
+  if (req->slow_ms() > 0) request.slow_ms = req->slow_ms();
+  auto summary = Summarize(colony_.telemetry(), request, colony_.registry().clock().Now());
+  if (!summary.ok()) return net::ToGrpc(summary.status());
+  *out = std::move(*summary);
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::GetTopology(grpc::ServerContext* ctx,
+                                    const coral::v1::GetTopologyRequest* req,
+                                    coral::v1::QuerySqlResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  std::chrono::milliseconds since;
+  if (auto s = Window(req->since_ms(), &since); !s.ok()) return s;
+  auto rows = Topology(colony_.telemetry(), since, colony_.registry().clock().Now());
+  if (!rows.ok()) return net::ToGrpc(rows.status());
+  FillRows(*rows, colony_.telemetry().backend(), out);
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::GetHosts(grpc::ServerContext* ctx, const coral::v1::GetHostsRequest* req,
+                                 coral::v1::QuerySqlResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  std::chrono::milliseconds since;
+  if (auto s = Window(req->since_ms(), &since); !s.ok()) return s;
+  auto rows = Hosts(colony_.telemetry(), since, colony_.registry().clock().Now(), HostNames());
+  if (!rows.ok()) return net::ToGrpc(rows.status());
+  FillRows(*rows, colony_.telemetry().backend(), out);
   return grpc::Status::OK;
 }
 

@@ -9,6 +9,9 @@
 // Thread-safety: gRPC calls these from its threads; Colony is thread-safe.
 #pragma once
 
+#include <map>
+#include <string>
+
 #include "coral/v1/colony.grpc.pb.h"
 
 namespace coral::colony {
@@ -33,13 +36,18 @@ class ColonyApi final : public coral::v1::ColonyService::Service {
   grpc::Status CreateJoinToken(grpc::ServerContext* ctx,
                                const coral::v1::CreateJoinTokenRequest* req,
                                coral::v1::CreateJoinTokenResponse* out) override;
-  grpc::Status ListJoinTokens(grpc::ServerContext* ctx,
-                              const coral::v1::ListJoinTokensRequest* req,
+  grpc::Status ListJoinTokens(grpc::ServerContext* ctx, const coral::v1::ListJoinTokensRequest* req,
                               coral::v1::ListJoinTokensResponse* out) override;
   grpc::Status RevokeJoinToken(grpc::ServerContext* ctx,
                                const coral::v1::RevokeJoinTokenRequest* req,
                                coral::v1::RevokeJoinTokenResponse* out) override;
   grpc::Status QuerySql(grpc::ServerContext* ctx, const coral::v1::QuerySqlRequest* req,
+                        coral::v1::QuerySqlResponse* out) override;
+  grpc::Status GetSummary(grpc::ServerContext* ctx, const coral::v1::GetSummaryRequest* req,
+                          coral::v1::GetSummaryResponse* out) override;
+  grpc::Status GetTopology(grpc::ServerContext* ctx, const coral::v1::GetTopologyRequest* req,
+                           coral::v1::QuerySqlResponse* out) override;
+  grpc::Status GetHosts(grpc::ServerContext* ctx, const coral::v1::GetHostsRequest* req,
                         coral::v1::QuerySqlResponse* out) override;
 
  private:
@@ -49,6 +57,8 @@ class ColonyApi final : public coral::v1::ColonyService::Service {
   grpc::Status Operator(grpc::ServerContext* ctx) const;
   // OK for either kind of caller.
   grpc::Status AnyCaller(grpc::ServerContext* ctx) const;
+  // agent id -> hostname, from the registry.
+  std::map<std::string, std::string> HostNames() const;
 
   Colony& colony_;
   const Access access_;

@@ -2,7 +2,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <climits>
+#include <optional>
+
 #include "base/log.h"
+#include "colony/summarizer.h"
 #include "colony/telemetry_schema.h"
 #include "net/grpc_server.h"
 
@@ -16,12 +20,18 @@ namespace {
 // integers (see telemetry_schema.h).
 Value ToColonyValue(const coral::v1::Value& v) {
   switch (v.kind_case()) {
-    case coral::v1::Value::kBoolValue: return int64_t{v.bool_value() ? 1 : 0};
-    case coral::v1::Value::kIntValue: return v.int_value();
-    case coral::v1::Value::kDoubleValue: return v.double_value();
-    case coral::v1::Value::kStringValue: return v.string_value();
-    case coral::v1::Value::kTimestampMicros: return v.timestamp_micros();
-    default: return std::monostate{};
+    case coral::v1::Value::kBoolValue:
+      return int64_t{v.bool_value() ? 1 : 0};
+    case coral::v1::Value::kIntValue:
+      return v.int_value();
+    case coral::v1::Value::kDoubleValue:
+      return v.double_value();
+    case coral::v1::Value::kStringValue:
+      return v.string_value();
+    case coral::v1::Value::kTimestampMicros:
+      return v.timestamp_micros();
+    default:
+      return std::monostate{};
   }
 }
 
@@ -54,15 +64,15 @@ Result<coral::v1::QueryTableResponse> GrpcAgentSource::Pull(const PollTarget& ta
   coral::v1::QueryTableResponse out;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
-  CORAL_TRY(net::FromGrpc(stub->QueryTable(&ctx, req, &out),
-                          "pull " + table + " from agent " + target.agent_id + " at " +
-                              target.address));
+  CORAL_TRY(
+      net::FromGrpc(stub->QueryTable(&ctx, req, &out),
+                    "pull " + table + " from agent " + target.agent_id + " at " + target.address));
   return out;
 }
 
 Poller::Poller(storage::Store& store, AgentSource& source, PollerOptions options,
-               const Clock& clock)
-    : store_(store), source_(source), options_(options), clock_(clock) {}
+               Summarizer* summarizer, const Clock& clock)
+    : store_(store), source_(source), options_(options), summarizer_(summarizer), clock_(clock) {}
 
 Poller::~Poller() { Stop(); }
 
@@ -73,8 +83,8 @@ Result<int64_t> Poller::Checkpoint(const std::string& agent_id, const std::strin
       return it->second;
     }
   }
-  auto rows = CORAL_TRY(
-      store_.Query("SELECT max(seq) FROM " + table + " WHERE agent_id = ?", {agent_id}));
+  auto rows =
+      CORAL_TRY(store_.Query("SELECT max(seq) FROM " + table + " WHERE agent_id = ?", {agent_id}));
   int64_t last = 0;
   if (!rows.rows.empty()) {
     if (const auto* v = std::get_if<int64_t>(&rows.rows[0][0])) last = *v;
@@ -120,7 +130,8 @@ Status Poller::PollTable(const PollTarget& target, const std::string& table, int
     for (int i = 0; i < page.columns_size(); ++i) {
       if (page.columns(i) == "seq") seq_column = i;
     }
-    if (seq_column < 0) return Internal("agent " + target.agent_id + " sent " + table + " without seq");
+    if (seq_column < 0)
+      return Internal("agent " + target.agent_id + " sent " + table + " without seq");
     out.rows.reserve(page.rows_size());
     for (const auto& row : page.rows()) {
       std::vector<Value> values{target.agent_id};
@@ -135,7 +146,28 @@ Status Poller::PollTable(const PollTarget& target, const std::string& table, int
       last_seq = seq;
       out.rows.push_back(std::move(values));
     }
+    std::optional<int64_t> ticket;
+    if (summarizer_ != nullptr) {
+      auto time_column =
+          std::find(out.columns.begin(), out.columns.end(), Summarizer::TimeColumn(table));
+      int64_t lo = INT64_MAX, hi = INT64_MIN;
+      if (time_column != out.columns.end()) {
+        size_t at = time_column - out.columns.begin();
+        for (const auto& row : out.rows) {
+          if (const auto* t = std::get_if<int64_t>(&row[at])) {
+            lo = std::min(lo, *t);
+            hi = std::max(hi, *t);
+          }
+        }
+      }
+      if (lo <= hi) {
+        auto noted = summarizer_->Noting(lo, hi);
+        if (!noted.ok()) return noted.status().WithContext("note a batch of " + table);
+        ticket = *noted;
+      }
+    }
     Status written = store_.Append(out);
+    if (ticket) summarizer_->Written(*ticket);
     std::lock_guard lock(checkpoint_mu_);
     if (!written.ok()) {
       // Whether it landed is for the store to say: read it back next time.

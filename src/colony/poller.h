@@ -3,6 +3,7 @@
 // already in the colony table, read back from the store itself, so rows and
 // checkpoint are one write: a crash of either side never loses or duplicates
 // a row (each batch lands in one append, atomic on DuckDB and on ClickHouse).
+// The summarizer is told which minutes a batch touches before it is written.
 // An agent that comes back is caught up from what its retention still holds;
 // rows it already pruned are counted as lost.
 //
@@ -34,6 +35,8 @@
 
 namespace coral::colony {
 
+class Summarizer;
+
 struct PollTarget {
   std::string agent_id;
   std::string address;  // its AgentService, mesh-ip:port
@@ -60,7 +63,7 @@ class GrpcAgentSource final : public AgentSource {
  private:
   const std::string ca_pem_, cert_pem_, key_pem_;
   const std::chrono::milliseconds deadline_;
-  std::mutex mu_;  // guards stubs_
+  std::mutex mu_;                                                                // guards stubs_
   std::map<std::string, std::shared_ptr<coral::v1::AgentService::Stub>> stubs_;  // by address
 };
 
@@ -81,8 +84,10 @@ struct AgentPollStats {
 
 class Poller {
  public:
+  // summarizer (may be null) hears of every batch's time range before the
+  // batch is written, and that the write is over after.
   Poller(storage::Store& store, AgentSource& source, PollerOptions options,
-         const Clock& clock = SystemClock::Get());
+         Summarizer* summarizer = nullptr, const Clock& clock = SystemClock::Get());
   ~Poller();
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
@@ -102,10 +107,11 @@ class Poller {
   storage::Store& store_;
   AgentSource& source_;
   const PollerOptions options_;
+  Summarizer* const summarizer_;
   const Clock& clock_;
   std::function<std::vector<PollTarget>()> targets_;
 
-  std::mutex checkpoint_mu_;  // guards checkpoints_
+  std::mutex checkpoint_mu_;                                            // guards checkpoints_
   std::map<std::pair<std::string, std::string>, int64_t> checkpoints_;  // (agent, table)
 
   std::mutex mu_;  // guards queue_, in_flight_, stats_, stopping_

@@ -21,45 +21,107 @@ const std::vector<TableSpec>& Specs() {
   using enum Type;
   static const std::vector<TableSpec> kSpecs = {
       {"processes",
-       {{"pid", kInt}, {"ppid", kInt}, {"name", kString}, {"exe", kString},
-        {"cmdline", kString}, {"username", kString}, {"started_at_us", kInt},
-        {"cpu_percent", kDouble}, {"rss_bytes", kInt}, {"cgroup", kString},
-        {"container_id", kString}, {"netns", kInt}}},
+       {{"pid", kInt},
+        {"ppid", kInt},
+        {"name", kString},
+        {"exe", kString},
+        {"cmdline", kString},
+        {"username", kString},
+        {"started_at_us", kInt},
+        {"cpu_percent", kDouble},
+        {"rss_bytes", kInt},
+        {"cgroup", kString},
+        {"container_id", kString},
+        {"netns", kInt}}},
       {"services",
-       {{"name", kString}, {"pid", kInt}, {"port", kInt}, {"transport", kString},
-        {"protocol", kString}, {"address", kString}, {"source", kString},
-        {"health_path", kString}, {"netns", kInt}, {"container_id", kString}}},
+       {{"name", kString},
+        {"pid", kInt},
+        {"port", kInt},
+        {"transport", kString},
+        {"protocol", kString},
+        {"address", kString},
+        {"source", kString},
+        {"health_path", kString},
+        {"netns", kInt},
+        {"container_id", kString}}},
       {"connections",
-       {{"pid", kInt}, {"process", kString}, {"local_address", kString}, {"local_port", kInt},
-        {"remote_address", kString}, {"remote_port", kInt}, {"state", kString},
-        {"bytes_sent", kInt}, {"bytes_received", kInt}, {"method", kString}, {"netns", kInt},
+       {{"pid", kInt},
+        {"process", kString},
+        {"local_address", kString},
+        {"local_port", kInt},
+        {"remote_address", kString},
+        {"remote_port", kInt},
+        {"state", kString},
+        {"bytes_sent", kInt},
+        {"bytes_received", kInt},
+        {"method", kString},
+        {"netns", kInt},
         {"event", kString}}},
       {"host_metrics", {{"name", kString}, {"resource", kString}, {"value", kDouble}}},
       {"health_events",
-       {{"service", kString}, {"port", kInt}, {"healthy", kInt}, {"reason", kString},
-        {"status_code", kInt}, {"latency_ms", kDouble}}},
+       {{"service", kString},
+        {"port", kInt},
+        {"healthy", kInt},
+        {"reason", kString},
+        {"status_code", kInt},
+        {"latency_ms", kDouble}}},
       {"spans",
-       {{"trace_id", kString}, {"span_id", kString}, {"parent_span_id", kString},
-        {"service_name", kString}, {"name", kString}, {"kind", kString},
-        {"start_time_us", kInt}, {"end_time_us", kInt}, {"duration_ns", kInt},
-        {"status_code", kString}, {"status_message", kString}, {"attributes", kString},
-        {"resource_attributes", kString}, {"event_count", kInt}, {"link_count", kInt},
+       {{"trace_id", kString},
+        {"span_id", kString},
+        {"parent_span_id", kString},
+        {"service_name", kString},
+        {"name", kString},
+        {"kind", kString},
+        {"start_time_us", kInt},
+        {"end_time_us", kInt},
+        {"duration_ns", kInt},
+        {"status_code", kString},
+        {"status_message", kString},
+        {"attributes", kString},
+        {"resource_attributes", kString},
+        {"event_count", kInt},
+        {"link_count", kInt},
         {"scope_name", kString}}},
       {"metric_points",
-       {{"service_name", kString}, {"metric_name", kString}, {"description", kString},
-        {"unit", kString}, {"type", kString}, {"temporality", kString},
-        {"is_monotonic", kInt}, {"time_us", kInt}, {"start_time_us", kInt},
-        {"value", kDouble}, {"count", kInt}, {"sum", kDouble}, {"min", kDouble},
-        {"max", kDouble}, {"bucket_bounds", kString}, {"bucket_counts", kString},
-        {"exp_scale", kInt}, {"exp_zero_count", kInt}, {"exp_positive_offset", kInt},
-        {"exp_positive_counts", kString}, {"exp_negative_offset", kInt},
-        {"exp_negative_counts", kString}, {"quantiles", kString}, {"attributes", kString},
-        {"resource_attributes", kString}, {"scope_name", kString}}},
+       {{"service_name", kString},
+        {"metric_name", kString},
+        {"description", kString},
+        {"unit", kString},
+        {"type", kString},
+        {"temporality", kString},
+        {"is_monotonic", kInt},
+        {"time_us", kInt},
+        {"start_time_us", kInt},
+        {"value", kDouble},
+        {"count", kInt},
+        {"sum", kDouble},
+        {"min", kDouble},
+        {"max", kDouble},
+        {"bucket_bounds", kString},
+        {"bucket_counts", kString},
+        {"exp_scale", kInt},
+        {"exp_zero_count", kInt},
+        {"exp_positive_offset", kInt},
+        {"exp_positive_counts", kString},
+        {"exp_negative_offset", kInt},
+        {"exp_negative_counts", kString},
+        {"quantiles", kString},
+        {"attributes", kString},
+        {"resource_attributes", kString},
+        {"scope_name", kString}}},
       {"log_records",
-       {{"time_us", kInt}, {"observed_time_us", kInt}, {"severity_number", kInt},
-        {"severity_text", kString}, {"body", kString}, {"trace_id", kString},
-        {"span_id", kString}, {"service_name", kString}, {"attributes", kString},
-        {"resource_attributes", kString}, {"scope_name", kString}, {"event_name", kString}}},
+       {{"time_us", kInt},
+        {"observed_time_us", kInt},
+        {"severity_number", kInt},
+        {"severity_text", kString},
+        {"body", kString},
+        {"trace_id", kString},
+        {"span_id", kString},
+        {"service_name", kString},
+        {"attributes", kString},
+        {"resource_attributes", kString},
+        {"scope_name", kString},
+        {"event_name", kString}}},
   };
   return kSpecs;
 }
@@ -69,7 +131,10 @@ std::string DuckDbType(Type t) {
 }
 std::string ClickHouseType(Type t) {
   return std::string("Nullable(") +
-         (t == Type::kInt ? "Int64" : t == Type::kDouble ? "Float64" : "String") + ")";
+         (t == Type::kInt      ? "Int64"
+          : t == Type::kDouble ? "Float64"
+                               : "String") +
+         ")";
 }
 
 std::string DuckDbSql() {
@@ -98,6 +163,92 @@ std::string ClickHouseSql() {
   return sql;
 }
 
+// The summaries (see summarizer.h). Keys are never NULL; on ClickHouse the
+// tables are ReplacingMergeTree(gen) ordered by their key, so a recomputed
+// minute replaces the old rows (readers add FINAL until merges catch up).
+struct SummarySpec {
+  const char* name;
+  const char* key;  // ORDER BY, minute_us first
+  std::vector<Column> keys;
+  std::vector<Column> values;
+};
+
+const std::vector<SummarySpec>& SummarySpecs() {
+  using enum Type;
+  static const std::vector<SummarySpec> kSpecs = {
+      {"service_minutes",
+       "minute_us, service_name",
+       {{"minute_us", kInt}, {"service_name", kString}},
+       {{"requests", kInt},
+        {"errors", kInt},
+        {"sum_ms", kDouble},
+        {"max_ms", kDouble},
+        {"p50_ms", kDouble},
+        {"p95_ms", kDouble},
+        {"p99_ms", kDouble}}},
+      {"service_latency_minutes",
+       "minute_us, service_name, bucket",
+       {{"minute_us", kInt}, {"service_name", kString}, {"bucket", kInt}},
+       {{"requests", kInt}}},
+      {"host_minutes",
+       "minute_us, agent_id",
+       {{"minute_us", kInt}, {"agent_id", kString}},
+       {{"samples", kInt},
+        {"cpu_percent", kDouble},
+        {"cpu_max_percent", kDouble},
+        {"mem_used_percent", kDouble},
+        {"mem_used_bytes", kDouble},
+        {"load_1m", kDouble},
+        {"disk_used_percent", kDouble},
+        {"disk_read_bytes_per_s", kDouble},
+        {"disk_write_bytes_per_s", kDouble},
+        {"net_rx_bytes_per_s", kDouble},
+        {"net_tx_bytes_per_s", kDouble}}},
+      {"topology_minutes",
+       "minute_us, source, target, via",
+       {{"minute_us", kInt}, {"source", kString}, {"target", kString}, {"via", kString}},
+       {{"calls", kInt}, {"errors", kInt}, {"sum_ms", kDouble}, {"max_ms", kDouble}}},
+  };
+  return kSpecs;
+}
+
+std::string SummaryDuckDbSql() {
+  std::string sql;
+  for (const auto& t : SummarySpecs()) {
+    sql += "CREATE TABLE " + std::string(t.name) + " (";
+    for (const auto& c : t.keys)
+      sql += std::string(c.name) + " " + DuckDbType(c.type) + " NOT NULL, ";
+    for (const auto& c : t.values) sql += std::string(c.name) + " " + DuckDbType(c.type) + ", ";
+    sql += "gen BIGINT NOT NULL);\n";
+  }
+  sql +=
+      "CREATE TABLE summary_dirty (noted_us BIGINT NOT NULL, from_us BIGINT NOT NULL, "
+      "to_us BIGINT NOT NULL);\n"
+      "CREATE TABLE summary_progress (done_us BIGINT NOT NULL);\n";
+  return sql;
+}
+
+std::string SummaryClickHouseSql() {
+  std::string sql;
+  for (const auto& t : SummarySpecs()) {
+    sql += "CREATE TABLE IF NOT EXISTS " + std::string(t.name) + " (";
+    for (const auto& c : t.keys) {
+      sql += std::string(c.name) + " " + (c.type == Type::kInt ? "Int64" : "String") + ", ";
+    }
+    for (const auto& c : t.values) sql += std::string(c.name) + " " + ClickHouseType(c.type) + ", ";
+    sql +=
+        "gen Int64) ENGINE = ReplacingMergeTree(gen) "
+        "PARTITION BY toYYYYMMDD(toDateTime(intDiv(minute_us, 1000000))) ORDER BY (" +
+        std::string(t.key) + ");\n";
+  }
+  sql +=
+      "CREATE TABLE IF NOT EXISTS summary_dirty (noted_us Int64, from_us Int64, to_us Int64) "
+      "ENGINE = MergeTree() ORDER BY noted_us;\n"
+      "CREATE TABLE IF NOT EXISTS summary_progress (done_us Int64) "
+      "ENGINE = MergeTree() ORDER BY done_us;\n";
+  return sql;
+}
+
 }  // namespace
 
 const std::vector<TelemetryTable>& TelemetryTables() {
@@ -123,6 +274,7 @@ const TelemetryTable* FindTelemetryTable(const std::string& name) {
 std::span<const storage::Migration> TelemetryMigrations() {
   static const std::vector<storage::Migration> kMigrations = {
       {1, "agent telemetry", DuckDbSql(), ClickHouseSql()},
+      {2, "summaries", SummaryDuckDbSql(), SummaryClickHouseSql()},
   };
   return kMigrations;
 }

@@ -28,8 +28,11 @@ struct ColonyConfig {
   std::vector<std::string> public_endpoints;  // host:port agents use to enroll
   std::string ca_fingerprint;                 // sha256:<hex> of ca.crt
   std::string storage_url;                    // duckdb:///abs/path or clickhouse://host:8123/db
-  Duration poll_interval = std::chrono::seconds(15);  // how often agents are pulled
-  int poll_concurrency = 4;                           // agents pulled at once
+  Duration poll_interval = std::chrono::seconds(15);     // how often agents are pulled
+  int poll_concurrency = 4;                              // agents pulled at once
+  Duration summary_interval = std::chrono::seconds(10);  // how often summaries catch up
+  Duration raw_retention = std::chrono::hours(24);       // agent rows in the colony store
+  Duration summary_retention = std::chrono::hours(24 * 30);
 
   template <typename V>
   static void Visit(ColonyConfig& c, V& v) {
@@ -48,6 +51,9 @@ struct ColonyConfig {
     v.String("storage.url", c.storage_url, Env::kAllow, NonEmpty);
     v.Dur("poller.interval", c.poll_interval, Env::kAllow, std::chrono::milliseconds(200));
     v.Int("poller.concurrency", c.poll_concurrency, Env::kAllow, 1, 64);
+    v.Dur("summaries.interval", c.summary_interval, Env::kAllow, std::chrono::milliseconds(200));
+    v.Dur("retention.raw", c.raw_retention, Env::kAllow, std::chrono::minutes(10));
+    v.Dur("retention.summaries", c.summary_retention, Env::kAllow, std::chrono::hours(1));
   }
   Status Validate() const;
 };

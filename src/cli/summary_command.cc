@@ -1,0 +1,244 @@
+// coral query summary | topology | hosts, and the service part of
+// coral status: what the colony's summaries say (see colony/service_summary.h).
+#include "cli/summary_command.h"
+
+#include <cstdio>
+
+#include "base/clock.h"
+#include "base/duration.h"
+#include "cli/colony_client.h"
+
+namespace coral::cli {
+
+namespace {
+
+struct SummaryFlags {
+  std::string service;
+  std::string since = "1h";
+  std::string slow = "500ms";
+};
+
+std::string MsText(double ms) {
+  char buf[32];
+  if (ms >= 1000) {
+    std::snprintf(buf, sizeof(buf), "%.2fs", ms / 1000);
+  } else if (ms >= 10) {
+    std::snprintf(buf, sizeof(buf), "%.0fms", ms);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1fms", ms);
+  }
+  return buf;
+}
+std::string Fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+Json Optional(bool has, double v) { return has ? Json(v) : Json(nullptr); }
+
+Json ServiceJson(const coral::v1::ServiceSummary& s) {
+  return {{"service", s.service()},
+          {"status", s.status()},
+          {"requests", s.requests()},
+          {"errors", s.errors()},
+          {"error_rate", s.error_rate()},
+          {"requests_per_s", s.requests_per_s()},
+          {"p50_ms", Optional(s.has_p50_ms(), s.p50_ms())},
+          {"p95_ms", Optional(s.has_p95_ms(), s.p95_ms())},
+          {"p99_ms", Optional(s.has_p99_ms(), s.p99_ms())},
+          {"avg_ms", Optional(s.has_avg_ms(), s.avg_ms())},
+          {"max_ms", Optional(s.has_max_ms(), s.max_ms())},
+          {"health", s.health()},
+          {"health_reason", s.health_reason()},
+          {"health_since_us", s.health_since_unix_micros()},
+          {"previous_requests", s.previous_requests()},
+          {"previous_error_rate", s.previous_error_rate()},
+          {"previous_p95_ms", Optional(s.has_previous_p95_ms(), s.previous_p95_ms())}};
+}
+
+Json ServiceRow(const coral::v1::ServiceSummary& s) {
+  auto ms = [](bool has, double v) { return has ? MsText(v) : std::string("-"); };
+  return {{"service", s.service()},
+          {"status", s.status()},
+          {"req/s", Fixed(s.requests_per_s(), 2)},
+          {"requests", s.requests()},
+          {"errors", s.requests() == 0 ? "-" : Fixed(s.error_rate() * 100, 1) + "%"},
+          {"p50", ms(s.has_p50_ms(), s.p50_ms())},
+          {"p95", ms(s.has_p95_ms(), s.p95_ms())},
+          {"p99", ms(s.has_p99_ms(), s.p99_ms())},
+          {"health", s.health().empty() ? "-" : s.health()}};
+}
+
+const std::vector<std::string> kServiceColumns = {
+    "service", "status", "req/s", "requests", "errors", "p50", "p95", "p99", "health"};
+
+std::string FindingsText(const coral::v1::GetSummaryResponse& s) {
+  if (s.findings_size() == 0) return "\nNo findings: nothing stands out in this window.\n";
+  std::string text = "\nFindings:\n";
+  for (const auto& f : s.findings()) {
+    text += "  [" + f.severity() + "] " + f.title() + "\n";
+    for (const auto& e : f.evidence()) text += "      - " + e + "\n";
+  }
+  return text;
+}
+
+Result<int64_t> WindowFlag(const std::string& text) {
+  auto d = ParseDuration(text);
+  if (!d.ok() || d->count() < 60'000 || *d > std::chrono::hours(24 * 30)) {
+    return InvalidArgument("--since '" + text +
+                           "' must be a duration from 1m to 30d, like 15m, 1h or 7d");
+  }
+  return d->count();
+}
+
+Status RunSummary(Context& ctx, const SummaryFlags& f) {
+  coral::v1::GetSummaryRequest req;
+  req.set_service(f.service);
+  req.set_since_ms(CORAL_TRY(WindowFlag(f.since)));
+  auto slow = ParseDuration(f.slow);
+  if (!slow.ok() || slow->count() <= 0) {
+    return InvalidArgument("--slow '" + f.slow + "' must be a positive duration, like 300ms");
+  }
+  req.set_slow_ms(static_cast<double>(slow->count()));
+  auto client = CORAL_TRY(ColonyClient::OpenRunning(ctx.home, ctx.flags.colony));
+  auto s = CORAL_TRY(client.GetSummary(req));
+  if (!f.service.empty() && s.services_size() == 0) {
+    return NotFound("no requests or health checks of service '" + f.service + "' in the last " +
+                    f.since + "; 'coral query summary' lists the services it knows");
+  }
+  switch (ctx.out.format()) {
+    case Format::kTable: {
+      ctx.out.Text("Window: " + FormatRfc3339(FromUnixMicros(s.from_unix_micros())) + " to " +
+                   FormatRfc3339(FromUnixMicros(s.to_unix_micros())) + " (last " + f.since +
+                   "), compared with the " + f.since + " before\n\n");
+      Json rows = Json::array();
+      for (const auto& svc : s.services()) rows.push_back(ServiceRow(svc));
+      ctx.out.List(kServiceColumns, rows,
+                   "No services with requests or health checks in this window yet.");
+      ctx.out.Text(FindingsText(s));
+      return Status::Ok();
+    }
+    case Format::kCsv: {
+      Json rows = Json::array();
+      std::vector<std::string> columns;
+      for (const auto& svc : s.services()) {
+        Json row = ServiceJson(svc);
+        if (columns.empty()) {
+          for (const auto& [k, v] : row.items()) columns.push_back(k);
+        }
+        rows.push_back(std::move(row));
+      }
+      ctx.out.List(columns, rows, "");
+      return Status::Ok();
+    }
+    default: {
+      Json services = Json::array();
+      for (const auto& svc : s.services()) services.push_back(ServiceJson(svc));
+      Json findings = Json::array();
+      for (const auto& fd : s.findings()) {
+        findings.push_back({{"kind", fd.kind()},
+                            {"severity", fd.severity()},
+                            {"subject", fd.subject()},
+                            {"title", fd.title()},
+                            {"evidence", fd.evidence()}});
+      }
+      ctx.out.Object({{"from_us", s.from_unix_micros()},
+                      {"to_us", s.to_unix_micros()},
+                      {"backend", s.backend()},
+                      {"services", services},
+                      {"findings", findings}});
+      return Status::Ok();
+    }
+  }
+}
+
+Status RunTopology(Context& ctx, const std::string& since) {
+  coral::v1::GetTopologyRequest req;
+  req.set_since_ms(CORAL_TRY(WindowFlag(since)));
+  auto client = CORAL_TRY(ColonyClient::OpenRunning(ctx.home, ctx.flags.colony));
+  auto rows = CORAL_TRY(client.GetTopology(req));
+  PrintQueryRows(ctx, rows.columns(), rows.rows(),
+                 "No edges yet: they come from client spans and from TCP connections between "
+                 "services the agents know.");
+  return Status::Ok();
+}
+
+Status RunHosts(Context& ctx, const std::string& since) {
+  coral::v1::GetHostsRequest req;
+  req.set_since_ms(CORAL_TRY(WindowFlag(since)));
+  auto client = CORAL_TRY(ColonyClient::OpenRunning(ctx.home, ctx.flags.colony));
+  auto rows = CORAL_TRY(client.GetHosts(req));
+  PrintQueryRows(ctx, rows.columns(), rows.rows(), "No host metrics in this window yet.");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PrintServiceHealth(Context& ctx, ColonyClient& client) {
+  coral::v1::GetSummaryRequest req;
+  req.set_since_ms(15 * 60'000);
+  auto s = CORAL_TRY(client.GetSummary(req));
+  ctx.out.Text("\nServices (last 15m):\n");
+  Json rows = Json::array();
+  for (const auto& svc : s.services()) rows.push_back(ServiceRow(svc));
+  ctx.out.List(kServiceColumns, rows, "No services with requests or health checks yet.");
+  if (s.findings_size() > 0) {
+    ctx.out.Text(std::to_string(s.findings_size()) +
+                 " finding(s); 'coral query summary --since 15m' shows them.\n");
+  }
+  return Status::Ok();
+}
+
+Json ServiceHealthJson(ColonyClient& client, Status* status) {
+  coral::v1::GetSummaryRequest req;
+  req.set_since_ms(15 * 60'000);
+  auto s = client.GetSummary(req);
+  if (!s.ok()) {
+    *status = s.status();
+    return nullptr;
+  }
+  Json services = Json::array();
+  for (const auto& svc : s->services()) services.push_back(ServiceJson(svc));
+  return services;
+}
+
+void AddSummaryQueryCommands(CLI::App& query, Commands& commands) {
+  auto flags = std::make_shared<SummaryFlags>();
+  CLI::App* summary = query.add_subcommand(
+      "summary", "Health, latency, errors and findings per service over a window");
+  summary->add_option("--service", flags->service, "Only this service");
+  summary->add_option("--since", flags->since, "The window: the last 1m..30d")
+      ->capture_default_str();
+  summary->add_option("--slow", flags->slow, "A p95 at or above this is slow")
+      ->capture_default_str();
+  summary->footer(
+      "From server spans summarized per minute. Percentiles are nearest-rank over latency\n"
+      "buckets (at most 9% above the exact figure). Findings compare the window with the one\n"
+      "before it: error spike, latency regression, slow service (and which callee it waits\n"
+      "on), failing health checks, saturated hosts, each with its evidence.\n"
+      "Example: coral query summary --since 15m");
+  commands.Bind(summary, [flags](Context& ctx) { return RunSummary(ctx, *flags); });
+
+  auto topology_since = std::make_shared<std::string>("1h");
+  CLI::App* topology =
+      query.add_subcommand("topology", "Service-to-service edges from spans and connections");
+  topology->add_option("--since", *topology_since, "The window: the last 1m..30d")
+      ->capture_default_str();
+  topology->footer(
+      "via span: client spans whose callee's server span is in another service (calls,\n"
+      "errors, latency); via tcp: connections from a service's process to a port another\n"
+      "service listens on (calls = connections seen per minute, summed).");
+  commands.Bind(topology,
+                [topology_since](Context& ctx) { return RunTopology(ctx, *topology_since); });
+
+  auto hosts_since = std::make_shared<std::string>("1h");
+  CLI::App* hosts = query.add_subcommand("hosts", "Host CPU, memory, disk and network per agent");
+  hosts->add_option("--since", *hosts_since, "The window: the last 1m..30d")->capture_default_str();
+  hosts->footer(
+      "Averages over the window of the per-minute host summaries (disk: the fullest mount,\n"
+      "its highest minute). Network leaves out the loopback interface.");
+  commands.Bind(hosts, [hosts_since](Context& ctx) { return RunHosts(ctx, *hosts_since); });
+}
+
+}  // namespace coral::cli

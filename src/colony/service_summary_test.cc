@@ -1,0 +1,206 @@
+#include "colony/service_summary.h"
+
+#include <gtest/gtest.h>
+
+#include "base/temp_dir.h"
+#include "colony/summarizer.h"
+#include "colony/test_store.h"
+
+namespace coral::colony {
+namespace {
+
+using namespace std::chrono_literals;
+using storage::Value;
+
+constexpr int64_t kM0 = 1'699'999'980'000'000;  // a minute boundary
+constexpr int64_t kNow = kM0 + 60 * kMinuteUs + 30'000'000;
+
+class ServiceSummaryTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    auto store = OpenTestColonyStore(GetParam(), dir_.path());
+    if (!store.ok() && store.status().code() == StatusCode::kNotFound) {
+      GTEST_SKIP() << store.status().message();
+    }
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+  }
+
+  // A server span, and when `caller` is set, the caller's client span and
+  // server span around it (caller time = callee time + 2 ms).
+  void Request(const std::string& service, const std::string& name, int64_t start_us,
+               int64_t ms, bool error = false, const std::string& caller = "",
+               const std::string& message = "") {
+    std::string trace = "t" + std::to_string(++seq_);
+    auto add = [&](const std::string& svc, const std::string& kind, const std::string& span,
+                   const std::string& parent, int64_t dur_ms, const std::string& op) {
+      spans_.rows.push_back({std::string("agent-1"), ++seq_, start_us, trace, span,
+                             parent.empty() ? Value{} : Value{parent}, svc, op, kind, start_us,
+                             dur_ms * 1'000'000, std::string(error ? "error" : "ok"),
+                             error ? Value{message} : Value{}});
+    };
+    if (!caller.empty()) {
+      add(caller, "server", trace + "-root", "", ms + 2, "GET /checkout");
+      add(caller, "client", trace + "-call", trace + "-root", ms + 1, "GET " + name);
+      add(service, "server", trace + "-callee", trace + "-call", ms, name);
+    } else {
+      add(service, "server", trace + "-root", "", ms, name);
+    }
+  }
+  void Flush() {
+    ASSERT_TRUE(store_->Append(spans_).ok());
+    spans_.rows.clear();
+    Summarizer summarizer(*store_, {}, clock_);
+    ASSERT_TRUE(summarizer.Recompute(kM0 - 60 * kMinuteUs, kNow).ok());
+  }
+  coral::v1::GetSummaryResponse Summary(const std::string& service = "") {
+    auto s = Summarize(*store_, {.service = service, .host_names = {{"agent-1", "web-01"}}},
+                       clock_.Now());
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? *s : coral::v1::GetSummaryResponse{};
+  }
+  static const coral::v1::Finding* Find(const coral::v1::GetSummaryResponse& s,
+                                        const std::string& kind) {
+    for (const auto& f : s.findings()) {
+      if (f.kind() == kind) return &f;
+    }
+    return nullptr;
+  }
+  static std::string Evidence(const coral::v1::Finding& f) {
+    std::string all;
+    for (const auto& e : f.evidence()) all += e + "\n";
+    return all;
+  }
+
+  TempDir dir_{"coral-summary"};
+  std::unique_ptr<storage::Store> store_;
+  FakeClock clock_{FromUnixMicros(kNow)};
+  int64_t seq_ = 0;
+  storage::Batch spans_{"spans",
+                        {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id",
+                         "service_name", "name", "kind", "start_time_us", "duration_ns",
+                         "status_code", "status_message"},
+                        {}};
+};
+
+TEST_P(ServiceSummaryTest, TheSlowServiceIsFoundAndItsCallerPointsAtIt) {
+  for (int i = 0; i < 15; ++i) {
+    Request("backend", "GET /fast", kM0 + i * kMinuteUs, 10, false, "frontend");
+    Request("backend", "GET /slow", kM0 + i * kMinuteUs + 1'000'000, 800, false, "frontend");
+  }
+  Flush();
+  auto s = Summary();
+  ASSERT_EQ(s.services_size(), 2);
+  const auto& backend = s.services(0);
+  EXPECT_EQ(backend.service(), "backend");
+  EXPECT_EQ(backend.requests(), 30);
+  EXPECT_EQ(backend.errors(), 0);
+  EXPECT_EQ(backend.status(), "degraded");
+  // The 15th of 30 is 10 ms: its bucket's upper edge, within 9%.
+  EXPECT_GE(backend.p50_ms(), 10.0);
+  EXPECT_LE(backend.p50_ms(), 10.0 * 1.0906);
+  EXPECT_DOUBLE_EQ(backend.p95_ms(), 800.0);  // the bucket edge, capped at the maximum
+  EXPECT_DOUBLE_EQ(backend.max_ms(), 800.0);
+  EXPECT_DOUBLE_EQ(backend.avg_ms(), 405.0);
+  EXPECT_EQ(s.services(1).service(), "frontend");
+  EXPECT_EQ(s.services(1).requests(), 30);
+  EXPECT_EQ(s.from_unix_micros(), kM0);
+  EXPECT_NEAR(backend.requests_per_s(), 30.0 / 3630.0, 1e-9);
+
+  ASSERT_EQ(s.findings_size(), 2);
+  EXPECT_EQ(s.findings(0).kind(), "slow_service");  // warnings before info
+  EXPECT_EQ(s.findings(0).subject(), "backend");
+  EXPECT_NE(Evidence(s.findings(0)).find("operation 'GET /slow': 15 requests, p95 800 ms"),
+            std::string::npos)
+      << Evidence(s.findings(0));
+  EXPECT_EQ(s.findings(1).kind(), "slow_dependency");
+  EXPECT_EQ(s.findings(1).subject(), "frontend");
+  EXPECT_NE(s.findings(1).title().find("look at backend"), std::string::npos);
+  EXPECT_NE(Evidence(s.findings(1)).find("30 calls to backend"), std::string::npos)
+      << Evidence(s.findings(1));
+
+  // One service asked for: only it.
+  auto one = Summary("backend");
+  ASSERT_EQ(one.services_size(), 1);
+  EXPECT_EQ(one.services(0).requests(), 30);
+
+  auto topology = Topology(*store_, 1h, clock_.Now());
+  ASSERT_TRUE(topology.ok());
+  ASSERT_EQ(topology->rows.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(topology->rows[0][0]), "frontend");
+  EXPECT_EQ(std::get<std::string>(topology->rows[0][1]), "backend");
+  EXPECT_EQ(std::get<int64_t>(topology->rows[0][3]), 30);
+  EXPECT_DOUBLE_EQ(std::get<double>(topology->rows[0][5]), 406.0);
+}
+
+TEST_P(ServiceSummaryTest, ErrorSpikeAndLatencyRegressionAgainstTheWindowBefore) {
+  for (int i = 0; i < 100; ++i) {
+    Request("api", "GET /a", kM0 - 30 * kMinuteUs + i * 1'000'000, 10, i == 0);
+    Request("api", "GET /a", kM0 + i * 1'000'000, 100, i % 5 == 0, "", "db timeout");
+  }
+  Flush();
+  auto s = Summary();
+  ASSERT_EQ(s.services_size(), 1);
+  EXPECT_EQ(s.services(0).errors(), 20);
+  EXPECT_DOUBLE_EQ(s.services(0).error_rate(), 0.2);
+  EXPECT_EQ(s.services(0).previous_requests(), 100);
+  EXPECT_DOUBLE_EQ(s.services(0).previous_error_rate(), 0.01);
+  const auto* spike = Find(s, "error_spike");
+  ASSERT_NE(spike, nullptr);
+  EXPECT_EQ(spike->severity(), "critical");
+  EXPECT_NE(Evidence(*spike).find("20 of 100 requests failed (20.0%); the window before: 1 of "
+                                  "100 (1.0%)"),
+            std::string::npos)
+      << Evidence(*spike);
+  EXPECT_NE(Evidence(*spike).find("20 x error 'db timeout'"), std::string::npos);
+  const auto* slower = Find(s, "latency_regression");
+  ASSERT_NE(slower, nullptr);
+  EXPECT_NE(slower->title().find("was 10"), std::string::npos) << slower->title();
+  EXPECT_EQ(Find(s, "slow_service"), nullptr);  // 100 ms is not slow
+}
+
+TEST_P(ServiceSummaryTest, FailingHealthChecksAndSaturatedHosts) {
+  storage::Batch health{"health_events",
+                        {"agent_id", "seq", "ts_us", "service", "port", "healthy", "reason"},
+                        {}};
+  health.rows = {{"agent-1", int64_t{1}, kM0, "web", int64_t{80}, int64_t{1}, "200 OK"},
+                 {"agent-1", int64_t{2}, kM0 + 5, "web", int64_t{80}, int64_t{0},
+                  "connection refused"},
+                 {"agent-1", int64_t{3}, kM0, "db", int64_t{5432}, int64_t{1}, "connected"}};
+  ASSERT_TRUE(store_->Append(health).ok());
+  storage::Batch metrics{"host_metrics",
+                         {"agent_id", "seq", "ts_us", "name", "resource", "value"},
+                         {{"agent-1", int64_t{1}, kM0 + 1, "cpu.percent", "total", 97.0},
+                          {"agent-2", int64_t{1}, kM0 + 1, "cpu.percent", "total", 12.0}}};
+  ASSERT_TRUE(store_->Append(metrics).ok());
+  Flush();
+  auto s = Summary();
+  ASSERT_EQ(s.services_size(), 2);
+  EXPECT_EQ(s.services(0).service(), "db");
+  EXPECT_EQ(s.services(0).health(), "passing");
+  EXPECT_EQ(s.services(0).status(), "ok");
+  EXPECT_EQ(s.services(1).service(), "web");
+  EXPECT_EQ(s.services(1).status(), "failing");
+  EXPECT_EQ(s.services(1).health_reason(), "connection refused");
+  EXPECT_EQ(s.services(1).health_since_unix_micros(), kM0 + 5);
+  ASSERT_EQ(s.findings_size(), 2);
+  EXPECT_EQ(s.findings(0).kind(), "failing_health_check");
+  EXPECT_EQ(s.findings(0).severity(), "critical");
+  EXPECT_EQ(s.findings(1).kind(), "saturated_host");
+  EXPECT_EQ(s.findings(1).subject(), "web-01 (agent-1)");
+  EXPECT_EQ(Evidence(s.findings(1)), "CPU (average) 97.0%\n");
+
+  auto hosts = Hosts(*store_, 1h, clock_.Now(), {{"agent-1", "web-01"}});
+  ASSERT_TRUE(hosts.ok());
+  ASSERT_EQ(hosts->rows.size(), 2u);
+  EXPECT_EQ(hosts->columns[1].name, "hostname");
+  EXPECT_EQ(std::get<std::string>(hosts->rows[0][1]), "web-01");
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(hosts->rows[1][1]));
+  EXPECT_DOUBLE_EQ(std::get<double>(hosts->rows[0][3]), 97.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServiceSummaryTest, ::testing::Values("duckdb", "clickhouse"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace coral::colony
