@@ -1,6 +1,7 @@
 #include "colony/colony_api.h"
 
 #include "colony/colony.h"
+#include "colony/raw_views.h"
 #include "crypto/ca.h"
 #include "mesh/names.h"
 #include "net/grpc_server.h"
@@ -21,6 +22,25 @@ void FillToken(const JoinTokenRecord& t, WallTime now, coral::v1::JoinTokenInfo*
   out->set_uses(static_cast<int32_t>(t.uses));
   out->set_revoked(t.revoked_at.has_value());
   out->set_state(JoinTokenState(t, now));
+}
+
+void FillColumns(const std::vector<storage::Column>& columns,
+                 google::protobuf::RepeatedPtrField<coral::v1::SqlColumn>* out) {
+  for (const auto& c : columns) {
+    auto* col = out->Add();
+    col->set_name(c.name);
+    col->set_type(std::string(storage::ColumnTypeName(c.type)));
+  }
+}
+
+// A raw view's rows into its response (all three have the same fields).
+template <typename Response>
+grpc::Status FillView(const Result<storage::RowSet>& rows, Response* out) {
+  if (!rows.ok()) return net::ToGrpc(rows.status());
+  FillColumns(rows->columns, out->mutable_columns());
+  storage::AppendProtoRows(rows->rows, out->mutable_rows());
+  out->set_truncated(rows->truncated);
+  return grpc::Status::OK;
 }
 
 }  // namespace
@@ -114,8 +134,8 @@ grpc::Status ColonyApi::CreateJoinToken(grpc::ServerContext* ctx,
                                         const coral::v1::CreateJoinTokenRequest* req,
                                         coral::v1::CreateJoinTokenResponse* out) {
   if (auto s = Operator(ctx); !s.ok()) return s;
-  auto token = colony_.registry().CreateToken(std::chrono::seconds(req->ttl_seconds()),
-                                              req->uses(), req->name());
+  auto token = colony_.registry().CreateToken(std::chrono::seconds(req->ttl_seconds()), req->uses(),
+                                              req->name());
   if (!token.ok()) return net::ToGrpc(token.status());
   auto text = colony_.TokenFor(*token);
   if (!text.ok()) return net::ToGrpc(text.status());
@@ -158,15 +178,48 @@ grpc::Status ColonyApi::QuerySql(grpc::ServerContext* ctx, const coral::v1::Quer
       .statements = storage::Statements::kSelectOnly};
   auto rows = colony_.telemetry().Query(req->sql(), {}, options);
   if (!rows.ok()) return net::ToGrpc(rows.status());
-  for (const auto& c : rows->columns) {
-    auto* col = out->add_columns();
-    col->set_name(c.name);
-    col->set_type(std::string(storage::ColumnTypeName(c.type)));
-  }
+  FillColumns(rows->columns, out->mutable_columns());
   storage::AppendProtoRows(rows->rows, out->mutable_rows());
   out->set_truncated(rows->truncated);
   out->set_backend(std::string(colony_.telemetry().backend()));
   return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::QueryTraces(grpc::ServerContext* ctx,
+                                    const coral::v1::QueryTracesRequest* req,
+                                    coral::v1::QueryTracesResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  TraceFilter filter{.service = req->service(),
+                     .min_duration = std::chrono::milliseconds(req->min_duration_ms()),
+                     .trace_id = req->trace_id(),
+                     .since = std::chrono::milliseconds(req->since_ms()),
+                     .limit = req->limit()};
+  return FillView(
+      colony::QueryTraces(colony_.telemetry(), filter, colony_.registry().clock().Now()), out);
+}
+
+grpc::Status ColonyApi::QueryLogs(grpc::ServerContext* ctx, const coral::v1::QueryLogsRequest* req,
+                                  coral::v1::QueryLogsResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  LogFilter filter{.service = req->service(),
+                   .grep = req->grep(),
+                   .severity = req->severity(),
+                   .since = std::chrono::milliseconds(req->since_ms()),
+                   .limit = req->limit()};
+  return FillView(colony::QueryLogs(colony_.telemetry(), filter, colony_.registry().clock().Now()),
+                  out);
+}
+
+grpc::Status ColonyApi::QueryMetrics(grpc::ServerContext* ctx,
+                                     const coral::v1::QueryMetricsRequest* req,
+                                     coral::v1::QueryMetricsResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  MetricFilter filter{.name = req->name(),
+                      .service = req->service(),
+                      .since = std::chrono::milliseconds(req->since_ms()),
+                      .limit = req->limit()};
+  return FillView(
+      colony::QueryMetrics(colony_.telemetry(), filter, colony_.registry().clock().Now()), out);
 }
 
 }  // namespace coral::colony

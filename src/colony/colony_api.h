@@ -33,14 +33,19 @@ class ColonyApi final : public coral::v1::ColonyService::Service {
   grpc::Status CreateJoinToken(grpc::ServerContext* ctx,
                                const coral::v1::CreateJoinTokenRequest* req,
                                coral::v1::CreateJoinTokenResponse* out) override;
-  grpc::Status ListJoinTokens(grpc::ServerContext* ctx,
-                              const coral::v1::ListJoinTokensRequest* req,
+  grpc::Status ListJoinTokens(grpc::ServerContext* ctx, const coral::v1::ListJoinTokensRequest* req,
                               coral::v1::ListJoinTokensResponse* out) override;
   grpc::Status RevokeJoinToken(grpc::ServerContext* ctx,
                                const coral::v1::RevokeJoinTokenRequest* req,
                                coral::v1::RevokeJoinTokenResponse* out) override;
   grpc::Status QuerySql(grpc::ServerContext* ctx, const coral::v1::QuerySqlRequest* req,
                         coral::v1::QuerySqlResponse* out) override;
+  grpc::Status QueryTraces(grpc::ServerContext* ctx, const coral::v1::QueryTracesRequest* req,
+                           coral::v1::QueryTracesResponse* out) override;
+  grpc::Status QueryLogs(grpc::ServerContext* ctx, const coral::v1::QueryLogsRequest* req,
+                         coral::v1::QueryLogsResponse* out) override;
+  grpc::Status QueryMetrics(grpc::ServerContext* ctx, const coral::v1::QueryMetricsRequest* req,
+                            coral::v1::QueryMetricsResponse* out) override;
 
  private:
   // The calling agent's id (kMesh), checked against the registry.
