@@ -23,8 +23,7 @@ Result<ColonyClient> ColonyClient::Open(const config::Home& home, const std::str
   return c;
 }
 
-Result<ColonyClient> ColonyClient::OpenRunning(const config::Home& home,
-                                              const std::string& flag) {
+Result<ColonyClient> ColonyClient::OpenRunning(const config::Home& home, const std::string& flag) {
   auto sel = CORAL_TRY(colony::SelectColony(home, flag));
   if (ReadLivePid(home.colony_dir(sel.id) / "colony.pid") == 0) {
     return FailedPrecondition("colony " + sel.id +
@@ -64,9 +63,8 @@ Result<coral::v1::AgentInfo> ColonyClient::RevokeAgent(const std::string& agent_
   coral::v1::RevokeAgentRequest req;
   req.set_agent_id(agent_id);
   coral::v1::RevokeAgentResponse out;
-  CORAL_TRY(Invoke("revoke agent", [&](grpc::ClientContext& ctx) {
-    return stub_->RevokeAgent(&ctx, req, &out);
-  }));
+  CORAL_TRY(Invoke("revoke agent",
+                   [&](grpc::ClientContext& ctx) { return stub_->RevokeAgent(&ctx, req, &out); }));
   return out.agent();
 }
 
@@ -97,14 +95,44 @@ Result<coral::v1::JoinTokenInfo> ColonyClient::RevokeJoinToken(const std::string
   return out.info();
 }
 
-Result<coral::v1::QuerySqlResponse> ColonyClient::QuerySql(
-    const coral::v1::QuerySqlRequest& req) {
+Result<coral::v1::QuerySqlResponse> ColonyClient::QuerySql(const coral::v1::QuerySqlRequest& req) {
   coral::v1::QuerySqlResponse out;
   CORAL_TRY(Invoke("query", [&](grpc::ClientContext& ctx) {
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::milliseconds(req.timeout_ms() == 0 ? 30'000 : req.timeout_ms()) +
                      std::chrono::seconds(5));
     return stub_->QuerySql(&ctx, req, &out);
+  }));
+  return out;
+}
+
+// The views run with the colony's 30 s query timeout; a little more here.
+Result<coral::v1::QueryTracesResponse> ColonyClient::QueryTraces(
+    const coral::v1::QueryTracesRequest& req) {
+  coral::v1::QueryTracesResponse out;
+  CORAL_TRY(Invoke("query traces", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(35));
+    return stub_->QueryTraces(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::QueryLogsResponse> ColonyClient::QueryLogs(
+    const coral::v1::QueryLogsRequest& req) {
+  coral::v1::QueryLogsResponse out;
+  CORAL_TRY(Invoke("query logs", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(35));
+    return stub_->QueryLogs(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::QueryMetricsResponse> ColonyClient::QueryMetrics(
+    const coral::v1::QueryMetricsRequest& req) {
+  coral::v1::QueryMetricsResponse out;
+  CORAL_TRY(Invoke("query metrics", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(35));
+    return stub_->QueryMetrics(&ctx, req, &out);
   }));
   return out;
 }

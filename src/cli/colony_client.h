@@ -28,6 +28,9 @@ class ColonyClient {
   Result<coral::v1::ListJoinTokensResponse> ListJoinTokens();
   Result<coral::v1::JoinTokenInfo> RevokeJoinToken(const std::string& id);
   Result<coral::v1::QuerySqlResponse> QuerySql(const coral::v1::QuerySqlRequest& req);
+  Result<coral::v1::QueryTracesResponse> QueryTraces(const coral::v1::QueryTracesRequest& req);
+  Result<coral::v1::QueryLogsResponse> QueryLogs(const coral::v1::QueryLogsRequest& req);
+  Result<coral::v1::QueryMetricsResponse> QueryMetrics(const coral::v1::QueryMetricsRequest& req);
 
  private:
   template <typename Call>
