@@ -108,6 +108,53 @@ TEST_F(AppTest, BadInputExits2WithAReason) {
   EXPECT_NE(missing_arg.err.find("app"), std::string::npos) << missing_arg.err;
 }
 
+TEST_F(AppTest, QueryViewsExplainThemselvesWithAnExample) {
+  for (const auto& [view, flags] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"traces", {"--service", "--min-duration", "--trace-id", "--since", "--limit"}},
+           {"logs", {"--service", "--grep", "--severity", "--since", "--limit"}},
+           {"metrics", {"--name", "--service", "--since", "--limit"}}}) {
+    auto r = Coral({"query", view, "--help"});
+    EXPECT_EQ(r.code, 0) << view;
+    for (const auto& flag : flags) EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+    EXPECT_NE(r.out.find("coral query " + view + " --"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("not implemented yet"), std::string::npos) << r.out;
+  }
+  auto query = Coral({"query", "--help"});
+  EXPECT_NE(query.out.find("traces"), std::string::npos) << query.out;
+}
+
+// Bad flags are refused before any colony is asked (this home has none).
+TEST_F(AppTest, QueryViewsRejectBadFlagsSayingWhich) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"traces", "--since", "banana"}, "--since 'banana' is not a duration"},
+           {{"traces", "--since", "31d"}, "--since must be at most 30d"},
+           {{"traces", "--min-duration", "fast"}, "--min-duration 'fast' is not a duration"},
+           {{"traces", "--limit", "10001"}, "--limit must be 1..10000"},
+           {{"traces", "--limit", "-1"}, "--limit must be 1..10000"},
+           {{"traces", "--trace-id", std::string(32, 'a'), "--service", "web"},
+            "leave out --service"},
+           {{"logs", "--severity", "loud"}, "--severity 'loud' is not a level"},
+           {{"logs", "--since", "2"}, "--since '2' is not a duration"},
+           {{"metrics", "--limit", "0x"}, "--limit"},
+           {{"traces", "--bogus"}, "--bogus"},
+       }) {
+    std::vector<std::string> args = {"query"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = Coral(args);
+    EXPECT_EQ(r.code, 2) << c.says << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << c.says;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+  // Good flags get as far as the colony, which this home lacks.
+  auto r = Coral({"query", "logs", "--severity", "WARN", "--grep", "100%_done", "--since", "2h"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("coral init"), std::string::npos) << r.err;
+}
+
 TEST_F(AppTest, ColonyListUseAndCurrent) {
   auto empty = Coral({"colony", "list"});
   EXPECT_EQ(empty.code, 0);

@@ -106,6 +106,37 @@ Result<coral::v1::QuerySqlResponse> ColonyClient::QuerySql(const coral::v1::Quer
   return out;
 }
 
+// The views run with the colony's 30 s query timeout; a little more here.
+Result<coral::v1::QueryTracesResponse> ColonyClient::QueryTraces(
+    const coral::v1::QueryTracesRequest& req) {
+  coral::v1::QueryTracesResponse out;
+  CORAL_TRY(Invoke("query traces", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(35));
+    return stub_->QueryTraces(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::QueryLogsResponse> ColonyClient::QueryLogs(
+    const coral::v1::QueryLogsRequest& req) {
+  coral::v1::QueryLogsResponse out;
+  CORAL_TRY(Invoke("query logs", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(35));
+    return stub_->QueryLogs(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::QueryMetricsResponse> ColonyClient::QueryMetrics(
+    const coral::v1::QueryMetricsRequest& req) {
+  coral::v1::QueryMetricsResponse out;
+  CORAL_TRY(Invoke("query metrics", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(35));
+    return stub_->QueryMetrics(&ctx, req, &out);
+  }));
+  return out;
+}
+
 Result<coral::v1::GetSummaryResponse> ColonyClient::GetSummary(
     const coral::v1::GetSummaryRequest& req) {
   coral::v1::GetSummaryResponse out;

@@ -1,6 +1,7 @@
 #include "colony/colony_api.h"
 
 #include "colony/colony.h"
+#include "colony/raw_views.h"
 #include "colony/service_summary.h"
 #include "crypto/ca.h"
 #include "mesh/names.h"
@@ -24,6 +25,25 @@ void FillToken(const JoinTokenRecord& t, WallTime now, coral::v1::JoinTokenInfo*
   out->set_state(JoinTokenState(t, now));
 }
 
+void FillColumns(const std::vector<storage::Column>& columns,
+                 google::protobuf::RepeatedPtrField<coral::v1::SqlColumn>* out) {
+  for (const auto& c : columns) {
+    auto* col = out->Add();
+    col->set_name(c.name);
+    col->set_type(std::string(storage::ColumnTypeName(c.type)));
+  }
+}
+
+// A raw view's rows into its response (all three have the same fields).
+template <typename Response>
+grpc::Status FillView(const Result<storage::RowSet>& rows, Response* out) {
+  if (!rows.ok()) return net::ToGrpc(rows.status());
+  FillColumns(rows->columns, out->mutable_columns());
+  storage::AppendProtoRows(rows->rows, out->mutable_rows());
+  out->set_truncated(rows->truncated);
+  return grpc::Status::OK;
+}
+
 // A window of at most 30 days; 0 means the last hour.
 grpc::Status Window(int64_t since_ms, std::chrono::milliseconds* out) {
   if (since_ms < 0 || since_ms > int64_t{30} * 24 * 3600 * 1000) {
@@ -36,11 +56,7 @@ grpc::Status Window(int64_t since_ms, std::chrono::milliseconds* out) {
 
 void FillRows(const storage::RowSet& rows, std::string_view backend,
               coral::v1::QuerySqlResponse* out) {
-  for (const auto& c : rows.columns) {
-    auto* col = out->add_columns();
-    col->set_name(c.name);
-    col->set_type(std::string(storage::ColumnTypeName(c.type)));
-  }
+  FillColumns(rows.columns, out->mutable_columns());
   storage::AppendProtoRows(rows.rows, out->mutable_rows());
   out->set_truncated(rows.truncated);
   out->set_backend(std::string(backend));
@@ -229,6 +245,43 @@ grpc::Status ColonyApi::GetHosts(grpc::ServerContext* ctx, const coral::v1::GetH
   if (!rows.ok()) return net::ToGrpc(rows.status());
   FillRows(*rows, colony_.telemetry().backend(), out);
   return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::QueryTraces(grpc::ServerContext* ctx,
+                                    const coral::v1::QueryTracesRequest* req,
+                                    coral::v1::QueryTracesResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  TraceFilter filter{.service = req->service(),
+                     .min_duration = std::chrono::milliseconds(req->min_duration_ms()),
+                     .trace_id = req->trace_id(),
+                     .since = std::chrono::milliseconds(req->since_ms()),
+                     .limit = req->limit()};
+  return FillView(
+      colony::QueryTraces(colony_.telemetry(), filter, colony_.registry().clock().Now()), out);
+}
+
+grpc::Status ColonyApi::QueryLogs(grpc::ServerContext* ctx, const coral::v1::QueryLogsRequest* req,
+                                  coral::v1::QueryLogsResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  LogFilter filter{.service = req->service(),
+                   .grep = req->grep(),
+                   .severity = req->severity(),
+                   .since = std::chrono::milliseconds(req->since_ms()),
+                   .limit = req->limit()};
+  return FillView(colony::QueryLogs(colony_.telemetry(), filter, colony_.registry().clock().Now()),
+                  out);
+}
+
+grpc::Status ColonyApi::QueryMetrics(grpc::ServerContext* ctx,
+                                     const coral::v1::QueryMetricsRequest* req,
+                                     coral::v1::QueryMetricsResponse* out) {
+  if (auto s = Operator(ctx); !s.ok()) return s;
+  MetricFilter filter{.name = req->name(),
+                      .service = req->service(),
+                      .since = std::chrono::milliseconds(req->since_ms()),
+                      .limit = req->limit()};
+  return FillView(
+      colony::QueryMetrics(colony_.telemetry(), filter, colony_.registry().clock().Now()), out);
 }
 
 }  // namespace coral::colony

@@ -49,6 +49,12 @@ class ColonyApi final : public coral::v1::ColonyService::Service {
                            coral::v1::QuerySqlResponse* out) override;
   grpc::Status GetHosts(grpc::ServerContext* ctx, const coral::v1::GetHostsRequest* req,
                         coral::v1::QuerySqlResponse* out) override;
+  grpc::Status QueryTraces(grpc::ServerContext* ctx, const coral::v1::QueryTracesRequest* req,
+                           coral::v1::QueryTracesResponse* out) override;
+  grpc::Status QueryLogs(grpc::ServerContext* ctx, const coral::v1::QueryLogsRequest* req,
+                         coral::v1::QueryLogsResponse* out) override;
+  grpc::Status QueryMetrics(grpc::ServerContext* ctx, const coral::v1::QueryMetricsRequest* req,
+                            coral::v1::QueryMetricsResponse* out) override;
 
  private:
   // The calling agent's id (kMesh), checked against the registry.
