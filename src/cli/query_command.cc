@@ -46,8 +46,20 @@ struct MetricFlags {
   int limit = 0;
 };
 
+// A double as a table shows it: at most three decimals, no trailing zeros.
+std::string TableDouble(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.3f", v);
+  std::string s = buf;
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
 // One cell for output. In tables, *_us integers (the colony's times) read as
-// RFC 3339; -o json/yaml/csv keep the number.
+// RFC 3339 and doubles are rounded; -o json/yaml/csv keep the number.
 Json Cell(const coral::v1::Value& v, bool time_column, Format format) {
   switch (v.kind_case()) {
     case coral::v1::Value::kBoolValue:
@@ -58,6 +70,7 @@ Json Cell(const coral::v1::Value& v, bool time_column, Format format) {
       }
       return v.int_value();
     case coral::v1::Value::kDoubleValue:
+      if (format == Format::kTable) return TableDouble(v.double_value());
       return v.double_value();
     case coral::v1::Value::kStringValue:
       return v.string_value();

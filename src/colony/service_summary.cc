@@ -155,7 +155,7 @@ Result<std::vector<std::string>> Operations(storage::Store& store, const Summary
     if (by_errors && errors == 0) continue;
     std::string line = "operation '" + TextOf(row[0]) + "': " + std::to_string(n) +
                        " requests, p95 " + Ms(DoubleOf(row[3]).value_or(0));
-    if (errors > 0) line += ", " + std::to_string(errors) + " errors";
+    if (errors > 0) line += ", " + std::to_string(errors) + (errors == 1 ? " error" : " errors");
     out.push_back(line);
   }
   if (by_errors) {
