@@ -7,7 +7,7 @@
 
 #include "base/temp_dir.h"
 #include "colony/telemetry_schema.h"
-#include "storage/clickhouse/clickhouse_test_server.h"
+#include "colony/test_store.h"
 
 namespace coral::colony {
 namespace {
@@ -24,12 +24,12 @@ class TestAgent : public AgentSource {
     for (int i = 0; i < n; ++i) {
       int64_t seq = ++last_seq_["spans"];
       coral::v1::Row row;
-      row.add_values()->set_int_value(seq);                          // seq
+      row.add_values()->set_int_value(seq);                                 // seq
       row.add_values()->set_timestamp_micros(1'700'000'000'000'000 + seq);  // ts
       row.add_values()->set_string_value("trace-" + std::to_string(seq));   // trace_id
-      row.add_values();                                               // parent_span_id: NULL
-      row.add_values()->set_timestamp_micros(1'700'000'000'000'000);  // start_time
-      row.add_values()->set_bool_value(seq % 2 == 0);                 // from_the_future
+      row.add_values();                                                     // parent_span_id: NULL
+      row.add_values()->set_timestamp_micros(1'700'000'000'000'000);        // start_time
+      row.add_values()->set_bool_value(seq % 2 == 0);                       // from_the_future
       rows_["spans"].push_back(std::move(row));
     }
   }
@@ -61,8 +61,8 @@ class TestAgent : public AgentSource {
     coral::v1::QueryTableResponse out;
     out.set_table(table);
     // A newer agent may send a column the colony does not know: it is left out.
-    for (const char* c : {"seq", "ts", "trace_id", "parent_span_id", "start_time",
-                          "from_the_future"}) {
+    for (const char* c :
+         {"seq", "ts", "trace_id", "parent_span_id", "start_time", "from_the_future"}) {
       out.add_columns(c);
     }
     const auto& rows = rows_[table];
@@ -92,32 +92,14 @@ class TestAgent : public AgentSource {
 };
 
 // Every test runs on both backends the colony can use.
-class PollerTest : public ::testing::TestWithParam<std::string> {
+class PollerTest : public ColonyStoreTest {
  protected:
-  void SetUp() override {
-    std::string url = "duckdb://" + (dir_.path() / "colony.duckdb").string();
-    if (GetParam() == "clickhouse") {
-      auto server = storage::ClickHouseTestServer::Shared();
-      if (!server.ok() && server.status().code() == StatusCode::kNotFound) {
-        GTEST_SKIP() << server.status().message();
-      }
-      ASSERT_TRUE(server.ok()) << server.status().ToString();
-      url = (*server)->NewDatabaseUrl();
-    }
-    auto store = storage::OpenStore(url);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-    ASSERT_TRUE(store_->Migrate(TelemetryMigrations()).ok());
-  }
-
   int64_t Count(const std::string& sql) {
     auto rows = store_->Query(sql);
     EXPECT_TRUE(rows.ok()) << rows.status().ToString();
     return rows.ok() ? std::get<int64_t>(rows->rows[0][0]) : -1;
   }
 
-  TempDir dir_{"coral-poller"};
-  std::unique_ptr<storage::Store> store_;
   PollerOptions options_{.batch_rows = 1000, .max_batches_per_table = 3};
 };
 

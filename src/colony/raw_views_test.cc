@@ -1,5 +1,7 @@
 #include "colony/raw_views.h"
 
+#include "colony/test_store.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -22,20 +24,6 @@ const int64_t kNowUs = ToUnixMicros(kNow);
 // 32 and 16 hex digits from a short tag, for readable fixtures.
 std::string TraceId(char c) { return std::string(32, c); }
 std::string SpanId(const std::string& tag) { return tag + std::string(16 - tag.size(), '0'); }
-
-// Opens a colony store on a backend: "duckdb" (a file) or "clickhouse" (a
-// fresh database on the shared test server; NotFound when there is none).
-Result<std::unique_ptr<storage::Store>> OpenBackend(const std::string& backend,
-                                                    const TempDir& dir) {
-  std::string url = "duckdb://" + (dir.path() / "colony.duckdb").string();
-  if (backend == "clickhouse") {
-    auto server = CORAL_TRY(storage::ClickHouseTestServer::Shared());
-    url = server->NewDatabaseUrl();
-  }
-  auto store = CORAL_TRY(storage::OpenStore(url));
-  CORAL_TRY(store->Migrate(TelemetryMigrations()));
-  return store;
-}
 
 struct SpanRow {
   std::string agent;
@@ -157,15 +145,11 @@ Status LoadMetrics(storage::Store& store) {
   return store.Append(batch);
 }
 
-class RawViewsTest : public ::testing::TestWithParam<std::string> {
+class RawViewsTest : public ColonyStoreTest {
  protected:
   void SetUp() override {
-    auto store = OpenBackend(GetParam(), dir_);
-    if (!store.ok() && store.status().code() == StatusCode::kNotFound) {
-      GTEST_SKIP() << store.status().message();
-    }
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
+    ColonyStoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(LoadSpans(*store_).ok());
     ASSERT_TRUE(LoadLogs(*store_).ok());
     ASSERT_TRUE(LoadMetrics(*store_).ok());
@@ -193,9 +177,6 @@ class RawViewsTest : public ::testing::TestWithParam<std::string> {
     for (const auto& c : rows.columns) out.push_back(c.name);
     return out;
   }
-
-  TempDir dir_{"coral-raw-views"};
-  std::unique_ptr<storage::Store> store_;
 };
 
 std::vector<Value> Strings(std::initializer_list<const char*> items) {
@@ -370,9 +351,9 @@ INSTANTIATE_TEST_SUITE_P(Backends, RawViewsTest, ::testing::Values("duckdb", "cl
 
 TEST(RawViewsBackendsTest, DuckDbAndClickHouseGiveIdenticalRows) {
   TempDir dir("coral-raw-views-both");
-  auto duck = OpenBackend("duckdb", dir);
+  auto duck = OpenTestColonyStore("duckdb", dir.path());
   ASSERT_TRUE(duck.ok()) << duck.status().ToString();
-  auto click = OpenBackend("clickhouse", dir);
+  auto click = OpenTestColonyStore("clickhouse", dir.path());
   if (!click.ok() && click.status().code() == StatusCode::kNotFound) {
     GTEST_SKIP() << click.status().message();
   }

@@ -164,7 +164,8 @@ TEST_F(RegistryTest, AFullPoolIsAClearError) {
 TEST_F(RegistryTest, BadAgentIdsAreRefusedBeforeAnyChange) {
   auto token = registry_->CreateToken(seconds(0), 1, "");
   ASSERT_TRUE(token.ok());
-  for (const std::string& bad : std::vector<std::string>{"", "UPPER", "a/b", "-x", std::string(65, 'a')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "UPPER", "a/b", "-x", std::string(65, 'a')}) {
     auto r = Enroll(token->secret, bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;

@@ -15,21 +15,12 @@ using storage::Value;
 constexpr int64_t kM0 = 1'699'999'980'000'000;  // a minute boundary
 constexpr int64_t kNow = kM0 + 60 * kMinuteUs + 30'000'000;
 
-class ServiceSummaryTest : public ::testing::TestWithParam<std::string> {
+class ServiceSummaryTest : public ColonyStoreTest {
  protected:
-  void SetUp() override {
-    auto store = OpenTestColonyStore(GetParam(), dir_.path());
-    if (!store.ok() && store.status().code() == StatusCode::kNotFound) {
-      GTEST_SKIP() << store.status().message();
-    }
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-  }
-
   // A server span, and when `caller` is set, the caller's client span and
   // server span around it (caller time = callee time + 2 ms).
-  void Request(const std::string& service, const std::string& name, int64_t start_us,
-               int64_t ms, bool error = false, const std::string& caller = "",
+  void Request(const std::string& service, const std::string& name, int64_t start_us, int64_t ms,
+               bool error = false, const std::string& caller = "",
                const std::string& message = "") {
     std::string trace = "t" + std::to_string(++seq_);
     auto add = [&](const std::string& svc, const std::string& kind, const std::string& span,
@@ -72,15 +63,13 @@ class ServiceSummaryTest : public ::testing::TestWithParam<std::string> {
     return all;
   }
 
-  TempDir dir_{"coral-summary"};
-  std::unique_ptr<storage::Store> store_;
   FakeClock clock_{FromUnixMicros(kNow)};
   int64_t seq_ = 0;
-  storage::Batch spans_{"spans",
-                        {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id",
-                         "service_name", "name", "kind", "start_time_us", "duration_ns",
-                         "status_code", "status_message"},
-                        {}};
+  storage::Batch spans_{
+      "spans",
+      {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id", "service_name", "name",
+       "kind", "start_time_us", "duration_ns", "status_code", "status_message"},
+      {}};
 };
 
 TEST_P(ServiceSummaryTest, TheSlowServiceIsFoundAndItsCallerPointsAtIt) {
@@ -160,13 +149,12 @@ TEST_P(ServiceSummaryTest, ErrorSpikeAndLatencyRegressionAgainstTheWindowBefore)
 }
 
 TEST_P(ServiceSummaryTest, FailingHealthChecksAndSaturatedHosts) {
-  storage::Batch health{"health_events",
-                        {"agent_id", "seq", "ts_us", "service", "port", "healthy", "reason"},
-                        {}};
-  health.rows = {{"agent-1", int64_t{1}, kM0, "web", int64_t{80}, int64_t{1}, "200 OK"},
-                 {"agent-1", int64_t{2}, kM0 + 5, "web", int64_t{80}, int64_t{0},
-                  "connection refused"},
-                 {"agent-1", int64_t{3}, kM0, "db", int64_t{5432}, int64_t{1}, "connected"}};
+  storage::Batch health{
+      "health_events", {"agent_id", "seq", "ts_us", "service", "port", "healthy", "reason"}, {}};
+  health.rows = {
+      {"agent-1", int64_t{1}, kM0, "web", int64_t{80}, int64_t{1}, "200 OK"},
+      {"agent-1", int64_t{2}, kM0 + 5, "web", int64_t{80}, int64_t{0}, "connection refused"},
+      {"agent-1", int64_t{3}, kM0, "db", int64_t{5432}, int64_t{1}, "connected"}};
   ASSERT_TRUE(store_->Append(health).ok());
   storage::Batch metrics{"host_metrics",
                          {"agent_id", "seq", "ts_us", "name", "resource", "value"},

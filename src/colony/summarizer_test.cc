@@ -26,17 +26,8 @@ double NearestRankMs(std::vector<int64_t> ns, double p) {
   return static_cast<double>(ns[rank - 1]) / 1e6;
 }
 
-class SummarizerTest : public ::testing::TestWithParam<std::string> {
+class SummarizerTest : public ColonyStoreTest {
  protected:
-  void SetUp() override {
-    auto store = OpenTestColonyStore(GetParam(), dir_.path());
-    if (!store.ok() && store.status().code() == StatusCode::kNotFound) {
-      GTEST_SKIP() << store.status().message();
-    }
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
-  }
-
   struct Span {
     std::string service, kind;
     int64_t start_us, duration_ns;
@@ -44,11 +35,11 @@ class SummarizerTest : public ::testing::TestWithParam<std::string> {
     std::string trace_id = "t", span_id = "", parent = "";
   };
   void AddSpans(const std::string& agent, const std::vector<Span>& spans) {
-    storage::Batch b{"spans",
-                     {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id",
-                      "service_name", "name", "kind", "start_time_us", "duration_ns",
-                      "status_code"},
-                     {}};
+    storage::Batch b{
+        "spans",
+        {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id", "service_name",
+         "name", "kind", "start_time_us", "duration_ns", "status_code"},
+        {}};
     for (const auto& s : spans) {
       Value parent = s.parent.empty() ? Value{} : Value{s.parent};
       b.rows.push_back({agent, ++seq_, s.start_us + 1000, s.trace_id,
@@ -75,8 +66,6 @@ class SummarizerTest : public ::testing::TestWithParam<std::string> {
     return SummaryDialect(store_->backend()).Read(table);
   }
 
-  TempDir dir_{"coral-summarizer"};
-  std::unique_ptr<storage::Store> store_;
   int64_t seq_ = 0;
   FakeClock clock_{FromUnixMicros(kM0 + 10 * kMinuteUs)};
 };
@@ -85,19 +74,21 @@ TEST_P(SummarizerTest, ServiceMinutesFollowTheDefinitionsAndTheMinuteEdges) {
   std::vector<Span> spans;
   std::vector<int64_t> durations;
   for (int i = 1; i <= 20; ++i) {
-    spans.push_back({"api", "server", kM0 + i * 1'000'000, i * 1'000'000LL,
-                     i == 7 ? "error" : "ok"});
+    spans.push_back(
+        {"api", "server", kM0 + i * 1'000'000, i * 1'000'000LL, i == 7 ? "error" : "ok"});
   }
-  spans.push_back({"api", "client", kM0 + 5'000'000, 999'000'000});  // not a request
-  spans.push_back({"api", "server", kM0 - 1, 5'000'000});            // the minute before
-  spans.push_back({"api", "server", kM0 + kMinuteUs, 7'000'000});    // the minute after
+  spans.push_back({"api", "client", kM0 + 5'000'000, 999'000'000});   // not a request
+  spans.push_back({"api", "server", kM0 - 1, 5'000'000});             // the minute before
+  spans.push_back({"api", "server", kM0 + kMinuteUs, 7'000'000});     // the minute after
   spans.push_back({"db", "server", kM0 + 2 * kMinuteUs, 1'000'000});  // outside the range
   AddSpans("a", spans);
   Summarizer summarizer(*store_, {}, clock_);
   ASSERT_TRUE(summarizer.Recompute(kM0 - kMinuteUs, kM0 + 2 * kMinuteUs).ok());
 
-  auto rows = Rows("SELECT minute_us, service_name, requests, errors, sum_ms, max_ms, p50_ms, "
-                   "p95_ms, p99_ms FROM " + Read("service_minutes") + " ORDER BY minute_us");
+  auto rows = Rows(
+      "SELECT minute_us, service_name, requests, errors, sum_ms, max_ms, p50_ms, "
+      "p95_ms, p99_ms FROM " +
+      Read("service_minutes") + " ORDER BY minute_us");
   ASSERT_EQ(rows.rows.size(), 3u);
   EXPECT_EQ(std::get<int64_t>(rows.rows[0][0]), kM0 - kMinuteUs);
   EXPECT_EQ(std::get<int64_t>(rows.rows[0][2]), 1);
@@ -230,9 +221,10 @@ TEST_P(SummarizerTest, HostMinutesAverageTheSamples) {
              {{"cpu.percent", "total", 30}, {"net.rx_bytes_per_s", "eth0", 300}});
   Summarizer summarizer(*store_, {}, clock_);
   ASSERT_TRUE(summarizer.Recompute(kM0, kM0 + kMinuteUs).ok());
-  auto rows = Rows("SELECT agent_id, samples, cpu_percent, cpu_max_percent, mem_used_percent, "
-                   "disk_used_percent, net_rx_bytes_per_s, load_1m FROM " +
-                   Read("host_minutes"));
+  auto rows = Rows(
+      "SELECT agent_id, samples, cpu_percent, cpu_max_percent, mem_used_percent, "
+      "disk_used_percent, net_rx_bytes_per_s, load_1m FROM " +
+      Read("host_minutes"));
   ASSERT_EQ(rows.rows.size(), 1u);
   const auto& r = rows.rows[0];
   EXPECT_EQ(std::get<std::string>(r[0]), "a");
@@ -257,8 +249,8 @@ TEST_P(SummarizerTest, TopologyFromClientSpansAndFromConnections) {
                    {"b", ++seq_, kM0, "db", int64_t{30}, int64_t{5432}}};
   ASSERT_TRUE(store_->Append(services).ok());
   storage::Batch conns{"connections",
-                       {"agent_id", "seq", "ts_us", "pid", "process", "local_address",
-                        "local_port", "remote_address", "remote_port"},
+                       {"agent_id", "seq", "ts_us", "pid", "process", "local_address", "local_port",
+                        "remote_address", "remote_port"},
                        {}};
   auto conn = [&](const char* agent, int64_t pid, const char* process, int64_t lport,
                   const char* raddr, int64_t rport, int64_t ts) {

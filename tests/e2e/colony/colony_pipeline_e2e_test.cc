@@ -57,16 +57,12 @@ std::string Hex(int64_t v, int digits) {
 class ColonyPipelineTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string url = "duckdb://" + (dir_.path() / "colony.duckdb").string();
-    if (GetParam() == "clickhouse") {
-      auto server = storage::ClickHouseTestServer::Shared();
-      if (!server.ok() && server.status().code() == StatusCode::kNotFound) {
-        GTEST_SKIP() << server.status().message();
-      }
-      ASSERT_TRUE(server.ok()) << server.status().ToString();
-      url = (*server)->NewDatabaseUrl();
+    auto url = TestColonyStoreUrl(GetParam(), dir_.path());
+    if (!url.ok() && url.status().code() == StatusCode::kNotFound) {
+      GTEST_SKIP() << url.status().message();
     }
-    url_ = url;
+    ASSERT_TRUE(url.ok()) << url.status().ToString();
+    url_ = *url;
     for (auto* a : {&checkout_, &payments_}) {
       a->home = dir_.path() / ("agent-" + RandomHex(4));
       ASSERT_TRUE(MakeDirs(a->home, FileMode::kPrivate).ok());
