@@ -50,6 +50,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "unimplemented";
     case StatusCode::kInternal:
       return "internal";
+    case StatusCode::kUnauthenticated:
+      return "unauthenticated";
   }
   CORAL_PANIC("unknown StatusCode");
 }
@@ -92,5 +94,7 @@ Status ErrnoError(std::string_view what, int err) {
   if (err == EEXIST) code = StatusCode::kAlreadyExists;
   return Status(code, std::string(what) + ": " + std::strerror(err));
 }
+
+Status Unauthenticated(std::string m) { return Status(StatusCode::kUnauthenticated, std::move(m)); }
 
 }  // namespace coral

@@ -29,6 +29,7 @@ enum class StatusCode {
   kIoError,
   kUnimplemented,
   kInternal,
+  kUnauthenticated,  // no valid credentials (a permission problem is kPermissionDenied)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -70,6 +71,7 @@ Status Corruption(std::string message);
 Status IoError(std::string message);
 Status Unimplemented(std::string message);
 Status Internal(std::string message);
+Status Unauthenticated(std::string message);
 // An IoError from errno: "what: strerror(err)".
 Status ErrnoError(std::string_view what, int err);
 

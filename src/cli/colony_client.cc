@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdlib>
+
 #include "base/daemon.h"
 #include "colony/colony_dir.h"
 #include "colony/secrets.h"
@@ -15,9 +17,13 @@ Result<ColonyClient> ColonyClient::Open(const config::Home& home, const std::str
   ColonyClient c;
   c.colony_id_ = cfg.id;
   c.address_ = "127.0.0.1:" + std::to_string(cfg.grpc_port);
-  std::string secret = CORAL_TRY(colony::ReadColonySecret(home, cfg.id));
-  c.token_ = colony::LocalApiToken(secret);
-  crypto::Wipe(secret);
+  if (const char* token = std::getenv("CORAL_TOKEN"); token != nullptr && *token != '\0') {
+    c.token_ = token;
+  } else {
+    std::string secret = CORAL_TRY(colony::ReadColonySecret(home, cfg.id));
+    c.token_ = colony::LocalApiToken(secret);
+    crypto::Wipe(secret);
+  }
   c.stub_ = coral::v1::ColonyService::NewStub(
       grpc::CreateChannel(c.address_, net::ChannelCredentials("")));
   return c;
@@ -134,6 +140,40 @@ Result<coral::v1::QueryMetricsResponse> ColonyClient::QueryMetrics(
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(35));
     return stub_->QueryMetrics(&ctx, req, &out);
   }));
+  return out;
+}
+
+Result<coral::v1::CreateApiTokenResponse> ColonyClient::CreateApiToken(
+    const coral::v1::CreateApiTokenRequest& req) {
+  coral::v1::CreateApiTokenResponse out;
+  CORAL_TRY(Invoke("create API token", [&](grpc::ClientContext& ctx) {
+    return stub_->CreateApiToken(&ctx, req, &out);
+  }));
+  return out;
+}
+
+Result<coral::v1::ListApiTokensResponse> ColonyClient::ListApiTokens() {
+  coral::v1::ListApiTokensResponse out;
+  CORAL_TRY(Invoke("list API tokens",
+                   [&](grpc::ClientContext& ctx) { return stub_->ListApiTokens(&ctx, {}, &out); }));
+  return out;
+}
+
+Result<coral::v1::ApiTokenInfo> ColonyClient::RevokeApiToken(const std::string& id) {
+  coral::v1::RevokeApiTokenRequest req;
+  req.set_id(id);
+  coral::v1::RevokeApiTokenResponse out;
+  CORAL_TRY(Invoke("revoke API token", [&](grpc::ClientContext& ctx) {
+    return stub_->RevokeApiToken(&ctx, req, &out);
+  }));
+  return out.info();
+}
+
+Result<coral::v1::ListAuditResponse> ColonyClient::ListAudit(
+    const coral::v1::ListAuditRequest& req) {
+  coral::v1::ListAuditResponse out;
+  CORAL_TRY(Invoke("audit log",
+                   [&](grpc::ClientContext& ctx) { return stub_->ListAudit(&ctx, req, &out); }));
   return out;
 }
 

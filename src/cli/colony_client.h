@@ -1,6 +1,7 @@
 // The CLI's connection to a colony on this host: 127.0.0.1:<api.grpc_port>,
 // with the local operator token derived from the colony's secret (so only
-// whoever may read colony.secret may operate the colony).
+// whoever may read colony.secret may operate the colony), or the API token in
+// CORAL_TOKEN when set (then the token's role decides what is allowed).
 #pragma once
 
 #include <memory>
@@ -28,6 +29,11 @@ class ColonyClient {
   Result<coral::v1::ListJoinTokensResponse> ListJoinTokens();
   Result<coral::v1::JoinTokenInfo> RevokeJoinToken(const std::string& id);
   Result<coral::v1::QuerySqlResponse> QuerySql(const coral::v1::QuerySqlRequest& req);
+  Result<coral::v1::CreateApiTokenResponse> CreateApiToken(
+      const coral::v1::CreateApiTokenRequest& req);
+  Result<coral::v1::ListApiTokensResponse> ListApiTokens();
+  Result<coral::v1::ApiTokenInfo> RevokeApiToken(const std::string& id);
+  Result<coral::v1::ListAuditResponse> ListAudit(const coral::v1::ListAuditRequest& req);
   Result<coral::v1::GetSummaryResponse> GetSummary(const coral::v1::GetSummaryRequest& req);
   Result<coral::v1::QuerySqlResponse> GetTopology(const coral::v1::GetTopologyRequest& req);
   Result<coral::v1::QuerySqlResponse> GetHosts(const coral::v1::GetHostsRequest& req);

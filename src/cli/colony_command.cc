@@ -122,15 +122,18 @@ Json TokenJson(const coral::v1::JoinTokenInfo& t, Format format) {
       std::to_string(t.uses()) + "/" +
       (t.uses_allowed() == 0 ? std::string("unlimited") : std::to_string(t.uses_allowed()));
   if (format == Format::kTable) {
-    return {{"id", t.id()},
+    return {{"kind", "join"},
+            {"id", t.id()},
             {"name", t.name()},
+            {"role", "-"},
             {"state", t.state()},
             {"uses", uses},
             {"created", TimeText(t.created_at_unix_micros())},
             {"expires",
              t.expires_at_unix_micros() == 0 ? "never" : TimeText(t.expires_at_unix_micros())}};
   }
-  return {{"id", t.id()},
+  return {{"kind", "join"},
+          {"id", t.id()},
           {"name", t.name()},
           {"state", t.state()},
           {"uses", t.uses()},
@@ -138,6 +141,28 @@ Json TokenJson(const coral::v1::JoinTokenInfo& t, Format format) {
           {"created_at", TimeText(t.created_at_unix_micros())},
           {"expires_at", TimeText(t.expires_at_unix_micros())},
           {"revoked", t.revoked()}};
+}
+
+Json ApiTokenJson(const coral::v1::ApiTokenInfo& t, Format format) {
+  std::string expires =
+      t.expires_at_unix_micros() == 0 ? "never" : TimeText(t.expires_at_unix_micros());
+  if (format == Format::kTable) {
+    return {{"kind", "api"},
+            {"id", t.id()},
+            {"name", t.name()},
+            {"role", t.role()},
+            {"state", t.state()},
+            {"uses", "-"},
+            {"created", TimeText(t.created_at_unix_micros())},
+            {"expires", expires}};
+  }
+  return {{"kind", "api"},
+          {"id", t.id()},
+          {"name", t.name()},
+          {"role", t.role()},
+          {"state", t.state()},
+          {"created_at", TimeText(t.created_at_unix_micros())},
+          {"expires_at", TimeText(t.expires_at_unix_micros())}};
 }
 
 Json StatusJson(const coral::v1::GetStatusResponse& s, pid_t pid) {
@@ -250,12 +275,41 @@ struct TokenFlags {
   std::string ttl = "1h";
   int uses = 1;
   std::string name;
+  std::string role;  // set: an API token
+  CLI::Option* ttl_option = nullptr;
+  CLI::Option* uses_option = nullptr;
 };
+
+Status RunApiTokenCreate(Context& ctx, const TokenFlags& f, std::chrono::seconds ttl) {
+  if (f.uses_option->count() > 0) return InvalidArgument("--uses is for join tokens, not --role");
+  Target t = CORAL_TRY(Selected(ctx));
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  coral::v1::CreateApiTokenRequest req;
+  req.set_role(f.role);
+  req.set_ttl_seconds(ttl.count());
+  req.set_name(f.name);
+  auto resp = CORAL_TRY(client.CreateApiToken(req));
+  Json out = ApiTokenJson(resp.info(), ctx.out.format());
+  out["token"] = resp.token();
+  if (ctx.out.format() == Format::kTable) {
+    out["use"] =
+        "Authorization: Bearer <token> on https://<colony>:8443/mcp, or CORAL_TOKEN=<token>";
+  }
+  ctx.out.Object(out);
+  return Status::Ok();
+}
 
 Status RunTokenCreate(Context& ctx, const TokenFlags& f) {
   auto ttl = ParseDuration(f.ttl);
   if (!ttl.ok()) return InvalidArgument("--ttl '" + f.ttl + "' is not a duration like 1h, 30m, 0");
   if (f.uses < 0) return InvalidArgument("--uses must be 0 (unlimited) or more");
+  if (!f.role.empty()) {
+    // API tokens live until revoked unless --ttl says otherwise.
+    auto seconds = f.ttl_option->count() > 0
+                       ? std::chrono::duration_cast<std::chrono::seconds>(*ttl)
+                       : std::chrono::seconds(0);
+    return RunApiTokenCreate(ctx, f, seconds);
+  }
   Target t = CORAL_TRY(Selected(ctx));
   auto client = CORAL_TRY(RunningClient(ctx, t));
   coral::v1::CreateJoinTokenRequest req;
@@ -278,19 +332,70 @@ Status RunTokenList(Context& ctx) {
   auto tokens = CORAL_TRY(client.ListJoinTokens());
   Json rows = Json::array();
   for (const auto& tk : tokens.tokens()) rows.push_back(TokenJson(tk, ctx.out.format()));
+  // API tokens are for admins to see; others get the join tokens alone.
+  auto api = client.ListApiTokens();
+  if (!api.ok() && api.status().code() != StatusCode::kPermissionDenied) return api.status();
+  if (api.ok()) {
+    for (const auto& tk : api->tokens()) rows.push_back(ApiTokenJson(tk, ctx.out.format()));
+  }
   std::vector<std::string> columns =
       ctx.out.format() == Format::kTable
-          ? std::vector<std::string>{"id", "name", "state", "uses", "created", "expires"}
-          : std::vector<std::string>{"id",           "name",       "state",      "uses",
-                                     "uses_allowed", "created_at", "expires_at", "revoked"};
-  ctx.out.List(columns, rows, "No join tokens. Create one with 'coral colony token create'.");
+          ? std::vector<std::string>{"kind",  "id",   "name",    "role",
+                                     "state", "uses", "created", "expires"}
+          : std::vector<std::string>{"kind", "id",           "name",       "role",       "state",
+                                     "uses", "uses_allowed", "created_at", "expires_at", "revoked"};
+  ctx.out.List(columns, rows,
+               "No tokens. 'coral colony token create' makes a join token, '... --role viewer' "
+               "an API token.");
   return Status::Ok();
 }
 
 Status RunTokenRevoke(Context& ctx, const std::string& id) {
   Target t = CORAL_TRY(Selected(ctx));
   auto client = CORAL_TRY(RunningClient(ctx, t));
-  ctx.out.Object(TokenJson(CORAL_TRY(client.RevokeJoinToken(id)), ctx.out.format()));
+  if (id.rfind("api-", 0) == 0) {
+    ctx.out.Object(ApiTokenJson(CORAL_TRY(client.RevokeApiToken(id)), ctx.out.format()));
+  } else {
+    ctx.out.Object(TokenJson(CORAL_TRY(client.RevokeJoinToken(id)), ctx.out.format()));
+  }
+  return Status::Ok();
+}
+
+struct AuditFlags {
+  int limit = 50;
+  std::string since;
+};
+
+Status RunAudit(Context& ctx, const AuditFlags& f) {
+  if (f.limit < 1 || f.limit > 10'000) return InvalidArgument("--limit must be 1..10000");
+  coral::v1::ListAuditRequest req;
+  req.set_limit(f.limit);
+  if (!f.since.empty()) {
+    auto since = ParseDuration(f.since);
+    if (!since.ok()) return InvalidArgument("--since '" + f.since + "' is not a duration");
+    req.set_since_ms(since->count());
+  }
+  Target t = CORAL_TRY(Selected(ctx));
+  auto client = CORAL_TRY(RunningClient(ctx, t));
+  auto log = CORAL_TRY(client.ListAudit(req));
+  bool table = ctx.out.format() == Format::kTable;
+  Json rows = Json::array();
+  for (const auto& r : log.records()) {
+    Json row = {{"at", TimeText(r.at_unix_micros())},
+                {"who", r.who()},
+                {"action", r.action()},
+                {"allowed", table ? Json(r.allowed() ? "yes" : "DENIED") : Json(r.allowed())},
+                {"result_bytes", r.result_bytes()},
+                {"duration_ms", r.duration_ms()},
+                {"arguments", r.arguments()},
+                {"error", r.error()}};
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::string> columns =
+      table ? std::vector<std::string>{"at", "who", "action", "allowed", "arguments", "error"}
+            : std::vector<std::string>{"at",           "who",         "action",    "allowed",
+                                       "result_bytes", "duration_ms", "arguments", "error"};
+  ctx.out.List(columns, rows, "Nothing in the audit log yet.");
   return Status::Ok();
 }
 
@@ -427,26 +532,46 @@ void AddColonyCommands(CLI::App& app, Commands& commands) {
   revoke->add_option("id", *agent_id, "Agent id, as 'coral colony agents' prints it")->required();
   commands.Bind(revoke, [agent_id](Context& ctx) { return RunAgentRevoke(ctx, *agent_id); });
 
-  CLI::App* token = colony->add_subcommand("token", "Join tokens that let agents enroll");
+  CLI::App* token = colony->add_subcommand(
+      "token", "Join tokens that let agents enroll, and API tokens with a role");
   token->require_subcommand(1);
   auto flags = std::make_shared<TokenFlags>();
   CLI::App* create = token->add_subcommand(
       "create", "Print a new join token (shown once; the colony keeps only its hash)");
-  create->add_option("--ttl", flags->ttl, "How long it stays valid (1h, 30m, 7d; 0: forever)")
-      ->capture_default_str();
-  create->add_option("--uses", flags->uses, "How many agents may enroll with it (0: unlimited)")
-      ->capture_default_str();
+  flags->ttl_option =
+      create
+          ->add_option("--ttl", flags->ttl,
+                       "How long it stays valid (1h, 30m, 7d; 0: forever; API tokens: forever)")
+          ->capture_default_str();
+  flags->uses_option =
+      create->add_option("--uses", flags->uses, "How many agents may enroll with it (0: unlimited)")
+          ->capture_default_str();
   create->add_option("--name", flags->name, "A note to recognise it by in 'token list'");
+  create->add_option("--role", flags->role, "An API token with this role instead")
+      ->check(CLI::IsMember({"viewer", "operator", "admin"}));
   create->footer(
-      "The token carries the colony id, its public endpoint(s), the CA fingerprint agents pin,\n"
-      "and a secret. Use it on a host with: coral agent start --join TOKEN");
+      "Without --role, a join token: it carries the colony id, its public endpoint(s), the CA\n"
+      "fingerprint agents pin, and a secret; use it on a host with: coral agent start --join "
+      "TOKEN\n"
+      "With --role viewer|operator|admin, an API token (coralapi1_...) for MCP clients and the\n"
+      "CLI (CORAL_TOKEN): viewer reads (status, summaries, traces, logs, metrics, SQL);\n"
+      "operator also makes join tokens; admin may do everything. Every use is audited.");
   commands.Bind(create, [flags](Context& ctx) { return RunTokenCreate(ctx, *flags); });
   commands.Bind(token->add_subcommand("list", "Join tokens with their state and uses"),
                 RunTokenList);
   auto token_id = std::make_shared<std::string>();
-  CLI::App* token_revoke = token->add_subcommand("revoke", "Make a join token unusable");
+  CLI::App* token_revoke =
+      token->add_subcommand("revoke", "Make a join token or an API token (api-...) unusable");
   token_revoke->add_option("id", *token_id, "Token id, as 'token list' prints it")->required();
   commands.Bind(token_revoke, [token_id](Context& ctx) { return RunTokenRevoke(ctx, *token_id); });
+
+  auto audit_flags = std::make_shared<AuditFlags>();
+  CLI::App* audit = colony->add_subcommand(
+      "audit", "Who called what on the colony, allowed or denied, newest first (admin)");
+  audit->add_option("--limit", audit_flags->limit, "At most this many records (1..10000)")
+      ->capture_default_str();
+  audit->add_option("--since", audit_flags->since, "Only the last 15m, 1h, 7d, ...");
+  commands.Bind(audit, [audit_flags](Context& ctx) { return RunAudit(ctx, *audit_flags); });
 }
 
 void AddStatusCommand(CLI::App& app, Commands& commands) {

@@ -68,6 +68,8 @@ int HttpStatusFor(const coral::Status& s) {
   switch (s.code()) {
     case StatusCode::kInvalidArgument:
       return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
     case StatusCode::kPermissionDenied:
       return 403;
     case StatusCode::kNotFound:
@@ -127,6 +129,7 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   c.control_ = CORAL_TRY(storage::OpenStore("duckdb://" + (dir / "control.duckdb").string() +
                                             "?threads=1&memory_limit=128MB"));
   c.registry_ = CORAL_TRY(Registry::Open(*c.control_, range, std::move(same_host)));
+  c.access_ = CORAL_TRY(AccessControl::Open(*c.control_));
   // Users' SQL runs on this store: a DuckDB file gets no access outside itself.
   std::string url = c.config_.storage_url;
   if (url.rfind("duckdb://", 0) == 0 && url.find("enable_external_access") == std::string::npos) {

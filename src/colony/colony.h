@@ -19,14 +19,15 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "colony/access.h"
 #include "colony/poller.h"
-#include "colony/summarizer.h"
 #include "colony/registry.h"
+#include "colony/summarizer.h"
+#include "config/colony_config.h"
+#include "config/home.h"
 #include "coral/v1/agent.pb.h"
 #include "coral/v1/colony.pb.h"
 #include "coral/v1/mesh.pb.h"
-#include "config/colony_config.h"
-#include "config/home.h"
 #include "crypto/ca.h"
 #include "mesh/mesh_device.h"
 #include "net/grpc_server.h"
@@ -65,6 +66,7 @@ class Colony {
 
   const config::ColonyConfig& config() const { return config_; }
   Registry& registry() { return *registry_; }
+  AccessControl& access() { return *access_; }
   storage::Store& telemetry() { return *telemetry_; }
   const std::string& local_token() const { return local_token_; }
   WallTime started_at() const { return started_at_; }
@@ -102,6 +104,7 @@ class Colony {
   crypto::IssuedCert colony_cert_;  // server + client, URI coral://<colony>/colony
   std::unique_ptr<storage::Store> control_;
   std::unique_ptr<Registry> registry_;
+  std::unique_ptr<AccessControl> access_;
   std::unique_ptr<storage::Store> telemetry_;  // config storage.url
   std::unique_ptr<GrpcAgentSource> agent_source_;
   std::unique_ptr<Summarizer> summarizer_;

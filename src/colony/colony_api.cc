@@ -1,5 +1,7 @@
 #include "colony/colony_api.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include "colony/colony.h"
 #include "colony/raw_views.h"
 #include "colony/service_summary.h"
@@ -85,17 +87,43 @@ grpc::Status ColonyApi::CallingAgent(grpc::ServerContext* ctx, std::string* agen
                       "the certificate names no agent of colony " + colony_.config().id);
 }
 
-grpc::Status ColonyApi::Operator(grpc::ServerContext* ctx) const {
+grpc::Status ColonyApi::Authorize(grpc::ServerContext* ctx, std::string_view method,
+                                  const google::protobuf::Message* request) const {
   if (access_ != Access::kLocal) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         "agents may only register, heartbeat and read the status");
   }
-  return net::CheckBearer(*ctx, colony_.local_token(),
-                          "<home>/colonies/<id>/colony.secret (the CLI derives it)");
+  AuditEntry entry{.at = colony_.registry().clock().Now(), .action = "rpc:" + std::string(method)};
+  if (request != nullptr) {
+    google::protobuf::util::JsonPrintOptions print;
+    print.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(*request, &entry.arguments, print);
+  }
+  // The operator on this host (the token derived from colony.secret), or an
+  // API token with a role.
+  Result<Caller> caller = Unauthenticated("");
+  if (net::CheckBearer(*ctx, colony_.local_token(), "").ok()) {
+    caller = Caller{"local operator", Role::kAdmin};
+  } else {
+    auto it = ctx->client_metadata().find("authorization");
+    std::string bearer;
+    if (it != ctx->client_metadata().end()) bearer.assign(it->second.data(), it->second.size());
+    if (bearer.rfind("Bearer ", 0) == 0) bearer = bearer.substr(7);
+    caller = bearer.empty() ? Unauthenticated(
+                                  "missing bearer token: the local token derived from "
+                                  "<home>/colonies/<id>/colony.secret, or an API token")
+                            : colony_.access().Authenticate(bearer);
+  }
+  Status decision = caller.ok() ? AccessControl::Authorize(*caller, entry.action) : caller.status();
+  entry.who = caller.ok() ? caller->who : "unauthenticated";
+  entry.allowed = decision.ok();
+  entry.error = decision.ok() ? "" : decision.message();
+  colony_.access().Record(entry);
+  return net::ToGrpc(decision);
 }
 
 grpc::Status ColonyApi::AnyCaller(grpc::ServerContext* ctx) const {
-  if (access_ == Access::kLocal) return Operator(ctx);
+  if (access_ == Access::kLocal) return Authorize(ctx, "GetStatus", nullptr);
   std::string id;
   return CallingAgent(ctx, &id);
 }
@@ -134,7 +162,7 @@ grpc::Status ColonyApi::Heartbeat(grpc::ServerContext* ctx, const coral::v1::Hea
 
 grpc::Status ColonyApi::ListAgents(grpc::ServerContext* ctx, const coral::v1::ListAgentsRequest*,
                                    coral::v1::ListAgentsResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "ListAgents", nullptr); !s.ok()) return s;
   for (const auto& a : colony_.registry().Agents()) *out->add_agents() = colony_.Describe(a);
   return grpc::Status::OK;
 }
@@ -142,7 +170,7 @@ grpc::Status ColonyApi::ListAgents(grpc::ServerContext* ctx, const coral::v1::Li
 grpc::Status ColonyApi::RevokeAgent(grpc::ServerContext* ctx,
                                     const coral::v1::RevokeAgentRequest* req,
                                     coral::v1::RevokeAgentResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "RevokeAgent", req); !s.ok()) return s;
   auto info = colony_.Revoke(req->agent_id());
   if (!info.ok()) return net::ToGrpc(info.status());
   *out->mutable_agent() = std::move(*info);
@@ -152,7 +180,7 @@ grpc::Status ColonyApi::RevokeAgent(grpc::ServerContext* ctx,
 grpc::Status ColonyApi::CreateJoinToken(grpc::ServerContext* ctx,
                                         const coral::v1::CreateJoinTokenRequest* req,
                                         coral::v1::CreateJoinTokenResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "CreateJoinToken", req); !s.ok()) return s;
   auto token = colony_.registry().CreateToken(std::chrono::seconds(req->ttl_seconds()), req->uses(),
                                               req->name());
   if (!token.ok()) return net::ToGrpc(token.status());
@@ -166,7 +194,7 @@ grpc::Status ColonyApi::CreateJoinToken(grpc::ServerContext* ctx,
 grpc::Status ColonyApi::ListJoinTokens(grpc::ServerContext* ctx,
                                        const coral::v1::ListJoinTokensRequest*,
                                        coral::v1::ListJoinTokensResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "ListJoinTokens", nullptr); !s.ok()) return s;
   WallTime now = colony_.registry().clock().Now();
   for (const auto& t : colony_.registry().Tokens()) FillToken(t, now, out->add_tokens());
   return grpc::Status::OK;
@@ -175,7 +203,7 @@ grpc::Status ColonyApi::ListJoinTokens(grpc::ServerContext* ctx,
 grpc::Status ColonyApi::RevokeJoinToken(grpc::ServerContext* ctx,
                                         const coral::v1::RevokeJoinTokenRequest* req,
                                         coral::v1::RevokeJoinTokenResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "RevokeJoinToken", req); !s.ok()) return s;
   auto t = colony_.registry().RevokeToken(req->id());
   if (!t.ok()) return net::ToGrpc(t.status());
   FillToken(*t, colony_.registry().clock().Now(), out->mutable_info());
@@ -184,7 +212,7 @@ grpc::Status ColonyApi::RevokeJoinToken(grpc::ServerContext* ctx,
 
 grpc::Status ColonyApi::QuerySql(grpc::ServerContext* ctx, const coral::v1::QuerySqlRequest* req,
                                  coral::v1::QuerySqlResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "QuerySql", req); !s.ok()) return s;
   if (req->max_rows() < 0 || req->max_rows() > 100'000) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "max_rows must be 0..100000");
   }
@@ -210,7 +238,7 @@ std::map<std::string, std::string> ColonyApi::HostNames() const {
 grpc::Status ColonyApi::GetSummary(grpc::ServerContext* ctx,
                                    const coral::v1::GetSummaryRequest* req,
                                    coral::v1::GetSummaryResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "GetSummary", req); !s.ok()) return s;
   SummaryRequest request{.service = req->service(), .host_names = HostNames()};
   if (auto s = Window(req->since_ms(), &request.since); !s.ok()) return s;
   if (req->slow_ms() < 0 || req->service().size() > 256) {
@@ -227,7 +255,7 @@ grpc::Status ColonyApi::GetSummary(grpc::ServerContext* ctx,
 grpc::Status ColonyApi::GetTopology(grpc::ServerContext* ctx,
                                     const coral::v1::GetTopologyRequest* req,
                                     coral::v1::QuerySqlResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "GetTopology", req); !s.ok()) return s;
   std::chrono::milliseconds since;
   if (auto s = Window(req->since_ms(), &since); !s.ok()) return s;
   auto rows = Topology(colony_.telemetry(), since, colony_.registry().clock().Now());
@@ -238,7 +266,7 @@ grpc::Status ColonyApi::GetTopology(grpc::ServerContext* ctx,
 
 grpc::Status ColonyApi::GetHosts(grpc::ServerContext* ctx, const coral::v1::GetHostsRequest* req,
                                  coral::v1::QuerySqlResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "GetHosts", req); !s.ok()) return s;
   std::chrono::milliseconds since;
   if (auto s = Window(req->since_ms(), &since); !s.ok()) return s;
   auto rows = Hosts(colony_.telemetry(), since, colony_.registry().clock().Now(), HostNames());
@@ -250,7 +278,7 @@ grpc::Status ColonyApi::GetHosts(grpc::ServerContext* ctx, const coral::v1::GetH
 grpc::Status ColonyApi::QueryTraces(grpc::ServerContext* ctx,
                                     const coral::v1::QueryTracesRequest* req,
                                     coral::v1::QueryTracesResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "QueryTraces", req); !s.ok()) return s;
   TraceFilter filter{.service = req->service(),
                      .min_duration = std::chrono::milliseconds(req->min_duration_ms()),
                      .trace_id = req->trace_id(),
@@ -262,7 +290,7 @@ grpc::Status ColonyApi::QueryTraces(grpc::ServerContext* ctx,
 
 grpc::Status ColonyApi::QueryLogs(grpc::ServerContext* ctx, const coral::v1::QueryLogsRequest* req,
                                   coral::v1::QueryLogsResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "QueryLogs", req); !s.ok()) return s;
   LogFilter filter{.service = req->service(),
                    .grep = req->grep(),
                    .severity = req->severity(),
@@ -275,13 +303,86 @@ grpc::Status ColonyApi::QueryLogs(grpc::ServerContext* ctx, const coral::v1::Que
 grpc::Status ColonyApi::QueryMetrics(grpc::ServerContext* ctx,
                                      const coral::v1::QueryMetricsRequest* req,
                                      coral::v1::QueryMetricsResponse* out) {
-  if (auto s = Operator(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "QueryMetrics", req); !s.ok()) return s;
   MetricFilter filter{.name = req->name(),
                       .service = req->service(),
                       .since = std::chrono::milliseconds(req->since_ms()),
                       .limit = req->limit()};
   return FillView(
       colony::QueryMetrics(colony_.telemetry(), filter, colony_.registry().clock().Now()), out);
+}
+
+namespace {
+
+void FillApiToken(const ApiTokenRecord& t, WallTime now, coral::v1::ApiTokenInfo* out) {
+  out->set_id(t.id);
+  out->set_name(t.name);
+  out->set_role(std::string(RoleName(t.role)));
+  out->set_created_at_unix_micros(ToUnixMicros(t.created_at));
+  if (t.expires_at) out->set_expires_at_unix_micros(ToUnixMicros(*t.expires_at));
+  out->set_state(ApiTokenState(t, now));
+}
+
+}  // namespace
+
+grpc::Status ColonyApi::CreateApiToken(grpc::ServerContext* ctx,
+                                       const coral::v1::CreateApiTokenRequest* req,
+                                       coral::v1::CreateApiTokenResponse* out) {
+  if (auto s = Authorize(ctx, "CreateApiToken", req); !s.ok()) return s;
+  auto role = ParseRole(req->role());
+  if (!role.ok()) return net::ToGrpc(role.status());
+  auto token =
+      colony_.access().CreateToken(*role, std::chrono::seconds(req->ttl_seconds()), req->name());
+  if (!token.ok()) return net::ToGrpc(token.status());
+  out->set_token(token->token);
+  FillApiToken(token->record, colony_.access().clock().Now(), out->mutable_info());
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::ListApiTokens(grpc::ServerContext* ctx,
+                                      const coral::v1::ListApiTokensRequest* req,
+                                      coral::v1::ListApiTokensResponse* out) {
+  if (auto s = Authorize(ctx, "ListApiTokens", req); !s.ok()) return s;
+  WallTime now = colony_.access().clock().Now();
+  for (const auto& t : colony_.access().Tokens()) FillApiToken(t, now, out->add_tokens());
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::RevokeApiToken(grpc::ServerContext* ctx,
+                                       const coral::v1::RevokeApiTokenRequest* req,
+                                       coral::v1::RevokeApiTokenResponse* out) {
+  if (auto s = Authorize(ctx, "RevokeApiToken", req); !s.ok()) return s;
+  auto t = colony_.access().RevokeToken(req->id());
+  if (!t.ok()) return net::ToGrpc(t.status());
+  FillApiToken(*t, colony_.access().clock().Now(), out->mutable_info());
+  return grpc::Status::OK;
+}
+
+grpc::Status ColonyApi::ListAudit(grpc::ServerContext* ctx, const coral::v1::ListAuditRequest* req,
+                                  coral::v1::ListAuditResponse* out) {
+  if (auto s = Authorize(ctx, "ListAudit", req); !s.ok()) return s;
+  if (req->limit() < 0 || req->limit() > 10'000 || req->since_ms() < 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "limit must be 0..10000 and since must not be negative");
+  }
+  std::optional<WallTime> since;
+  if (req->since_ms() > 0) {
+    since = colony_.access().clock().Now() - std::chrono::milliseconds(req->since_ms());
+  }
+  auto log = colony_.access().AuditLog(req->limit() == 0 ? 100 : req->limit(), since);
+  if (!log.ok()) return net::ToGrpc(log.status());
+  for (const auto& e : *log) {
+    auto* r = out->add_records();
+    r->set_at_unix_micros(ToUnixMicros(e.at));
+    r->set_who(e.who);
+    r->set_action(e.action);
+    r->set_arguments(e.arguments);
+    r->set_allowed(e.allowed);
+    r->set_result_bytes(e.result_bytes);
+    r->set_duration_ms(e.duration_ms);
+    r->set_error(e.error);
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace coral::colony

@@ -55,12 +55,23 @@ class ColonyApi final : public coral::v1::ColonyService::Service {
                          coral::v1::QueryLogsResponse* out) override;
   grpc::Status QueryMetrics(grpc::ServerContext* ctx, const coral::v1::QueryMetricsRequest* req,
                             coral::v1::QueryMetricsResponse* out) override;
+  grpc::Status CreateApiToken(grpc::ServerContext* ctx, const coral::v1::CreateApiTokenRequest* req,
+                              coral::v1::CreateApiTokenResponse* out) override;
+  grpc::Status ListApiTokens(grpc::ServerContext* ctx, const coral::v1::ListApiTokensRequest* req,
+                             coral::v1::ListApiTokensResponse* out) override;
+  grpc::Status RevokeApiToken(grpc::ServerContext* ctx, const coral::v1::RevokeApiTokenRequest* req,
+                              coral::v1::RevokeApiTokenResponse* out) override;
+  grpc::Status ListAudit(grpc::ServerContext* ctx, const coral::v1::ListAuditRequest* req,
+                         coral::v1::ListAuditResponse* out) override;
 
  private:
   // The calling agent's id (kMesh), checked against the registry.
   grpc::Status CallingAgent(grpc::ServerContext* ctx, std::string* agent_id) const;
-  // OK for the operator (kLocal with the local token).
-  grpc::Status Operator(grpc::ServerContext* ctx) const;
+  // OK for a caller on kLocal whose role allows `method` (the local token is
+  // an admin, API tokens have their role); every decision is audited with
+  // the request as JSON.
+  grpc::Status Authorize(grpc::ServerContext* ctx, std::string_view method,
+                         const google::protobuf::Message* request) const;
   // OK for either kind of caller.
   grpc::Status AnyCaller(grpc::ServerContext* ctx) const;
   // agent id -> hostname, from the registry.

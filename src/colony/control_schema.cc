@@ -22,6 +22,19 @@ CREATE TABLE agents (
   api_port BIGINT, last_seen TIMESTAMP, revoked_at TIMESTAMP);
 )sql",
        ""},
+      // api_tokens: like join tokens, only the hash of the secret. audit_log:
+      // every authorization decision (and, for MCP tools, the result size and
+      // time), newest rows appended.
+      {2, "access",
+       R"sql(
+CREATE TABLE api_tokens (
+  id VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR NOT NULL, secret_hash VARCHAR NOT NULL,
+  created_at_us BIGINT NOT NULL, expires_at_us BIGINT, revoked_at_us BIGINT);
+CREATE TABLE audit_log (
+  at_us BIGINT NOT NULL, who VARCHAR NOT NULL, action VARCHAR NOT NULL, arguments VARCHAR,
+  allowed BIGINT NOT NULL, result_bytes BIGINT, duration_ms DOUBLE, error VARCHAR);
+)sql",
+       ""},
   };
   return kMigrations;
 }

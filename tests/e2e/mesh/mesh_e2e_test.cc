@@ -64,9 +64,11 @@ class MeshE2eTest : public ::testing::Test {
     ASSERT_TRUE(In(sw_, {"ip", "link", "add", "br0", "type", "bridge"}));
     ASSERT_TRUE(In(sw_, {"ip", "link", "set", "br0", "up"}));
     int port = 0;
-    for (auto [ns, ip] : std::vector<std::pair<std::string, std::string>>{
-             {colony_.ns, "10.123.0.1"}, {a_.ns, "10.123.0.2"}, {b_.ns, "10.123.0.3"},
-             {router_, "10.123.0.4"}}) {
+    for (auto [ns, ip] :
+         std::vector<std::pair<std::string, std::string>>{{colony_.ns, "10.123.0.1"},
+                                                          {a_.ns, "10.123.0.2"},
+                                                          {b_.ns, "10.123.0.3"},
+                                                          {router_, "10.123.0.4"}}) {
       std::string outer = "cmp" + std::to_string(port) + "x" + id_;
       std::string inner = "lan" + std::to_string(port++);
       ASSERT_TRUE(Sh({"ip", "link", "add", outer, "netns", sw_, "type", "veth", "peer", "name",
@@ -85,22 +87,25 @@ class MeshE2eTest : public ::testing::Test {
     ASSERT_TRUE(In(c_.ns, {"ip", "link", "set", "wan0", "up"}));
     ASSERT_TRUE(In(c_.ns, {"ip", "route", "add", "default", "via", "10.124.0.1"}));
     ASSERT_TRUE(In(router_, {"sysctl", "-qw", "net.ipv4.ip_forward=1"}));
-    ASSERT_TRUE(In(router_, {"nft", "add table ip nat; add chain ip nat post { type nat hook "
-                                    "postrouting priority 100; }; add rule ip nat post oifname "
-                                    "\"lan3\" masquerade"}));
+    ASSERT_TRUE(In(router_, {"nft",
+                             "add table ip nat; add chain ip nat post { type nat hook "
+                             "postrouting priority 100; }; add rule ip nat post oifname "
+                             "\"lan3\" masquerade"}));
     // Counters on the colony's LAN interface: TCP other than HTTPS enrollment
     // (would be plaintext or mTLS gRPC off the mesh), and WireGuard UDP.
     std::string lan = lan_if_[colony_.ns];
-    ASSERT_TRUE(In(colony_.ns,
-                   {"nft", "add table inet watch; "
-                           "add chain inet watch in { type filter hook input priority 0; }; "
-                           "add chain inet watch out { type filter hook output priority 0; }; "
-                           "add rule inet watch in iifname \"" + lan +
-                               "\" tcp dport != 8443 counter comment \"tcp_in\"; "
-                               "add rule inet watch out oifname \"" + lan +
-                               "\" tcp sport != 8443 counter comment \"tcp_out\"; "
-                               "add rule inet watch in iifname \"" + lan +
-                               "\" udp dport 41580 counter comment \"wireguard_in\""}));
+    ASSERT_TRUE(In(colony_.ns, {"nft",
+                                "add table inet watch; "
+                                "add chain inet watch in { type filter hook input priority 0; }; "
+                                "add chain inet watch out { type filter hook output priority 0; }; "
+                                "add rule inet watch in iifname \"" +
+                                    lan +
+                                    "\" tcp dport != 8443 counter comment \"tcp_in\"; "
+                                    "add rule inet watch out oifname \"" +
+                                    lan +
+                                    "\" tcp sport != 8443 counter comment \"tcp_out\"; "
+                                    "add rule inet watch in iifname \"" +
+                                    lan + "\" udp dport 41580 counter comment \"wireguard_in\""}));
   }
 
   void TearDown() override {
@@ -133,8 +138,9 @@ class MeshE2eTest : public ::testing::Test {
   }
 
   // `coral --home HOME args...` inside the node's namespace.
-  RunResult Coral(const Node& n, std::vector<std::string> args) {
+  RunResult Coral(const Node& n, std::vector<std::string> args, const std::string& token = "") {
     std::vector<std::string> argv = {"ip", "netns", "exec", n.ns, "env"};
+    if (!token.empty()) argv.push_back("CORAL_TOKEN=" + token);
     if (&n == &colony_) {
       argv.push_back("CORAL_COLONY_PUBLIC_ENDPOINTS=10.123.0.1:8443");
       argv.push_back("CORAL_COLONY_POLLER_INTERVAL=2s");
@@ -192,8 +198,8 @@ class MeshE2eTest : public ::testing::Test {
   }
   // Packet counters of the colony's watch table, by rule comment.
   std::map<std::string, uint64_t> Counters() {
-    auto r = RunCommand({"ip", "netns", "exec", colony_.ns, "nft", "-j", "list", "table", "inet",
-                         "watch"});
+    auto r = RunCommand(
+        {"ip", "netns", "exec", colony_.ns, "nft", "-j", "list", "table", "inet", "watch"});
     std::map<std::string, uint64_t> out;
     if (!r.ok() || !r->exit.ok()) return out;
     Json j = Json::parse(r->out);
@@ -240,7 +246,11 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
     RunResult r = Coral(*n, {"agent", "start", "--join", join, "-o", "json"});
     ASSERT_TRUE(r.exit.ok()) << n->name << ": " << r.err;
   }
-  ASSERT_TRUE(Eventually([&] { return AllHealthy({&a_, &b_, &c_}); }, 90s, 500ms))
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return AllHealthy({&a_, &b_, &c_});
+      },
+      90s, 500ms))
       << CoralJson(colony_, {"colony", "agents"}).dump(2);
   auto agents = Agents();
   std::map<std::string, std::string> address;  // agent id -> mesh ip
@@ -251,8 +261,10 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
     keys.insert(a["wireguard_public_key"].get<std::string>());
     EXPECT_FALSE(a["runtime"]["os"].get<std::string>().empty()) << a.dump();
   }
-  EXPECT_EQ(std::set<std::string>({address[AgentId(a_)], address[AgentId(b_)],
-                                   address[AgentId(c_)]}).size(), 3u);
+  EXPECT_EQ(
+      std::set<std::string>({address[AgentId(a_)], address[AgentId(b_)], address[AgentId(c_)]})
+          .size(),
+      3u);
   // C is seen through its NAT router, which shows C opened the path itself.
   EXPECT_EQ(agents[AgentId(c_)]["wireguard_endpoint"].get<std::string>().rfind("10.123.0.4:", 0),
             0u)
@@ -268,6 +280,29 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
       },
       60s, 500ms))
       << CoralJson(colony_, {"colony", "agents"}).dump(2);
+  // An API token with the viewer role reads, is refused what needs an
+  // operator, and the audit log shows both.
+  Json viewer =
+      CoralJson(colony_, {"colony", "token", "create", "--role", "viewer", "--name", "e2e-viewer"});
+  std::string viewer_token = viewer["token"];
+  ASSERT_EQ(viewer_token.rfind("coralapi1_", 0), 0u) << viewer.dump();
+  RunResult read = Coral(colony_, {"query", "summary", "-o", "json"}, viewer_token);
+  EXPECT_TRUE(read.exit.ok()) << read.err;
+  RunResult refused = Coral(colony_, {"colony", "token", "create"}, viewer_token);
+  EXPECT_FALSE(refused.exit.ok());
+  EXPECT_NE(refused.err.find("needs operator"), std::string::npos) << refused.err;
+  RunResult bad_token = Coral(colony_, {"query", "summary"}, viewer_token + "0");
+  EXPECT_FALSE(bad_token.exit.ok());
+  EXPECT_NE(bad_token.err.find("unknown API token"), std::string::npos) << bad_token.err;
+  bool denial_audited = false, read_audited = false;
+  for (const auto& r : CoralJson(colony_, {"colony", "audit", "--limit", "50"})) {
+    if (r["who"].get<std::string>().find("e2e-viewer") == std::string::npos) continue;
+    denial_audited |= r["action"] == "rpc:CreateJoinToken" && !r["allowed"].get<bool>();
+    read_audited |= r["action"] == "rpc:GetSummary" && r["allowed"].get<bool>();
+  }
+  EXPECT_TRUE(denial_audited && read_audited)
+      << CoralJson(colony_, {"colony", "audit", "--limit", "50"}).dump(2);
+
   Json a_status = CoralJson(a_, {"agent", "status"});
   EXPECT_EQ(a_status["colony"]["state"], "registered") << a_status.dump();
   EXPECT_EQ(a_status["colony"]["mesh_ip"], address[AgentId(a_)]);
@@ -326,7 +361,11 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   since_text_ = CoralJson(colony_, {"colony", "status"})["started_at"];
   RunResult a_again = Coral(a_, {"agent", "start", "-o", "json"});
   ASSERT_TRUE(a_again.exit.ok()) << a_again.err;
-  ASSERT_TRUE(Eventually([&] { return AllHealthy({&a_, &b_, &c_}, 1); }, 120s, 500ms))
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return AllHealthy({&a_, &b_, &c_}, 1);
+      },
+      120s, 500ms))
       << CoralJson(colony_, {"colony", "agents"}).dump(2);
   for (const auto& [id, a] : Agents()) EXPECT_EQ(a["mesh_ip"], address[id]) << id;
   EXPECT_EQ(CoralJson(colony_, {"colony", "token", "list"}).size(), tokens_before);
@@ -359,12 +398,13 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
 
   // What the poller stored survived the kill -9 with no row twice.
   ASSERT_TRUE(Coral(colony_, {"colony", "stop"}).exit.ok());
-  auto store = storage::OpenStore("duckdb://" +
-                                  (colony_.home / "colonies" / colony_id / "colony.duckdb").string());
+  auto store = storage::OpenStore(
+      "duckdb://" + (colony_.home / "colonies" / colony_id / "colony.duckdb").string());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   for (const char* table : {"processes", "services", "host_metrics"}) {
     auto rows = (*store)->Query(std::string("SELECT count(*), count(DISTINCT (agent_id, seq)), "
-                                            "count(DISTINCT agent_id) FROM ") + table);
+                                            "count(DISTINCT agent_id) FROM ") +
+                                table);
     ASSERT_TRUE(rows.ok()) << rows.status().ToString();
     EXPECT_GT(std::get<int64_t>(rows->rows[0][0]), 0) << table;
     EXPECT_EQ(rows->rows[0][0], rows->rows[0][1]) << table << ": a row stored twice";
