@@ -44,6 +44,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -81,6 +82,7 @@ struct Options {
   int concurrency = 4;
   std::string dir = "/tmp";
   std::string clickhouse_url;
+  bool append_probe = false;
 };
 
 uint64_t Mix(uint64_t x) {  // splitmix64
@@ -527,6 +529,10 @@ class Fleet final : public colony::AgentSource {
   std::atomic<int64_t> pulls_{0};
 };
 
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
 // The store the colony uses, timed: where the wall time of polling and
 // summarizing goes (summed over threads, so it can exceed the elapsed time).
 class TimedStore final : public storage::Store {
@@ -540,8 +546,17 @@ class TimedStore final : public storage::Store {
   }
   Result<storage::RowSet> Query(std::string_view sql, const storage::Params& params,
                                 const storage::QueryOptions& options) override {
+    auto start = std::chrono::steady_clock::now();
     Timer t(&query_ns_);
-    return inner_->Query(sql, params, options);
+    auto rows = inner_->Query(sql, params, options);
+    if (by_statement_) {
+      double ms = Seconds(std::chrono::steady_clock::now() - start) * 1e3;
+      std::lock_guard lock(mu_);
+      auto& [calls, total] = statements_[std::string(sql.substr(0, 90))];
+      ++calls;
+      total += ms;
+    }
+    return rows;
   }
   Status Append(const storage::Batch& batch) override {
     bool note = batch.table == "summary_dirty";
@@ -556,6 +571,28 @@ class TimedStore final : public storage::Store {
   Status Transaction(const std::function<Status(Store&)>& body) override {
     Timer t(&transaction_ns_);
     return inner_->Transaction(body);
+  }
+
+  // Times each query statement (by its first characters) from now on.
+  void TimeStatements() { by_statement_ = true; }
+  // The statements that took longest in all, as JSON: [[ms per call, calls, sql], ...].
+  std::string SlowestStatements(size_t n) {
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<double, std::string>> all;
+    for (const auto& [sql, figures] : statements_) {
+      std::string quoted;
+      for (char c : sql) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+      }
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "[%.2f,%d,\"", figures.second / figures.first, figures.first);
+      all.push_back({figures.second, buf + quoted + "\"]"});
+    }
+    std::sort(all.rbegin(), all.rend());
+    std::string out = "[";
+    for (size_t i = 0; i < std::min(n, all.size()); ++i) out += (i ? "," : "") + all[i].second;
+    return out + "]";
   }
 
   struct Figures {
@@ -579,6 +616,9 @@ class TimedStore final : public storage::Store {
     std::chrono::steady_clock::time_point start;
   };
   std::unique_ptr<storage::Store> inner_;
+  std::atomic<bool> by_statement_{false};
+  std::mutex mu_;                                             // guards statements_
+  std::map<std::string, std::pair<int, double>> statements_;  // sql -> calls, ms
   std::atomic<int64_t> append_ns_{0}, note_ns_{0}, query_ns_{0}, execute_ns_{0}, transaction_ns_{0};
 };
 
@@ -620,10 +660,6 @@ std::string ClickHouseChildPid() {
   }
   ::closedir(d);
   return found;
-}
-
-double Seconds(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration<double>(d).count();
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -675,6 +711,103 @@ Cycle PollAll(colony::Poller& poller, const std::vector<PollTarget>& targets, in
     c.rows += s.rows_pulled - (b == before.end() ? 0 : b->second.rows_pulled);
   }
   return c;
+}
+
+// The same spans pages appended the way the poller does (a row-wise Batch,
+// one Value per cell) and column by column (ColumnBatch, DuckDB's data-chunk
+// path): how much of the ingest cost is the row-wise append itself.
+int AppendProbe(const Options& o) {
+  TempDir dir{(std::filesystem::path(o.dir) / "coral-colony-probe").string()};
+  auto opened = storage::OpenStore("duckdb://" + (dir.path() / "probe.duckdb").string());
+  CORAL_CHECK(opened.ok(), opened.status().ToString());
+  std::unique_ptr<storage::Store> store = std::move(*opened);
+  CORAL_CHECK(store->Migrate(colony::TelemetryMigrations()).ok(), "migrate");
+  const int64_t t0 = ToUnixMicros(SystemClock::Get().Now()) - 3600 * kSecondUs;
+  Fleet fleet(o, t0);
+  fleet.SetHorizon(t0 + 3600 * kSecondUs);
+  const colony::TelemetryTable* schema = colony::FindTelemetryTable("spans");
+  constexpr int kPages = 20, kRows = 5000;
+  std::vector<storage::Batch> batches;
+  for (int p = 0; p < kPages; ++p) {
+    auto page = fleet.Pull({"agent-0000", std::to_string(p % o.agents)}, "spans",
+                           int64_t{p} * kRows, kRows);
+    CORAL_CHECK(page.ok(), "pull");
+    // As the poller maps them: agent_id first, times to *_us.
+    storage::Batch b{"spans", {"agent_id"}, {}};
+    std::vector<int> index;
+    for (int i = 0; i < page->columns_size(); ++i) {
+      for (const std::string& c : {page->columns(i), page->columns(i) + "_us"}) {
+        if (std::find(schema->columns.begin(), schema->columns.end(), c) != schema->columns.end()) {
+          b.columns.push_back(c);
+          index.push_back(i);
+          break;
+        }
+      }
+    }
+    for (const auto& row : page->rows()) {
+      std::vector<storage::Value> values;
+      values.reserve(index.size() + 1);
+      values.emplace_back(std::string("agent-probe"));
+      for (int i : index) {
+        const auto& v = row.values(i);
+        switch (v.kind_case()) {
+          case coral::v1::Value::kIntValue:
+            values.push_back(v.int_value());
+            break;
+          case coral::v1::Value::kTimestampMicros:
+            values.push_back(v.timestamp_micros());
+            break;
+          case coral::v1::Value::kDoubleValue:
+            values.push_back(v.double_value());
+            break;
+          case coral::v1::Value::kStringValue:
+            values.push_back(v.string_value());
+            break;
+          default:
+            values.emplace_back();  // NULL
+        }
+      }
+      b.rows.push_back(std::move(values));
+    }
+    batches.push_back(std::move(b));
+  }
+  auto timed = [&](auto append) {
+    auto start = std::chrono::steady_clock::now();
+    for (const auto& b : batches) CORAL_CHECK(append(b).ok(), "append");
+    return static_cast<double>(kPages * kRows) / Seconds(std::chrono::steady_clock::now() - start);
+  };
+  double rows_per_s = timed([&](const storage::Batch& b) { return store->Append(b); });
+  double columns_per_s = timed([&](const storage::Batch& b) {
+    storage::ColumnBatch cb{b.table, {}};
+    for (size_t c = 0; c < b.columns.size(); ++c) {
+      storage::ColumnType type = storage::ColumnType::kString;
+      for (const auto& row : b.rows) {
+        if (std::holds_alternative<int64_t>(row[c])) type = storage::ColumnType::kInt64;
+        if (std::holds_alternative<double>(row[c])) type = storage::ColumnType::kDouble;
+        if (!std::holds_alternative<std::monostate>(row[c])) break;
+      }
+      cb.columns.emplace_back(b.columns[c], type);
+      cb.columns.back().Reserve(b.rows.size());
+      for (const auto& row : b.rows) {
+        const auto& v = row[c];
+        if (const auto* i = std::get_if<int64_t>(&v)) {
+          cb.columns.back().AddInt(*i);
+        } else if (const auto* d = std::get_if<double>(&v)) {
+          cb.columns.back().AddDouble(*d);
+        } else if (const auto* str = std::get_if<std::string>(&v)) {
+          cb.columns.back().AddString(*str);
+        } else {
+          cb.columns.back().AddNull();
+        }
+      }
+    }
+    return store->AppendColumns(cb);
+  });
+  std::printf(
+      "{\"probe\":\"spans append into duckdb\",\"pages\":%d,\"rows_per_page\":%d,"
+      "\"row_batch_rows_per_s\":%.0f,\"column_batch_rows_per_s\":%.0f}\n",
+      kPages, kRows, rows_per_s, columns_per_s);
+  return 0;
 }
 
 int Run(const Options& o) {
@@ -766,6 +899,7 @@ int Run(const Options& o) {
 
   // The 1 h summary over the whole fleet, at the simulated now.
   std::vector<double> query_ms;
+  store->TimeStatements();
   int services_seen = 0, findings = 0;
   for (int k = 0; k < o.query_runs + 3; ++k) {
     auto q0 = std::chrono::steady_clock::now();
@@ -796,7 +930,7 @@ int Run(const Options& o) {
       "\"summary_services\":%d,\"summary_findings\":%d,\"rows_stored\":%lld,"
       "\"rss_peak_mb\":%.0f,\"rss_end_mb\":%.0f,\"server_rss_peak_mb\":%.0f,"
       "\"server_rss_end_mb\":%.0f,\"backfill_time\":%s,\"catchup_time\":%s,"
-      "\"steady_time\":%s}\n",
+      "\"steady_time\":%s,\"summary_statements\":%s}\n",
       o.backend.c_str(), o.agents, o.services, fleet.distinct_services(), o.spans_per_s,
       o.history_min, o.concurrency, static_cast<long long>(backfill_rows), backfill_s,
       static_cast<double>(backfill_rows) / backfill_s, backfill.size(), backfill_sim_s, catchup_s,
@@ -808,7 +942,7 @@ int Run(const Options& o) {
       services_seen, findings, static_cast<long long>(stored), mb(StatusKb(self, "VmHWM:")),
       mb(StatusKb(self, "VmRSS:")), ch_pid.empty() ? -1.0 : mb(StatusKb(ch_pid, "VmHWM:")),
       ch_pid.empty() ? -1.0 : mb(StatusKb(ch_pid, "VmRSS:")), backfill_breakdown.c_str(),
-      catchup_breakdown.c_str(), steady_breakdown.c_str());
+      catchup_breakdown.c_str(), steady_breakdown.c_str(), store->SlowestStatements(6).c_str());
   std::fflush(stdout);
   return 0;
 }
@@ -840,6 +974,8 @@ int main(int argc, char** argv) {
       o.concurrency = std::stoi(value);
     } else if (flag == "--dir") {
       o.dir = value;
+    } else if (flag == "--append-probe") {
+      o.append_probe = value == "1";
     } else if (flag == "--clickhouse-url") {
       o.clickhouse_url = value;
     } else {
@@ -854,5 +990,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   (void)coral::log::Init(coral::log::Level::kWarn);
-  return coral::bench::Run(o);
+  return o.append_probe ? coral::bench::AppendProbe(o) : coral::bench::Run(o);
 }
