@@ -1,0 +1,68 @@
+// MCP's Streamable HTTP transport, on net::HttpServer: one endpoint (default
+// /mcp) where each POST carries one JSON-RPC message. Requests get a JSON
+// response; notifications and responses get 202 Accepted. The server issues
+// an Mcp-Session-Id with the initialize result and requires it afterwards
+// (400 when missing, 404 when unknown or ended); DELETE ends a session.
+//
+// What it does not do yet: SSE. net::HttpServer answers each request with
+// one whole response, so GET (the server-to-client stream) gets 405 and POSTs
+// are always answered with plain JSON, which the spec allows. Messages a
+// session originates (progress, log notifications) have no stream to travel
+// on and are dropped.
+//
+// Guards the spec asks for: Origin validation against DNS rebinding (a present
+// Origin that is neither loopback nor listed gets 403), MCP-Protocol-Version
+// checks (400 for an unsupported version or one that differs from the
+// session's), and a message size limit (413).
+//
+// Thread-safety: Handle is called from the HTTP server's worker threads at
+// once; sessions are shared safely between them.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mcp/server.h"
+#include "net/http.h"
+
+namespace coral::mcp {
+
+struct HttpTransportOptions {
+  std::string path = "/mcp";
+  // Browser origins allowed besides loopback ones, exactly as browsers send
+  // them: "https://console.example.com:8443".
+  std::vector<std::string> allowed_origins;
+  // http(s)://localhost, 127.0.0.1 and [::1] on any port.
+  bool allow_loopback_origins = true;
+  size_t max_message_bytes = 1u << 20;
+  size_t max_sessions = 1024;  // initialize beyond this gets 503
+};
+
+class McpHttpTransport {
+ public:
+  McpHttpTransport(McpServer& server, HttpTransportOptions options);
+  McpHttpTransport(const McpHttpTransport&) = delete;
+  McpHttpTransport& operator=(const McpHttpTransport&) = delete;
+
+  // The net::HttpHandler: serve it with
+  //   HttpServer::Start(opts, [&](const HttpRequest& r) { return transport.Handle(r); })
+  net::HttpResponse Handle(const net::HttpRequest& request);
+
+  size_t session_count() const;
+
+ private:
+  net::HttpResponse Post(const net::HttpRequest& request);
+  net::HttpResponse Delete(const net::HttpRequest& request);
+  bool OriginAllowed(std::string_view origin) const;
+
+  McpServer& server_;
+  const HttpTransportOptions options_;
+
+  mutable std::mutex mu_;  // guards sessions_
+  std::map<std::string, std::shared_ptr<McpSession>, std::less<>> sessions_;
+};
+
+}  // namespace coral::mcp
