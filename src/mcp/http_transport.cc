@@ -42,18 +42,47 @@ bool IsLoopbackOrigin(std::string_view origin) {
   return false;
 }
 
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
 bool ContentTypeIsJson(std::string_view content_type) {
   std::string_view media = content_type.substr(0, content_type.find(';'));
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  std::string lower(media);
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  return lower == "application/json";
+  return Lower(media) == "application/json";
+}
+
+// Clients list application/json and text/event-stream; any Accept that lets
+// JSON through will do, since JSON is all this transport sends.
+bool AcceptsJson(std::string_view accept) {
+  std::string a = Lower(accept);
+  return a.find("application/json") != std::string::npos ||
+         a.find("application/*") != std::string::npos || a.find("*/*") != std::string::npos;
 }
 
 }  // namespace
 
 McpHttpTransport::McpHttpTransport(McpServer& server, HttpTransportOptions options)
-    : server_(server), options_(std::move(options)) {}
+    : server_(server),
+      options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : SystemClock::Get()) {}
+
+std::shared_ptr<McpSession> McpHttpTransport::FindSession(std::string_view id) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return nullptr;
+  it->second.last_used = clock_.Monotonic();
+  return it->second.session;
+}
+
+void McpHttpTransport::EndIdleSessionsLocked(MonoTime now) {
+  std::erase_if(sessions_, [&](const auto& kv) {
+    return now - kv.second.last_used > options_.session_idle_timeout;
+  });
+}
 
 size_t McpHttpTransport::session_count() const {
   std::lock_guard lock(mu_);
@@ -93,6 +122,10 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request) {
   if (std::string_view ct = request.header("Content-Type"); !ct.empty() && !ContentTypeIsJson(ct)) {
     return HttpError(415, "Content-Type must be application/json, got " + std::string(ct));
   }
+  if (std::string_view accept = request.header("Accept"); !accept.empty() && !AcceptsJson(accept)) {
+    return HttpError(406, "Accept must allow application/json (this server answers in JSON), got " +
+                              std::string(accept));
+  }
   std::string_view version = request.header(kVersionHeader);
   if (!version.empty() && !IsSupportedProtocolVersion(version)) {
     return HttpError(400, "unsupported " + std::string(kVersionHeader) + ": " +
@@ -108,9 +141,13 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request) {
   const auto* rpc_request = std::get_if<Request>(&message);
 
   if (rpc_request != nullptr && rpc_request->method == "initialize") {
-    if (session_count() >= options_.max_sessions) {
-      return HttpError(503, "too many MCP sessions (" + std::to_string(options_.max_sessions) +
-                                "); end unused ones with DELETE");
+    {
+      std::lock_guard lock(mu_);
+      EndIdleSessionsLocked(clock_.Monotonic());
+      if (sessions_.size() >= options_.max_sessions) {
+        return HttpError(503, "too many MCP sessions (" + std::to_string(options_.max_sessions) +
+                                  "); end unused ones with DELETE");
+      }
     }
     // Nothing can reach the client outside a response without SSE.
     std::shared_ptr<McpSession> session = server_.NewSession(nullptr);
@@ -121,7 +158,7 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request) {
       std::string id = RandomHex(16);
       {
         std::lock_guard lock(mu_);
-        sessions_.emplace(id, std::move(session));
+        sessions_.emplace(id, Entry{std::move(session), clock_.Monotonic()});
       }
       response.headers.emplace_back(kSessionHeader, id);
     }
@@ -134,11 +171,7 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request) {
                               " header required: send initialize first and echo the id it "
                               "returns");
   }
-  std::shared_ptr<McpSession> session;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = sessions_.find(id); it != sessions_.end()) session = it->second;
-  }
+  std::shared_ptr<McpSession> session = FindSession(id);
   if (session == nullptr) {
     return HttpError(404, "session " + std::string(id) +
                               " not found (ended or never existed); initialize a new one");

@@ -13,7 +13,8 @@
 // Guards the spec asks for: Origin validation against DNS rebinding (a present
 // Origin that is neither loopback nor listed gets 403), MCP-Protocol-Version
 // checks (400 for an unsupported version or one that differs from the
-// session's), and a message size limit (413).
+// session's), a message size limit (413), and 406 for a client whose Accept
+// header rules out JSON.
 //
 // Thread-safety: Handle is called from the HTTP server's worker threads at
 // once; sessions are shared safely between them.
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "mcp/server.h"
 #include "net/http.h"
 
@@ -39,6 +41,10 @@ struct HttpTransportOptions {
   bool allow_loopback_origins = true;
   size_t max_message_bytes = 1u << 20;
   size_t max_sessions = 1024;  // initialize beyond this gets 503
+  // A session unused this long is ended when a new one is made, so clients
+  // that vanish without DELETE do not fill the table.
+  std::chrono::seconds session_idle_timeout{30 * 60};
+  const Clock* clock = nullptr;  // SystemClock when null
 };
 
 class McpHttpTransport {
@@ -57,12 +63,21 @@ class McpHttpTransport {
   net::HttpResponse Post(const net::HttpRequest& request);
   net::HttpResponse Delete(const net::HttpRequest& request);
   bool OriginAllowed(std::string_view origin) const;
+  // The session with this id, marked as used now; null when unknown.
+  std::shared_ptr<McpSession> FindSession(std::string_view id);
+  void EndIdleSessionsLocked(MonoTime now);
+
+  struct Entry {
+    std::shared_ptr<McpSession> session;
+    MonoTime last_used;
+  };
 
   McpServer& server_;
   const HttpTransportOptions options_;
+  const Clock& clock_;
 
   mutable std::mutex mu_;  // guards sessions_
-  std::map<std::string, std::shared_ptr<McpSession>, std::less<>> sessions_;
+  std::map<std::string, Entry, std::less<>> sessions_;
 };
 
 }  // namespace coral::mcp

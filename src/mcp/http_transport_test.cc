@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "base/clock.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
 
 namespace coral::mcp {
 namespace {
+
+using net::FindHeader;
 
 constexpr char kInit[] =
     R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
@@ -31,7 +34,9 @@ class HttpTransportTest : public ::testing::Test {
   net::HttpClientResponse Send(const std::string& method, const std::string& body,
                                net::Headers headers = {}, const std::string& path = "/mcp") {
     if (method == "POST") headers.emplace_back("Content-Type", "application/json");
-    headers.emplace_back("Accept", "application/json, text/event-stream");
+    if (FindHeader(headers, "Accept").empty()) {
+      headers.emplace_back("Accept", "application/json, text/event-stream");
+    }
     auto r = net::HttpFetch({.method = method,
                              .url = "http://127.0.0.1:" + std::to_string(http_->port()) + path,
                              .headers = std::move(headers),
@@ -164,11 +169,28 @@ TEST_F(HttpTransportTest, OversizedMessageIs413) {
       200);
 }
 
-TEST_F(HttpTransportTest, TooManySessionsIs503) {
-  Start({.max_sessions = 2});
-  NewSession();
-  NewSession();
+TEST_F(HttpTransportTest, TooManySessionsIs503UntilIdleOnesEnd) {
+  FakeClock clock;
+  Start({.max_sessions = 2, .session_idle_timeout = std::chrono::seconds(60), .clock = &clock});
+  std::string first = NewSession();
+  clock.Advance(std::chrono::seconds(40));
+  std::string second = NewSession();
   EXPECT_EQ(Send("POST", kInit).status, 503);
+  clock.Advance(std::chrono::seconds(30));  // first idle 70 s, second 30 s
+  EXPECT_EQ(Send("POST", kInit).status, 200);
+  EXPECT_EQ(Send("POST", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", {{"Mcp-Session-Id", first}})
+                .status,
+            404);
+  EXPECT_EQ(
+      Send("POST", R"({"jsonrpc":"2.0","id":2,"method":"ping"})", {{"Mcp-Session-Id", second}})
+          .status,
+      200);
+}
+
+TEST_F(HttpTransportTest, AcceptWithoutJsonIs406) {
+  Start();
+  EXPECT_EQ(Send("POST", kInit, {{"Accept", "text/event-stream"}}).status, 406);
+  EXPECT_EQ(Send("POST", kInit, {{"Accept", "*/*"}}).status, 200);
 }
 
 }  // namespace
