@@ -89,6 +89,20 @@ size_t McpHttpTransport::session_count() const {
   return sessions_.size();
 }
 
+bool McpHttpTransport::HostAllowed(std::string_view host) const {
+  if (options_.allowed_hosts.empty()) return true;
+  // "name:port", "[v6]:port" or either without the port.
+  std::string_view name = host;
+  if (name.starts_with('[')) {
+    name = name.substr(0, name.find(']') + 1);
+  } else {
+    name = name.substr(0, name.find(':'));
+  }
+  std::string lower = Lower(name);
+  return std::find(options_.allowed_hosts.begin(), options_.allowed_hosts.end(), lower) !=
+         options_.allowed_hosts.end();
+}
+
 bool McpHttpTransport::OriginAllowed(std::string_view origin) const {
   if (options_.allow_loopback_origins && IsLoopbackOrigin(origin)) return true;
   return std::find(options_.allowed_origins.begin(), options_.allowed_origins.end(), origin) !=
@@ -98,6 +112,11 @@ bool McpHttpTransport::OriginAllowed(std::string_view origin) const {
 net::HttpResponse McpHttpTransport::Handle(const net::HttpRequest& request) {
   if (request.path != options_.path) {
     return HttpError(404, "no MCP endpoint at " + request.path + "; use " + options_.path);
+  }
+  if (std::string_view host = request.header("Host"); !HostAllowed(host)) {
+    CORAL_LOG_WARN("mcp http: refused Host '{}' from {}", host, request.remote);
+    return HttpError(403, "Host '" + std::string(host) +
+                              "' is not a name this server answers to (DNS rebinding guard)");
   }
   std::string_view origin = request.header("Origin");
   if (!origin.empty() && !OriginAllowed(origin)) {

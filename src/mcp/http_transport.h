@@ -10,8 +10,9 @@
 // session originates (progress, log notifications) have no stream to travel
 // on and are dropped.
 //
-// Guards the spec asks for: Origin validation against DNS rebinding (a present
-// Origin that is neither loopback nor listed gets 403), MCP-Protocol-Version
+// Guards the spec asks for: Host and Origin validation against DNS rebinding
+// (a Host not listed, or a present Origin that is neither loopback nor
+// listed, gets 403), MCP-Protocol-Version
 // checks (400 for an unsupported version or one that differs from the
 // session's), a message size limit (413), and 406 for a client whose Accept
 // header rules out JSON.
@@ -34,6 +35,11 @@ namespace coral::mcp {
 
 struct HttpTransportOptions {
   std::string path = "/mcp";
+  // Host header names (lowercase, no port) this endpoint answers to; others get
+  // 403. The loopback default stops DNS rebinding against a local server even
+  // from clients that send no Origin. A colony serving other names lists
+  // them; empty accepts any Host (only behind TLS and authentication).
+  std::vector<std::string> allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
   // Browser origins allowed besides loopback ones, exactly as browsers send
   // them: "https://console.example.com:8443".
   std::vector<std::string> allowed_origins;
@@ -62,6 +68,7 @@ class McpHttpTransport {
  private:
   net::HttpResponse Post(const net::HttpRequest& request);
   net::HttpResponse Delete(const net::HttpRequest& request);
+  bool HostAllowed(std::string_view host) const;
   bool OriginAllowed(std::string_view origin) const;
   // The session with this id, marked as used now; null when unknown.
   std::shared_ptr<McpSession> FindSession(std::string_view id);

@@ -157,6 +157,21 @@ TEST_F(HttpTransportTest, ForeignOriginIs403) {
   EXPECT_EQ(Send("POST", kInit).status, 200);  // no Origin: not a browser
 }
 
+TEST_F(HttpTransportTest, NonLoopbackHostIs403) {
+  Start();
+  EXPECT_EQ(Send("POST", kInit, {{"Host", "evil.example.com"}}).status, 403);
+  EXPECT_EQ(Send("POST", kInit, {{"Host", "evil.example.com:8080"}}).status, 403);
+  EXPECT_EQ(Send("POST", kInit, {{"Host", "localhost:1234"}}).status, 200);
+  EXPECT_EQ(Send("POST", kInit, {{"Host", "[::1]:1234"}}).status, 200);
+  EXPECT_EQ(Send("POST", kInit).status, 200);  // 127.0.0.1:port, as curl sends it
+}
+
+TEST_F(HttpTransportTest, ListedHostsAreAccepted) {
+  Start({.allowed_hosts = {"colony.example.com"}});
+  EXPECT_EQ(Send("POST", kInit, {{"Host", "colony.example.com:8443"}}).status, 200);
+  EXPECT_EQ(Send("POST", kInit).status, 403);
+}
+
 TEST_F(HttpTransportTest, OversizedMessageIs413) {
   Start({.max_message_bytes = 1024});
   std::string id = NewSession();
