@@ -1,0 +1,410 @@
+#include "mcp/server.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+namespace coral::mcp {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Records what a session sends on its own.
+struct Recorder {
+  std::mutex mu;
+  std::vector<Json> sent;
+  MessageSink sink() {
+    return [this](const Message& m) {
+      std::lock_guard lock(mu);
+      sent.push_back(ToJson(m));
+    };
+  }
+  std::vector<Json> Take() {
+    std::lock_guard lock(mu);
+    return std::exchange(sent, {});
+  }
+};
+
+// Sends a request and returns the whole response as JSON (null when none).
+Json Call(McpSession& session, int64_t id, const std::string& method,
+          std::optional<Json> params = std::nullopt) {
+  auto out = session.Handle(Request{.id = id, .method = method, .params = std::move(params)});
+  return out ? ToJson(*out) : Json();
+}
+
+void Notify(McpSession& session, const std::string& method,
+            std::optional<Json> params = std::nullopt) {
+  EXPECT_FALSE(session.Handle(Notification{.method = method, .params = std::move(params)}));
+}
+
+Json InitParams(const std::string& version) {
+  return {{"protocolVersion", version},
+          {"capabilities", Json::object()},
+          {"clientInfo", {{"name", "test"}, {"version", "1"}}}};
+}
+
+void Initialize(McpSession& session, const std::string& version = "2025-11-25") {
+  Json r = Call(session, 0, "initialize", InitParams(version));
+  ASSERT_TRUE(r.contains("result")) << r.dump();
+  Notify(session, "notifications/initialized");
+}
+
+Tool AddTool() {
+  return {
+      .name = "add",
+      .title = "Add",
+      .description = "Adds two integers",
+      .input_schema = {{"type", "object"},
+                       {"properties",
+                        {{"a", {{"type", "integer"}}},
+                         {"b", {{"type", "integer"}}},
+                         {"unit", {{"type", "string"}, {"enum", {"ms", "s"}}}}}},
+                       {"required", {"a", "b"}}},
+      .output_schema = Json{{"type", "object"}, {"properties", {{"sum", {{"type", "integer"}}}}}},
+      .annotations = {.read_only_hint = true},
+      .handler = [](const Json& args, RequestContext&) -> Result<ToolResult> {
+        return ToolResult::Structured(
+            {{"sum", args["a"].get<int64_t>() + args["b"].get<int64_t>()}});
+      }};
+}
+
+class McpServerTest : public ::testing::Test {
+ protected:
+  McpServerTest() : server_({.name = "coral-test", .version = "9.9", .page_size = 2}) {
+    server_.AddTool(AddTool());
+    server_.AddTool({.name = "fail",
+                     .description = "Always fails as a tool error",
+                     .handler = [](const Json&, RequestContext&) -> Result<ToolResult> {
+                       return NotFound("service 'checkout' is not known to this colony");
+                     }});
+    server_.AddTool(
+        {.name = "soft_fail", .handler = [](const Json&, RequestContext&) -> Result<ToolResult> {
+           return ToolResult::Error("query timed out after 5s");
+         }});
+    server_.AddTool(
+        {.name = "throws", .handler = [](const Json& args, RequestContext&) -> Result<ToolResult> {
+           return ToolResult::Text(args.at("missing").get<std::string>());
+         }});
+    server_.AddTool({.name = "no_structured",
+                     .output_schema = Json{{"type", "object"}},
+                     .handler = [](const Json&, RequestContext&) -> Result<ToolResult> {
+                       return ToolResult::Text("oops");
+                     }});
+    server_.AddResource({.uri = "coral://readme",
+                         .name = "readme",
+                         .mime_type = "text/markdown",
+                         .reader = [](const std::string&,
+                                      RequestContext&) -> Result<std::vector<ResourceContents>> {
+                           return std::vector<ResourceContents>{{.text = "# Coral"}};
+                         }});
+    server_.AddResource({.uri = "coral://logo.png",
+                         .name = "logo",
+                         .mime_type = "image/png",
+                         .reader = [](const std::string&,
+                                      RequestContext&) -> Result<std::vector<ResourceContents>> {
+                           return std::vector<ResourceContents>{{.blob_base64 = "iVBORw0K"}};
+                         }});
+    server_.AddResource({.uri = "coral://gone",
+                         .name = "gone",
+                         .reader = [](const std::string& uri,
+                                      RequestContext&) -> Result<std::vector<ResourceContents>> {
+                           return NotFound("resource " + uri + " was deleted");
+                         }});
+    server_.AddPrompt({.name = "debug_service",
+                       .description = "Investigate a service",
+                       .arguments = {{.name = "service", .required = true}, {.name = "window"}},
+                       .getter = [](const std::map<std::string, std::string>& args,
+                                    RequestContext&) -> Result<PromptResult> {
+                         if (args.at("service").empty()) return InvalidArgument("service is empty");
+                         return PromptResult{.description = "debug",
+                                             .messages = {PromptMessage::UserText(
+                                                 "Why is " + args.at("service") + " slow?")}};
+                       }});
+    session_ = server_.NewSession(recorder_.sink());
+  }
+
+  Recorder recorder_;
+  McpServer server_;
+  std::unique_ptr<McpSession> session_;
+};
+
+TEST_F(McpServerTest, NegotiatesEachSupportedVersionAndFallsBackToLatest) {
+  for (const char* version : {"2025-11-25", "2025-06-18", "2025-03-26"}) {
+    auto s = server_.NewSession(nullptr);
+    Json r = Call(*s, 1, "initialize", InitParams(version));
+    EXPECT_EQ(r["result"]["protocolVersion"], version);
+    EXPECT_EQ(s->protocol_version(), version);
+  }
+  auto s = server_.NewSession(nullptr);
+  Json r = Call(*s, 1, "initialize", InitParams("2024-01-01"));
+  EXPECT_EQ(r["result"]["protocolVersion"], "2025-11-25");
+  EXPECT_EQ(r["result"]["serverInfo"], (Json{{"name", "coral-test"}, {"version", "9.9"}}));
+  const Json& caps = r["result"]["capabilities"];
+  for (const char* c : {"tools", "resources", "prompts", "logging"}) {
+    EXPECT_TRUE(caps.contains(c)) << c;
+  }
+  // A second initialize on the same session is refused.
+  EXPECT_EQ(Call(*s, 2, "initialize", InitParams("2025-11-25"))["error"]["code"], -32600);
+  // A missing version is invalid params.
+  auto t = server_.NewSession(nullptr);
+  EXPECT_EQ(Call(*t, 1, "initialize", Json::object())["error"]["code"], -32602);
+  EXPECT_FALSE(t->initialized());
+}
+
+TEST_F(McpServerTest, RequestsBeforeInitializeAreRefusedExceptPing) {
+  EXPECT_EQ(Call(*session_, 1, "ping")["result"], Json::object());
+  Json r = Call(*session_, 2, "tools/list");
+  EXPECT_EQ(r["error"]["code"], -32600);
+  EXPECT_EQ(r["id"], 2);
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("initialize"), std::string::npos);
+  Initialize(*session_);
+  EXPECT_TRUE(session_->client_ready());
+  EXPECT_TRUE(Call(*session_, 3, "tools/list").contains("result"));
+}
+
+TEST_F(McpServerTest, UnknownMethodAndBadParams) {
+  Initialize(*session_);
+  EXPECT_EQ(Call(*session_, 1, "tools/frobnicate")["error"]["code"], -32601);
+  EXPECT_EQ(Call(*session_, 2, "tools/list", Json::array({1}))["error"]["code"], -32602);
+  // Unknown notifications and stray responses get no answer.
+  Notify(*session_, "notifications/whatever");
+  EXPECT_FALSE(session_->Handle(Response{.id = int64_t{5}, .result = Json::object()}));
+  // Malformed text gets its error response.
+  auto out = session_->HandleText("{nope");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(ToJson(*out)["error"]["code"], -32700);
+}
+
+TEST_F(McpServerTest, ToolsListPaginatesWithOpaqueCursor) {
+  Initialize(*session_);
+  std::vector<std::string> names;
+  Json params = Json::object();
+  for (int page = 0; page < 10; ++page) {
+    Json r = Call(*session_, 10 + page, "tools/list", params)["result"];
+    EXPECT_LE(r["tools"].size(), 2u);
+    for (const Json& t : r["tools"]) names.push_back(t["name"]);
+    if (!r.contains("nextCursor")) break;
+    params = {{"cursor", r["nextCursor"]}};
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"add", "fail", "soft_fail", "throws", "no_structured"}));
+  Json first = Call(*session_, 30, "tools/list")["result"]["tools"][0];
+  EXPECT_EQ(first["title"], "Add");
+  EXPECT_EQ(first["inputSchema"]["required"], Json({"a", "b"}));
+  EXPECT_EQ(first["annotations"], (Json{{"readOnlyHint", true}}));
+  EXPECT_TRUE(first.contains("outputSchema"));
+  EXPECT_EQ(Call(*session_, 31, "tools/list", Json{{"cursor", "garbage"}})["error"]["code"],
+            -32602);
+  EXPECT_EQ(Call(*session_, 32, "tools/list", Json{{"cursor", "o:99"}})["error"]["code"], -32602);
+}
+
+TEST_F(McpServerTest, CallToolWithGoodArgumentsReturnsStructuredContent) {
+  Initialize(*session_);
+  Json r = Call(*session_, 1, "tools/call",
+                Json{{"name", "add"}, {"arguments", {{"a", 2}, {"b", 40}}}})["result"];
+  EXPECT_EQ(r["structuredContent"], (Json{{"sum", 42}}));
+  EXPECT_EQ(r["content"][0], (Json{{"type", "text"}, {"text", R"({"sum":42})"}}));
+  EXPECT_FALSE(r.contains("isError"));
+}
+
+TEST_F(McpServerTest, WrongArgumentTypesAreInvalidParamsBefore20251125) {
+  auto s = server_.NewSession(nullptr);
+  Initialize(*s, "2025-06-18");
+  Json r = Call(*s, 1, "tools/call", Json{{"name", "add"}, {"arguments", {{"a", "2"}, {"b", 1}}}});
+  EXPECT_EQ(r["error"]["code"], -32602);
+  EXPECT_EQ(r["error"]["message"], "tool add: argument 'a' must be integer, got string");
+  r = Call(*s, 2, "tools/call", Json{{"name", "add"}, {"arguments", {{"a", 1}}}});
+  EXPECT_EQ(r["error"]["message"], "tool add: missing required argument 'b'");
+  r = Call(*s, 3, "tools/call",
+           Json{{"name", "add"}, {"arguments", {{"a", 1}, {"b", 2}, {"unit", "h"}}}});
+  EXPECT_EQ(r["error"]["message"], R"(tool add: argument 'unit' must be one of ["ms","s"])");
+  r = Call(*s, 4, "tools/call", Json{{"name", "add"}, {"arguments", 5}});
+  EXPECT_EQ(r["error"]["code"], -32602);
+  // 3.0 is an integer in JSON Schema.
+  r = Call(*s, 5, "tools/call", Json{{"name", "add"}, {"arguments", {{"a", 3.0}, {"b", 1}}}});
+  EXPECT_EQ(r["result"]["structuredContent"]["sum"], 4);
+}
+
+TEST_F(McpServerTest, WrongArgumentTypesAreToolErrorsIn20251125) {
+  Initialize(*session_, "2025-11-25");
+  Json r = Call(*session_, 1, "tools/call",
+                Json{{"name", "add"}, {"arguments", {{"a", true}, {"b", 1}}}})["result"];
+  EXPECT_EQ(r["isError"], true);
+  EXPECT_EQ(r["content"][0]["text"], "tool add: argument 'a' must be integer, got boolean");
+}
+
+TEST_F(McpServerTest, UnknownToolIsInvalidParams) {
+  Initialize(*session_);
+  Json r = Call(*session_, 1, "tools/call", Json{{"name", "nope"}});
+  EXPECT_EQ(r["error"]["code"], -32602);
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("unknown tool: nope"), std::string::npos);
+  EXPECT_EQ(Call(*session_, 2, "tools/call", Json::object())["error"]["code"], -32602);
+}
+
+TEST_F(McpServerTest, ToolFailuresAreIsErrorResultsAndBugsAreInternalErrors) {
+  Initialize(*session_);
+  Json r = Call(*session_, 1, "tools/call", Json{{"name", "fail"}})["result"];
+  EXPECT_EQ(r["isError"], true);
+  EXPECT_EQ(r["content"][0]["text"], "service 'checkout' is not known to this colony");
+  r = Call(*session_, 2, "tools/call", Json{{"name", "soft_fail"}})["result"];
+  EXPECT_EQ(r["isError"], true);
+  r = Call(*session_, 3, "tools/call", Json{{"name", "throws"}});
+  EXPECT_EQ(r["error"]["code"], -32603);
+  r = Call(*session_, 4, "tools/call", Json{{"name", "no_structured"}});
+  EXPECT_EQ(r["error"]["code"], -32603);
+  // The session still works after a handler threw.
+  EXPECT_EQ(Call(*session_, 5, "ping")["result"], Json::object());
+}
+
+TEST_F(McpServerTest, ResourcesListReadAndTemplates) {
+  Initialize(*session_);
+  Json page1 = Call(*session_, 1, "resources/list")["result"];
+  ASSERT_EQ(page1["resources"].size(), 2u);
+  EXPECT_EQ(page1["resources"][0],
+            (Json{{"uri", "coral://readme"}, {"name", "readme"}, {"mimeType", "text/markdown"}}));
+  Json page2 =
+      Call(*session_, 2, "resources/list", Json{{"cursor", page1["nextCursor"]}})["result"];
+  EXPECT_EQ(page2["resources"].size(), 1u);
+  EXPECT_FALSE(page2.contains("nextCursor"));
+
+  Json text = Call(*session_, 3, "resources/read", Json{{"uri", "coral://readme"}})["result"];
+  EXPECT_EQ(text["contents"][0],
+            (Json{{"uri", "coral://readme"}, {"mimeType", "text/markdown"}, {"text", "# Coral"}}));
+  Json blob = Call(*session_, 4, "resources/read", Json{{"uri", "coral://logo.png"}})["result"];
+  EXPECT_EQ(blob["contents"][0]["blob"], "iVBORw0K");
+  EXPECT_FALSE(blob["contents"][0].contains("text"));
+
+  Json missing = Call(*session_, 5, "resources/read", Json{{"uri", "coral://nope"}});
+  EXPECT_EQ(missing["error"]["code"], -32002);
+  EXPECT_EQ(missing["error"]["data"]["uri"], "coral://nope");
+  EXPECT_EQ(Call(*session_, 6, "resources/read", Json{{"uri", "coral://gone"}})["error"]["code"],
+            -32002);
+  EXPECT_EQ(Call(*session_, 7, "resources/read", Json::object())["error"]["code"], -32602);
+  EXPECT_EQ(Call(*session_, 8, "resources/templates/list")["result"],
+            (Json{{"resourceTemplates", Json::array()}}));
+}
+
+TEST_F(McpServerTest, PromptsListAndGet) {
+  Initialize(*session_);
+  Json list = Call(*session_, 1, "prompts/list")["result"]["prompts"];
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["arguments"][0], (Json{{"name", "service"}, {"required", true}}));
+  Json got = Call(*session_, 2, "prompts/get",
+                  Json{{"name", "debug_service"}, {"arguments", {{"service", "cart"}}}})["result"];
+  EXPECT_EQ(got["description"], "debug");
+  EXPECT_EQ(
+      got["messages"][0],
+      (Json{{"role", "user"}, {"content", {{"type", "text"}, {"text", "Why is cart slow?"}}}}));
+  EXPECT_EQ(Call(*session_, 3, "prompts/get", Json{{"name", "debug_service"}})["error"]["code"],
+            -32602);
+  EXPECT_EQ(Call(*session_, 4, "prompts/get", Json{{"name", "nope"}})["error"]["code"], -32602);
+  EXPECT_EQ(Call(*session_, 5, "prompts/get",
+                 Json{{"name", "debug_service"}, {"arguments", {{"service", 3}}}})["error"]["code"],
+            -32602);
+  EXPECT_EQ(
+      Call(*session_, 6, "prompts/get",
+           Json{{"name", "debug_service"}, {"arguments", {{"service", ""}}}})["error"]["code"],
+      -32602);
+}
+
+TEST(McpSessionTest, LoggingSetLevelFiltersMessages) {
+  McpServer server({});
+  server.AddTool(
+      {.name = "chatty", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         ctx.Log(LogLevel::kDebug, "coral", "debug detail");
+         ctx.Log(LogLevel::kWarning, "coral", "slow store");
+         return ToolResult::Text("done");
+       }});
+  Recorder rec;
+  auto s = server.NewSession(rec.sink());
+  Initialize(*s);
+  EXPECT_EQ(Call(*s, 1, "logging/setLevel", Json{{"level", "warning"}})["result"], Json::object());
+  EXPECT_EQ(s->log_level(), LogLevel::kWarning);
+  Call(*s, 2, "tools/call", Json{{"name", "chatty"}});
+  std::vector<Json> sent = rec.Take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["method"], "notifications/message");
+  EXPECT_EQ(sent[0]["params"],
+            (Json{{"level", "warning"}, {"logger", "coral"}, {"data", "slow store"}}));
+  EXPECT_EQ(Call(*s, 3, "logging/setLevel", Json{{"level", "loud"}})["error"]["code"], -32602);
+}
+
+TEST(McpSessionTest, ProgressIsReportedOnlyWithATokenAndOnlyIncreasing) {
+  McpServer server({});
+  server.AddTool(
+      {.name = "scan", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         ctx.ReportProgress(1, 3, "agent 1");
+         ctx.ReportProgress(1, 3);  // not increasing: dropped
+         ctx.ReportProgress(3, 3);
+         return ToolResult::Text(ctx.has_progress_token() ? "token" : "none");
+       }});
+  Recorder rec;
+  auto s = server.NewSession(rec.sink());
+  Initialize(*s);
+  Json r = Call(*s, 1, "tools/call", Json{{"name", "scan"}, {"_meta", {{"progressToken", "p1"}}}});
+  EXPECT_EQ(r["result"]["content"][0]["text"], "token");
+  std::vector<Json> sent = rec.Take();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(
+      sent[0],
+      (Json{
+          {"jsonrpc", "2.0"},
+          {"method", "notifications/progress"},
+          {"params",
+           {{"progressToken", "p1"}, {"progress", 1.0}, {"total", 3.0}, {"message", "agent 1"}}}}));
+  EXPECT_EQ(sent[1]["params"]["progress"], 3.0);
+  Call(*s, 2, "tools/call", Json{{"name", "scan"}});
+  EXPECT_TRUE(rec.Take().empty());
+}
+
+TEST(McpSessionTest, CancelledRequestStopsAndGetsNoResponse) {
+  McpServer server({});
+  std::atomic<bool> started = false;
+  std::atomic<bool> saw_cancel = false;
+  server.AddTool(
+      {.name = "slow", .handler = [&](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         started = true;
+         for (int i = 0; i < 1000 && !ctx.cancelled(); ++i) std::this_thread::sleep_for(5ms);
+         saw_cancel = ctx.cancelled();
+         return ToolResult::Text("late");
+       }});
+  auto s = server.NewSession(nullptr);
+  Initialize(*s);
+  std::optional<Message> answer = Message(Notification{});
+  std::thread worker([&] {
+    answer = s->Handle(Request{
+        .id = std::string("job-1"), .method = "tools/call", .params = Json{{"name", "slow"}}});
+  });
+  while (!started) std::this_thread::sleep_for(1ms);
+  // Cancelling another id does nothing.
+  Notify(*s, "notifications/cancelled", Json{{"requestId", "job-2"}});
+  Notify(*s, "notifications/cancelled", Json{{"requestId", "job-1"}, {"reason", "user hit stop"}});
+  worker.join();
+  EXPECT_TRUE(saw_cancel);
+  EXPECT_FALSE(answer.has_value());
+  // The id is free again afterwards, and the session still answers.
+  EXPECT_EQ(Call(*s, 9, "ping")["result"], Json::object());
+}
+
+TEST(McpSessionTest, DuplicateInFlightIdIsRefused) {
+  McpServer server({});
+  std::atomic<bool> started = false, release = false;
+  server.AddTool(
+      {.name = "wait", .handler = [&](const Json&, RequestContext&) -> Result<ToolResult> {
+         started = true;
+         while (!release) std::this_thread::sleep_for(1ms);
+         return ToolResult::Text("ok");
+       }});
+  auto s = server.NewSession(nullptr);
+  Initialize(*s);
+  std::thread worker([&] { Call(*s, 7, "tools/call", Json{{"name", "wait"}}); });
+  while (!started) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(Call(*s, 7, "ping")["error"]["code"], -32600);
+  release = true;
+  worker.join();
+}
+
+}  // namespace
+}  // namespace coral::mcp
