@@ -121,13 +121,16 @@ struct Health {
 
 // The latest health event of each service (the failing one if any agent's
 // check of it fails).
-Result<std::map<std::string, Health>> LoadHealth(storage::Store& store, const SummaryRequest& r) {
+// Events are transitions: the latest may be older than the window, but not
+// older than raw retention (24 h), which bounds the scan.
+Result<std::map<std::string, Health>> LoadHealth(storage::Store& store, const SummaryRequest& r,
+                                                 int64_t now_us) {
   auto rows = CORAL_TRY(store.Query(
       "SELECT service, argMax(healthy, seq), argMax(reason, seq), max(ts_us) FROM health_events "
-      "WHERE service IS NOT NULL" +
+      "WHERE service IS NOT NULL AND ts_us >= ?" +
           std::string(r.service.empty() ? "" : " AND service = ?") +
           " GROUP BY agent_id, service ORDER BY service, agent_id",
-      WithService({}, r)));
+      WithService({now_us - int64_t{24} * 3600 * 1'000'000}, r)));
   std::map<std::string, Health> out;
   for (const auto& row : rows.rows) {
     Health h{IntOf(row[1]) != 0, TextOf(row[2]), IntOf(row[3])};
@@ -188,7 +191,7 @@ Result<coral::v1::GetSummaryResponse> Summarize(storage::Store& store, const Sum
 
   auto current = CORAL_TRY(LoadFigures(store, d, r, w));
   auto before = CORAL_TRY(LoadFigures(store, d, r, prev));
-  auto health = CORAL_TRY(LoadHealth(store, r));
+  auto health = CORAL_TRY(LoadHealth(store, r, now_us));
 
   coral::v1::GetSummaryResponse out;
   out.set_from_unix_micros(w.from);

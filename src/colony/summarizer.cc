@@ -86,14 +86,22 @@ Status Summarizer::LoadState() {
 
 Result<int64_t> Summarizer::Noting(int64_t min_us, int64_t max_us) {
   CORAL_TRY(LoadState());
-  // The note is written under the lock, so a Run() that sees it as the
-  // newest also sees it stored.
-  std::lock_guard lock(mu_);
-  int64_t ticket = std::max(ToUnixMicros(clock_.Now()), last_noted_ + 1);
-  CORAL_TRY(store_.Append(storage::Batch{
-      "summary_dirty", {"noted_us", "from_us", "to_us"}, {{ticket, min_us, max_us}}}));
-  last_noted_ = ticket;
-  in_flight_.insert(ticket);
+  // The ticket is in flight before its note is written, so a Run() never
+  // marks it done before both the note and the batch are in; the write
+  // itself happens outside the lock (many workers note at once).
+  int64_t ticket;
+  {
+    std::lock_guard lock(mu_);
+    ticket = std::max(ToUnixMicros(clock_.Now()), last_noted_ + 1);
+    last_noted_ = ticket;
+    in_flight_.insert(ticket);
+  }
+  Status noted = store_.Append(storage::Batch{
+      "summary_dirty", {"noted_us", "from_us", "to_us"}, {{ticket, min_us, max_us}}});
+  if (!noted.ok()) {
+    Written(ticket);
+    return noted;
+  }
   return ticket;
 }
 
