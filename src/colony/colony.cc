@@ -14,10 +14,12 @@
 #include "base/log.h"
 #include "colony/colony_api.h"
 #include "colony/colony_dir.h"
+#include "colony/mcp_tools.h"
 #include "colony/secrets.h"
 #include "colony/telemetry_schema.h"
 #include "coral/v1/agent.grpc.pb.h"
 #include "coral/v1/mesh.pb.h"
+#include "crypto/digest.h"
 #include "crypto/keys.h"
 #include "mesh/addressing.h"
 #include "mesh/endpoint.h"
@@ -175,6 +177,38 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   c.local_server_ = CORAL_TRY(net::GrpcServer::Start(
       {.addresses = {"127.0.0.1:" + port}, .services = {c.local_api_.get()}}));
 
+  c.mcp_ = std::make_unique<mcp::McpServer>(mcp::McpServerOptions{
+      .name = "coral",
+      .title = "Coral colony " + c.config_.id,
+      .version = c.options_.version,
+      .instructions = "Observability of the " + c.config_.app + " application (" + c.config_.env +
+                      "): start with coral_service_summary; its findings carry evidence."});
+  {
+    Colony* colony_ptr = colony.get();
+    AddColonyTools(*c.mcp_, {.telemetry = c.telemetry_.get(),
+                             .clock = &SystemClock::Get(),
+                             .status = [colony_ptr] { return colony_ptr->Status(); },
+                             .agents =
+                                 [colony_ptr] {
+                                   std::vector<coral::v1::AgentInfo> out;
+                                   for (const auto& a : colony_ptr->registry().Agents()) {
+                                     out.push_back(colony_ptr->Describe(a));
+                                   }
+                                   return out;
+                                 },
+                             .host_names =
+                                 [colony_ptr] {
+                                   std::map<std::string, std::string> names;
+                                   for (const auto& a : colony_ptr->registry().Agents()) {
+                                     names[a.agent_id] = a.hostname;
+                                   }
+                                   return names;
+                                 }});
+  }
+  // Any Host: the endpoint is behind TLS and tokens (Origin is still checked).
+  c.mcp_transport_ = std::make_unique<mcp::McpHttpTransport>(
+      *c.mcp_, mcp::HttpTransportOptions{.allowed_hosts = {}});
+
   net::HttpServerOptions http{
       .bind = "0.0.0.0",
       .port = static_cast<uint16_t>(c.config_.public_port),
@@ -182,7 +216,7 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
                                   .key_pem = c.colony_cert_.key_pem,
                                   .client_ca_pem = c.ca_->files().cert_pem,
                                   .client_certs = net::ClientCerts::kOptional},
-      .max_body_bytes = 64 << 10};
+      .max_body_bytes = 1 << 20};
   Colony* self = colony.get();
   c.public_server_ = CORAL_TRY(net::HttpServer::Start(http, [self](const net::HttpRequest& req) {
     if (req.path == "/v1/ca" && req.method == "GET") {
@@ -211,8 +245,9 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
       return net::HttpResponse::Json(200, body);
     }
     if (req.path == "/v1/agent/self" && req.method == "GET") return self->AgentSelf(req);
-    return JsonError(404,
-                     "no such endpoint; the colony serves /v1/ca, /v1/enroll and /v1/agent/self");
+    if (req.path == "/mcp") return self->Mcp(req);
+    return JsonError(
+        404, "no such endpoint; the colony serves /v1/ca, /v1/enroll, /v1/agent/self and /mcp");
   }));
 
   c.prober_ = std::thread([self] { self->ProberMain(); });
@@ -480,6 +515,71 @@ void Colony::ProbeSoon() {
     probe_soon_ = true;
   }
   stop_cv_.notify_all();
+}
+
+net::HttpResponse Colony::Mcp(const net::HttpRequest& req) {
+  std::string bearer(req.header("Authorization"));
+  if (bearer.rfind("Bearer ", 0) == 0) bearer = bearer.substr(7);
+  Result<Caller> caller = Unauthenticated(
+      "missing bearer token: an API token from 'coral colony token create --role viewer'");
+  if (!bearer.empty()) {
+    caller = crypto::ConstantTimeEquals(bearer, local_token_)
+                 ? Caller{"local operator", Role::kAdmin}
+                 : access_->Authenticate(bearer);
+  }
+  if (!caller.ok()) {
+    access_->Record({.at = registry_->clock().Now(),
+                     .who = "unauthenticated (" + req.remote + ")",
+                     .action = "mcp",
+                     .error = caller.status().message()});
+    net::HttpResponse r = JsonError(401, caller.status().message());
+    r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"coral\""});
+    return r;
+  }
+  // What the message asks for, when it needs more than being a known caller.
+  std::string action;
+  nlohmann::json message, id, arguments;
+  if (req.method == "POST") {
+    message = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (message.is_object() && message.contains("method") && message["method"].is_string()) {
+      std::string method = message["method"];
+      const nlohmann::json params = message.value("params", nlohmann::json::object());
+      if (method == "tools/call" && params.is_object()) {
+        action = "tool:" + params.value("name", std::string());
+        arguments = params.value("arguments", nlohmann::json::object());
+      } else if (method == "resources/read") {
+        action = "resource:read";
+        arguments = params;
+      } else if (method == "prompts/get") {
+        action = "prompt:get";
+        arguments = params;
+      }
+      id = message.value("id", nlohmann::json());
+    }
+  }
+  if (action.empty()) return mcp_transport_->Handle(req);
+  AuditEntry entry{.at = registry_->clock().Now(),
+                   .who = caller->who,
+                   .action = action,
+                   .arguments = arguments.dump()};
+  if (coral::Status allowed = AccessControl::Authorize(*caller, action); !allowed.ok()) {
+    entry.error = allowed.message();
+    access_->Record(entry);
+    nlohmann::json error = {
+        {"jsonrpc", "2.0"},
+        {"id", id},
+        {"error", {{"code", -32003}, {"message", "permission denied: " + allowed.message()}}}};
+    return net::HttpResponse::Json(200, error.dump());
+  }
+  MonoTime start = registry_->clock().Monotonic();
+  net::HttpResponse resp = mcp_transport_->Handle(req);
+  entry.allowed = true;
+  entry.result_bytes = static_cast<int64_t>(resp.body.size());
+  entry.duration_ms =
+      std::chrono::duration<double, std::milli>(registry_->clock().Monotonic() - start).count();
+  if (resp.status != 200) entry.error = "HTTP " + std::to_string(resp.status);
+  access_->Record(entry);
+  return resp;
 }
 
 }  // namespace coral::colony

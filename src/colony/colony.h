@@ -20,6 +20,8 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "colony/access.h"
+#include "mcp/http_transport.h"
+#include "mcp/server.h"
 #include "colony/poller.h"
 #include "colony/registry.h"
 #include "colony/summarizer.h"
@@ -85,6 +87,10 @@ class Colony {
   // GET /v1/agent/self on the public endpoint, with the agent's certificate:
   // how an agent cut off from the mesh learns why (say, it was revoked).
   net::HttpResponse AgentSelf(const net::HttpRequest& req);
+  // /mcp: a bearer token (API token, or the local one) first, then the role's
+  // check of the tool, resource or prompt asked for, then the MCP transport;
+  // every tool call, resource read and prompt is audited.
+  net::HttpResponse Mcp(const net::HttpRequest& req);
   // Calls one agent's API over the mesh (the prober does this for all, every
   // probe_interval); ProbeSoon makes the prober go round now.
   void Probe(const AgentRecord& agent);
@@ -105,6 +111,8 @@ class Colony {
   std::unique_ptr<storage::Store> control_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<AccessControl> access_;
+  std::unique_ptr<mcp::McpServer> mcp_;
+  std::unique_ptr<mcp::McpHttpTransport> mcp_transport_;
   std::unique_ptr<storage::Store> telemetry_;  // config storage.url
   std::unique_ptr<GrpcAgentSource> agent_source_;
   std::unique_ptr<Summarizer> summarizer_;

@@ -303,6 +303,77 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   EXPECT_TRUE(denial_audited && read_audited)
       << CoralJson(colony_, {"colony", "audit", "--limit", "50"}).dump(2);
 
+  // The MCP endpoint on the public HTTPS port: no token is 401; a viewer
+  // initializes, calls a read-only tool, and is refused a tool only admins
+  // may call (anything the policy does not name), which the audit log shows.
+  std::string ca = (colony_.home / "colonies" / colony_id / "ca.crt").string();
+  auto mcp = [&](const std::string& token, const std::string& session, const Json& body) {
+    std::vector<std::string> argv = {"ip",
+                                     "netns",
+                                     "exec",
+                                     colony_.ns,
+                                     "curl",
+                                     "-sS",
+                                     "-D",
+                                     "-",
+                                     "--cacert",
+                                     ca,
+                                     "-H",
+                                     "Content-Type: application/json",
+                                     "-H",
+                                     "Accept: application/json, text/event-stream",
+                                     "--data-binary",
+                                     body.dump(),
+                                     "https://10.123.0.1:8443/mcp"};
+    if (!token.empty()) argv.insert(argv.end() - 1, {"-H", "Authorization: Bearer " + token});
+    if (!session.empty()) {
+      argv.insert(argv.end() - 1,
+                  {"-H", "Mcp-Session-Id: " + session, "-H", "MCP-Protocol-Version: 2025-11-25"});
+    }
+    auto r = RunCommand(argv, 30s);
+    return r.ok() ? r->out + r->err : r.status().ToString();
+  };
+  Json mcp_init = {{"jsonrpc", "2.0"},
+                   {"id", 1},
+                   {"method", "initialize"},
+                   {"params",
+                    {{"protocolVersion", "2025-11-25"},
+                     {"capabilities", Json::object()},
+                     {"clientInfo", {{"name", "e2e"}, {"version", "1"}}}}}};
+  EXPECT_NE(mcp("", "", mcp_init).find(" 401"), std::string::npos);
+  std::string initialized = mcp(viewer_token, "", mcp_init);
+  ASSERT_NE(initialized.find("\"protocolVersion\":\"2025-11-25\""), std::string::npos)
+      << "[" << initialized << "] "
+      << ReadFile(colony_.home / "colonies" / colony_id / "colony.log").value_or("");
+  std::string session;
+  for (std::istringstream lines(initialized); std::getline(lines, session);) {
+    if (session.rfind("mcp-session-id: ", 0) == 0 || session.rfind("Mcp-Session-Id: ", 0) == 0) {
+      session = session.substr(16);
+      while (!session.empty() && (session.back() == '\r' || session.back() == ' ')) {
+        session.pop_back();
+      }
+      break;
+    }
+    session.clear();
+  }
+  ASSERT_FALSE(session.empty()) << initialized;
+  auto call = [&](const std::string& tool) {
+    return Json{{"jsonrpc", "2.0"},
+                {"id", 2},
+                {"method", "tools/call"},
+                {"params", {{"name", tool}, {"arguments", Json::object()}}}};
+  };
+  std::string colony_status = mcp(viewer_token, session, call("coral_status"));
+  EXPECT_NE(colony_status.find("Colony " + colony_id), std::string::npos) << colony_status;
+  std::string denied = mcp(viewer_token, session, call("coral_exec"));
+  EXPECT_NE(denied.find("permission denied"), std::string::npos) << denied;
+  bool tool_denial_audited = false;
+  for (const auto& r : CoralJson(colony_, {"colony", "audit", "--limit", "50"})) {
+    tool_denial_audited |= r["action"] == "tool:coral_exec" && !r["allowed"].get<bool>() &&
+                           r["who"].get<std::string>().find("e2e-viewer") != std::string::npos;
+  }
+  EXPECT_TRUE(tool_denial_audited);
+
   Json a_status = CoralJson(a_, {"agent", "status"});
   EXPECT_EQ(a_status["colony"]["state"], "registered") << a_status.dump();
   EXPECT_EQ(a_status["colony"]["mesh_ip"], address[AgentId(a_)]);

@@ -1,0 +1,152 @@
+#include "colony/mcp_tools.h"
+
+#include <gtest/gtest.h>
+
+#include "colony/summarizer.h"
+#include "colony/test_store.h"
+
+namespace coral::colony {
+namespace {
+
+using mcp::Json;
+
+constexpr int64_t kM0 = 1'699'999'980'000'000;
+
+// The tools over a store with a slow backend behind a frontend, called the
+// way a client calls them: JSON-RPC through an MCP session.
+class McpToolsTest : public ColonyStoreTest {
+ protected:
+  void SetUp() override {
+    ColonyStoreTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    storage::Batch spans{
+        "spans",
+        {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id", "service_name",
+         "name", "kind", "start_time_us", "end_time_us", "duration_ns", "status_code"},
+        {}};
+    int64_t seq = 0;
+    for (int i = 0; i < 40; ++i) {
+      std::string trace = std::to_string(1000 + i) + std::string(28, 'a');
+      int64_t start = kM0 + i * 1'000'000;
+      int64_t ms = i % 2 ? 900 : 5;
+      spans.rows.push_back({std::string("a1"), ++seq, start, trace, "c" + std::to_string(i),
+                            storage::Value{}, std::string("frontend"), std::string("GET /"),
+                            std::string("server"), start, start + (ms + 2) * 1000,
+                            (ms + 2) * 1'000'000, std::string("ok")});
+      spans.rows.push_back({std::string("a1"), ++seq, start, trace, "s" + std::to_string(i),
+                            storage::Value{"c" + std::to_string(i)}, std::string("backend"),
+                            std::string(i % 2 ? "GET /slow" : "GET /fast"), std::string("server"),
+                            start + 1000, start + 1000 + ms * 1000, ms * 1'000'000,
+                            std::string(i == 3 ? "error" : "ok")});
+    }
+    ASSERT_TRUE(store_->Append(spans).ok());
+    Summarizer summarizer(*store_, {}, clock_);
+    ASSERT_TRUE(summarizer.Recompute(kM0, kM0 + 2 * 60'000'000).ok());
+
+    AddColonyTools(server_, {.telemetry = store_.get(),
+                             .clock = &clock_,
+                             .status =
+                                 [] {
+                                   coral::v1::GetStatusResponse s;
+                                   s.set_colony_id("shop-test-1");
+                                   s.set_agents_healthy(1);
+                                   return s;
+                                 },
+                             .agents = [] { return std::vector<coral::v1::AgentInfo>{}; },
+                             .host_names = [] { return std::map<std::string, std::string>{}; }});
+    session_ = server_.NewSession([](const mcp::Message&) {});
+    Json init = Call("initialize", {{"protocolVersion", "2025-11-25"},
+                                    {"capabilities", Json::object()},
+                                    {"clientInfo", {{"name", "test"}, {"version", "1"}}}});
+    ASSERT_TRUE(init.contains("result")) << init.dump();
+  }
+
+  Json Call(const std::string& method, Json params) {
+    Json request = {{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", method}, {"params", params}};
+    auto reply = session_->HandleText(request.dump());
+    if (!reply) return Json();
+    return Json::parse(mcp::Serialize(*reply));
+  }
+  Json Tool(const std::string& name, Json arguments) {
+    return Call("tools/call", {{"name", name}, {"arguments", arguments}})["result"];
+  }
+  static std::string Text(const Json& result) {
+    return result["content"][0]["text"].get<std::string>();
+  }
+
+  FakeClock clock_{FromUnixMicros(kM0 + 30 * 60'000'000)};
+  mcp::McpServer server_{{}};
+  std::unique_ptr<mcp::McpSession> session_;
+  int id_ = 0;
+};
+
+TEST_P(McpToolsTest, ListsEveryToolReadOnlyWithSchemas) {
+  Json list = Call("tools/list", Json::object())["result"]["tools"];
+  std::set<std::string> names;
+  for (const auto& t : list) {
+    names.insert(t["name"]);
+    EXPECT_EQ(t["annotations"]["readOnlyHint"], true) << t.dump();
+    EXPECT_EQ(t["inputSchema"]["type"], "object") << t.dump();
+  }
+  EXPECT_EQ(names,
+            (std::set<std::string>{"coral_status", "coral_list_services", "coral_service_summary",
+                                   "coral_query_traces", "coral_get_trace", "coral_query_metrics",
+                                   "coral_query_logs", "coral_topology", "coral_host_metrics",
+                                   "coral_query_sql"}));
+}
+
+TEST_P(McpToolsTest, TheSummaryFindsTheSlowBackendWithEvidence) {
+  Json r = Tool("coral_service_summary", {{"since", "1h"}});
+  ASSERT_FALSE(r.value("isError", false)) << r.dump();
+  std::string text = Text(r);
+  EXPECT_NE(text.find("backend is slow"), std::string::npos) << text;
+  EXPECT_NE(text.find("operation 'GET /slow'"), std::string::npos) << text;
+  ASSERT_TRUE(r.contains("structuredContent"));
+  EXPECT_EQ(r["structuredContent"]["services"].size(), 2u);
+}
+
+TEST_P(McpToolsTest, TracesAndOneTraceAndSqlWithLimitsAndTruncation) {
+  Json traces = Tool("coral_query_traces", {{"min_duration_ms", 500}, {"limit", 5}});
+  ASSERT_FALSE(traces.value("isError", false)) << traces.dump();
+  EXPECT_EQ(traces["structuredContent"]["rows"].size(), 5u);
+  EXPECT_EQ(traces["structuredContent"]["truncated"], true);
+  EXPECT_NE(Text(traces).find("(truncated: showing 5 rows"), std::string::npos);
+  std::string trace_id = traces["structuredContent"]["rows"][0]["trace_id"];
+  Json one = Tool("coral_get_trace", {{"trace_id", trace_id}});
+  EXPECT_EQ(one["structuredContent"]["rows"].size(), 2u) << one.dump();
+
+  Json sql = Tool("coral_query_sql", {{"sql", "SELECT count(*) AS n FROM spans"}});
+  EXPECT_EQ(sql["structuredContent"]["rows"][0]["n"], 80) << sql.dump();
+  Json write = Tool("coral_query_sql", {{"sql", "DELETE FROM spans"}});
+  EXPECT_EQ(write["isError"], true) << write.dump();
+  EXPECT_EQ(Tool("coral_query_sql",
+                 {{"sql", "SELECT count(*) AS n FROM spans"}})["structuredContent"]["rows"][0]["n"],
+            80);
+}
+
+TEST_P(McpToolsTest, BadArgumentsAreToolErrorsThatSayWhy) {
+  Json since = Tool("coral_service_summary", {{"since", "forever"}});
+  EXPECT_EQ(since["isError"], true);
+  EXPECT_NE(Text(since).find("since 'forever'"), std::string::npos) << since.dump();
+  Json missing = Tool("coral_get_trace", {{"trace_id", std::string(32, 'f')}});
+  EXPECT_EQ(missing["isError"], true);
+  Json typed =
+      Call("tools/call", {{"name", "coral_query_traces"}, {"arguments", {{"limit", "ten"}}}});
+  EXPECT_TRUE(typed.contains("error") || typed["result"].value("isError", false)) << typed.dump();
+}
+
+TEST_P(McpToolsTest, SchemaResourceAndInvestigatePrompt) {
+  Json schema = Call("resources/read", {{"uri", "coral://schema"}})["result"];
+  std::string text = schema["contents"][0]["text"];
+  EXPECT_NE(text.find("spans(agent_id, seq, ts_us, trace_id"), std::string::npos) << text;
+  Json prompt = Call("prompts/get", {{"name", "investigate"},
+                                     {"arguments", {{"symptom", "checkout is slow"}}}})["result"];
+  EXPECT_NE(prompt["messages"][0]["content"]["text"].get<std::string>().find("checkout is slow"),
+            std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, McpToolsTest, ::testing::Values("duckdb", "clickhouse"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace coral::colony
