@@ -45,7 +45,7 @@ void Commands::Planned(CLI::App& parent, const std::string& name, const std::str
   // Accept whatever arguments a user tries, so the answer is always this one.
   auto ignored = std::make_shared<std::vector<std::string>>();
   cmd->add_option("args", *ignored, "")->allow_extra_args();
-  cmd->allow_extras();    // and options it does not know yet (--since 1h),
+  cmd->allow_extras();      // and options it does not know yet (--since 1h),
   cmd->fallthrough(false);  // keeping them here rather than passing them up
   cmd->callback([this, name, ignored] {
     err_ << "coral " << name << ": not implemented yet\n";
@@ -76,7 +76,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   AddServiceCommands(app, commands);
   AddStatusCommand(app, commands);
   AddQueryCommands(app, commands);
-  commands.Planned(app, "mcp", "Serve Coral's tools to AI assistants over MCP");
+  AddMcpCommands(app, commands);
   commands.Planned(app, "ask", "Ask your own LLM to investigate with Coral's tools");
   commands.Planned(app, "exec", "Run a command inside a service's namespaces");
   commands.Planned(app, "shell", "Open a shell on an agent's host");

@@ -65,5 +65,6 @@ void AddVersionCommand(CLI::App& app, Commands& commands);
 void AddAgentCommands(CLI::App& app, Commands& commands);
 void AddServiceCommands(CLI::App& app, Commands& commands);
 void AddWireGuardCommand(CLI::App& app, Commands& commands);
+void AddMcpCommands(CLI::App& app, Commands& commands);
 
 }  // namespace coral::cli
