@@ -3,6 +3,9 @@
 // caller ever includes Beast or curl.
 #pragma once
 
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,10 +33,45 @@ struct HttpRequest {
   std::string_view header(std::string_view name) const { return FindHeader(headers, name); }
 };
 
+// A response body written over time, for server-sent events. A handler
+// returns its response at once with `stream` set; the server sends the
+// headers, then each piece written, as it is written (chunked encoding), until
+// the writer closes the stream or the client goes away.
+//
+// Thread-safety: Write and Close may be called from any thread, while the
+// server drains the stream on its own.
+class ResponseStream {
+ public:
+  // Queues a piece to send. False once the stream is closed, by Close or by
+  // the client leaving: the writer should stop.
+  bool Write(std::string data);
+  // No more pieces: the server sends what is queued, then ends the body.
+  void Close();
+  bool closed() const;
+
+  // For the server. `wake` is called (from the writer's thread) whenever
+  // something new can be taken; it must not block.
+  void Attach(std::function<void()> wake);
+  // Moves everything queued into *out; true when the writer has closed and
+  // nothing more will come.
+  bool Take(std::string* out);
+  // The client went away or the server stopped: later writes fail.
+  void Abandon();
+
+ private:
+  mutable std::mutex mu_;  // guards everything below
+  std::string pending_;
+  bool closed_by_writer_ = false;
+  bool abandoned_ = false;
+  std::function<void()> wake_;
+};
+
 struct HttpResponse {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the body comes from here instead of `body`.
+  std::shared_ptr<ResponseStream> stream;
 
   static HttpResponse Text(int status, std::string body);
   static HttpResponse Json(int status, std::string body);

@@ -1,13 +1,14 @@
 #include "net/http_server.h"
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
 
+#include <array>
 #include <thread>
 #include <vector>
 
@@ -74,6 +75,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         options_(options),
         handler_(handler),
         remote_(std::move(remote)) {}
+  ~Session() {
+    if (out_stream_) out_stream_->Abandon();
+  }
 
   void Run() {
     if constexpr (kTls) {
@@ -136,6 +140,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Send(HttpResponse&& resp, unsigned version, bool keep_alive) {
+    if (resp.stream) return SendStream(std::move(resp), version);
     auto msg = std::make_shared<http::response<http::string_body>>(
         ToBeast(std::move(resp), version, keep_alive));
     http::async_write(stream_, *msg,
@@ -143,6 +148,80 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                         if (ec || !msg->keep_alive()) return self->Close();
                         self->Read();
                       });
+  }
+
+  // A streamed body: the headers now, then chunks as the writer makes them,
+  // and the connection closes after it (streams are long; no keep-alive).
+  // Every step runs on the connection's strand; `writing_` keeps one write in
+  // flight at a time. A read stays posted while streaming: it notices the
+  // client leaving, and it is what keeps this session alive between writes.
+  void SendStream(HttpResponse&& resp, unsigned version) {
+    out_stream_ = std::move(resp.stream);
+    auto head = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(resp.status), version);
+    head->set(http::field::server, "coral");
+    for (auto& [k, v] : resp.headers) head->set(k, v);
+    head->keep_alive(false);
+    head->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    // A stream may stay quiet for long; the writer decides when it ends.
+    Lowest().expires_never();
+    writing_ = true;
+    http::async_write_header(
+        stream_, *serializer,
+        [self = this->shared_from_this(), head, serializer](beast::error_code ec, size_t) {
+          self->writing_ = false;
+          if (ec) return self->EndStream();
+          self->WatchClient();
+          std::weak_ptr<Session> weak = self;
+          auto executor = self->stream_.get_executor();
+          self->out_stream_->Attach([weak, executor] {
+            asio::post(executor, [weak] {
+              if (auto s = weak.lock()) s->Pump();
+            });
+          });
+        });
+  }
+
+  void WatchClient() {
+    stream_.async_read_some(asio::buffer(watch_buffer_),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (ec) return self->EndStream();
+                              self->WatchClient();  // a client has nothing to say here; ignore it
+                            });
+  }
+
+  void Pump() {
+    if (writing_ || !out_stream_) return;
+    auto chunk = std::make_shared<std::string>();
+    bool finished = out_stream_->Take(chunk.get());
+    if (chunk->empty() && !finished) return;  // woken for nothing new
+    writing_ = true;
+    auto done = [self = this->shared_from_this(), chunk, finished](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      if (ec || finished) return self->EndStream();
+      self->Pump();
+    };
+    if (chunk->empty()) {
+      asio::async_write(stream_, http::make_chunk_last(), std::move(done));
+    } else if (finished) {
+      // The last piece, then the end of the body.
+      asio::async_write(
+          stream_, http::make_chunk(asio::buffer(*chunk)),
+          [self = this->shared_from_this(), chunk, done](beast::error_code ec, size_t) mutable {
+            if (ec) return done(ec, 0);
+            asio::async_write(self->stream_, http::make_chunk_last(), done);
+          });
+    } else {
+      asio::async_write(stream_, http::make_chunk(asio::buffer(*chunk)), std::move(done));
+    }
+  }
+
+  void EndStream() {
+    if (!out_stream_) return;
+    out_stream_->Abandon();
+    out_stream_.reset();
+    Close();
   }
 
   void Close() {
@@ -163,6 +242,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string peer_cert_pem_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<ResponseStream> out_stream_;  // the body being streamed, if any
+  bool writing_ = false;
+  std::array<char, 512> watch_buffer_;
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "crypto/ca.h"
@@ -103,6 +105,77 @@ TEST(HttpServerTest, ServesConcurrentClients) {
   EXPECT_EQ(handled.load(), 160);
 }
 
+// A streamed body arrives piece by piece while the writer is still writing.
+TEST(HttpServerTest, StreamsABodyAsItIsWritten) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int released = 0;  // pieces the writer may send; guarded by mu
+  std::vector<std::thread> writers;
+  auto server = HttpServer::Start({}, [&](const HttpRequest& req) {
+    if (req.path != "/events") return HttpResponse::Text(200, "plain");
+    auto stream = std::make_shared<ResponseStream>();
+    writers.emplace_back([&, stream] {
+      for (int i = 1; i <= 3; ++i) {
+        std::unique_lock lock(mu);
+        ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return released >= i; }));
+        lock.unlock();
+        EXPECT_TRUE(stream->Write("data: " + std::to_string(i) + "\n\n"));
+      }
+      stream->Close();
+      EXPECT_FALSE(stream->Write("late"));
+    });
+    return HttpResponse{
+        .status = 200, .headers = {{"Content-Type", "text/event-stream"}}, .stream = stream};
+  });
+  ASSERT_TRUE(server.ok());
+  std::string seen;
+  auto release = [&] {
+    std::lock_guard lock(mu);
+    ++released;
+    cv.notify_all();
+  };
+  release();
+  auto resp = HttpFetch({.url = Url(**server, "/events"), .on_body = [&](std::string_view piece) {
+                           seen += piece;
+                           // Each piece arrives before the writer may send the next one.
+                           if (seen.size() < 3 * 9) release();
+                           return true;
+                         }});
+  release();  // lets the writer finish even when the fetch failed early
+  release();
+  for (auto& t : writers) t.join();
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->status, 200);
+  EXPECT_EQ(resp->header("Content-Type"), "text/event-stream");
+  EXPECT_EQ(seen, "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+  auto plain = HttpFetch({.url = Url(**server, "/plain")});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->body, "plain");
+}
+
+// A client that leaves makes later writes fail, so the writer stops.
+TEST(HttpServerTest, StreamWritesFailOnceTheClientLeaves) {
+  auto stream = std::make_shared<ResponseStream>();
+  auto server = HttpServer::Start(
+      {}, [&](const HttpRequest&) { return HttpResponse{.status = 200, .stream = stream}; });
+  ASSERT_TRUE(server.ok());
+  ASSERT_TRUE(stream->Write("first\n"));
+  std::string seen;
+  auto resp = HttpFetch({.url = Url(**server, "/"), .on_body = [&](std::string_view piece) {
+                           seen += piece;
+                           return false;  // hang up after the first piece
+                         }});
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(seen, "first\n");
+  bool failed = false;
+  for (int i = 0; i < 200 && !failed; ++i) {  // the server notices on a write
+    failed = !stream->Write(std::string(64 * 1024, 'x'));
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(failed);
+  EXPECT_TRUE(stream->closed());
+}
+
 TEST(HttpServerTest, BindErrorsAreClear) {
   auto bad = HttpServer::Start({.bind = "not-an-ip"}, Echo);
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
@@ -195,9 +268,8 @@ TEST_F(HttpTlsTest, OptionalClientCertificatesReachTheHandlerVerified) {
                                 .key_pem = server_cert_.key_pem,
                                 .client_ca_pem = ca_->files().cert_pem,
                                 .client_certs = ClientCerts::kOptional};
-  auto server = HttpServer::Start(options, [](const HttpRequest& req) {
-    return HttpResponse::Text(200, req.peer_cert_pem);
-  });
+  auto server = HttpServer::Start(
+      options, [](const HttpRequest& req) { return HttpResponse::Text(200, req.peer_cert_pem); });
   ASSERT_TRUE(server.ok());
   std::string url = Url(**server, "/", "https");
   auto anonymous = HttpFetch({.url = url, .ca_pem = ca_->files().cert_pem});
