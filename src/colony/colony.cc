@@ -293,6 +293,9 @@ void Colony::Stop() {
   if (poller_) poller_->Stop();
   if (summarizer_) summarizer_->Stop();
   if (public_server_) public_server_->Stop();
+  // Waits for MCP requests still running on their own threads; they use the
+  // stores, which go before the transport would.
+  mcp_transport_.reset();
   if (mesh_server_) mesh_server_->Stop();
   if (local_server_) local_server_->Stop();
   if (mesh_) mesh_->Stop();
@@ -572,13 +575,34 @@ net::HttpResponse Colony::Mcp(const net::HttpRequest& req) {
     return net::HttpResponse::Json(200, error.dump());
   }
   MonoTime start = registry_->clock().Monotonic();
-  net::HttpResponse resp = mcp_transport_->Handle(req);
-  entry.allowed = true;
-  entry.result_bytes = static_cast<int64_t>(resp.body.size());
-  entry.duration_ms =
-      std::chrono::duration<double, std::milli>(registry_->clock().Monotonic() - start).count();
-  if (resp.status != 200) entry.error = "HTTP " + std::to_string(resp.status);
-  access_->Record(entry);
+  // The answer may come later, on a stream: the audit entry is written when
+  // it exists, from whichever thread produced it.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  net::HttpResponse resp = mcp_transport_->Handle(
+      req, [this, entry, start, answered](const std::optional<mcp::Message>& answer) {
+        answered->store(true);
+        AuditEntry done = entry;
+        done.allowed = true;
+        done.duration_ms =
+            std::chrono::duration<double, std::milli>(registry_->clock().Monotonic() - start)
+                .count();
+        if (answer) {
+          done.result_bytes = static_cast<int64_t>(mcp::Serialize(*answer).size());
+          if (const auto* e = std::get_if<mcp::ErrorResponse>(&*answer)) {
+            done.error = e->error.message;
+          }
+        } else {
+          done.error = "cancelled by the client";
+        }
+        access_->Record(done);
+      });
+  if (!answered->load() && !resp.stream) {
+    // Refused before it ran (a bad session, version or size): no answer came.
+    AuditEntry refused = entry;
+    refused.allowed = true;
+    refused.error = "HTTP " + std::to_string(resp.status);
+    access_->Record(refused);
+  }
   return resp;
 }
 

@@ -1,6 +1,8 @@
 #include "mcp/http_transport.h"
 
 #include <algorithm>
+#include <deque>
+#include <thread>
 
 #include "base/ids.h"
 #include "base/log.h"
@@ -56,31 +58,148 @@ bool ContentTypeIsJson(std::string_view content_type) {
 }
 
 // Clients list application/json and text/event-stream; any Accept that lets
-// JSON through will do, since JSON is all this transport sends.
+// JSON through will do, since every answer can be JSON.
 bool AcceptsJson(std::string_view accept) {
   std::string a = Lower(accept);
   return a.find("application/json") != std::string::npos ||
          a.find("application/*") != std::string::npos || a.find("*/*") != std::string::npos;
 }
 
+bool AcceptsEventStream(std::string_view accept) {
+  std::string a = Lower(accept);
+  return a.find("text/event-stream") != std::string::npos ||
+         a.find("text/*") != std::string::npos || a.find("*/*") != std::string::npos;
+}
+
+net::HttpResponse EventStreamResponse(std::shared_ptr<net::ResponseStream> stream) {
+  return {.status = 200,
+          .headers = {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}},
+          .stream = std::move(stream)};
+}
+
+// "STREAM-SEQ", as event ids are written; nothing when malformed.
+std::optional<std::pair<uint64_t, uint64_t>> ParseEventId(std::string_view id) {
+  size_t dash = id.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == id.size() || id.size() > 41) {
+    return std::nullopt;
+  }
+  auto number = [](std::string_view digits) -> std::optional<uint64_t> {
+    uint64_t v = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return v;
+  };
+  auto stream = number(id.substr(0, dash));
+  auto seq = number(id.substr(dash + 1));
+  if (!stream || !seq) return std::nullopt;
+  return std::make_pair(*stream, *seq);
+}
+
+// One SSE stream of a session: its recent events, kept for replay, and the
+// connection writing it now, if any.
+struct EventStream {
+  uint64_t id = 0;
+  uint64_t next_seq = 1;
+  std::deque<std::pair<uint64_t, std::string>> events;  // seq, the event's text
+  std::shared_ptr<net::ResponseStream> live;
+  bool done = false;  // its request is answered: nothing more will come
+};
+
 }  // namespace
+
+// A session with its streams. The McpSession's own sink (messages outside any
+// request) writes to the general stream, the one a plain GET opens.
+struct McpHttpTransport::SessionState {
+  explicit SessionState(size_t max_events, std::chrono::milliseconds retry)
+      : max_events(max_events), retry(retry) {}
+
+  const size_t max_events;
+  const std::chrono::milliseconds retry;
+  std::shared_ptr<McpSession> session;  // set once, right after construction
+
+  std::mutex mu;  // guards everything below
+  std::map<uint64_t, std::shared_ptr<EventStream>> streams;
+  uint64_t next_stream = 1;
+  std::shared_ptr<EventStream> general;
+
+  // A new stream with a connection that starts with the priming event.
+  std::shared_ptr<EventStream> OpenStreamLocked() {
+    auto stream = std::make_shared<EventStream>();
+    stream->id = next_stream++;
+    stream->live = std::make_shared<net::ResponseStream>();
+    stream->live->Write("id: " + std::to_string(stream->id) +
+                        "-0\nretry: " + std::to_string(retry.count()) + "\ndata: \n\n");
+    streams[stream->id] = stream;
+    // Keep the replay state of recent streams only: drop the oldest finished.
+    constexpr size_t kMaxStreams = 64;
+    for (auto it = streams.begin(); streams.size() > kMaxStreams && it != streams.end();) {
+      it = it->second->done && it->second != general ? streams.erase(it) : std::next(it);
+    }
+    return stream;
+  }
+
+  void SendLocked(EventStream& stream, const Message& m) {
+    uint64_t seq = stream.next_seq++;
+    std::string text = "id: " + std::to_string(stream.id) + "-" + std::to_string(seq) +
+                       "\nevent: message\ndata: " + Serialize(m) + "\n\n";
+    if (stream.live && !stream.live->Write(text)) stream.live.reset();
+    stream.events.emplace_back(seq, std::move(text));
+    while (stream.events.size() > max_events) stream.events.pop_front();
+  }
+
+  void FinishLocked(EventStream& stream) {
+    stream.done = true;
+    if (stream.live) stream.live->Close();
+    stream.live.reset();
+  }
+
+  void SendGeneral(const Message& m) {
+    std::lock_guard lock(mu);
+    if (!general) return;  // no GET stream yet: nowhere to send it
+    SendLocked(*general, m);
+  }
+
+  void CloseAll() {
+    std::lock_guard lock(mu);
+    for (auto& [id, stream] : streams) {
+      if (stream->live) stream->live->Close();
+      stream->live.reset();
+    }
+  }
+};
 
 McpHttpTransport::McpHttpTransport(McpServer& server, HttpTransportOptions options)
     : server_(server),
       options_(std::move(options)),
       clock_(options_.clock ? *options_.clock : SystemClock::Get()) {}
 
-std::shared_ptr<McpSession> McpHttpTransport::FindSession(std::string_view id) {
+McpHttpTransport::~McpHttpTransport() {
+  std::unique_lock lock(mu_);
+  // Handlers waiting on a client's answer give up; then every request thread
+  // finishes before the server and sessions go.
+  for (auto& [id, entry] : sessions_) {
+    entry.state->session->AbandonClientRequests();
+    entry.state->CloseAll();
+  }
+  workers_done_.wait(lock, [this] { return workers_ == 0; });
+}
+
+std::shared_ptr<McpHttpTransport::SessionState> McpHttpTransport::FindSession(std::string_view id) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return nullptr;
   it->second.last_used = clock_.Monotonic();
-  return it->second.session;
+  return it->second.state;
 }
 
 void McpHttpTransport::EndIdleSessionsLocked(MonoTime now) {
   std::erase_if(sessions_, [&](const auto& kv) {
-    return now - kv.second.last_used > options_.session_idle_timeout;
+    if (now - kv.second.last_used <= options_.session_idle_timeout) return false;
+    kv.second.state->session->AbandonClientRequests();
+    kv.second.state->CloseAll();
+    return true;
   });
 }
 
@@ -109,7 +228,8 @@ bool McpHttpTransport::OriginAllowed(std::string_view origin) const {
          options_.allowed_origins.end();
 }
 
-net::HttpResponse McpHttpTransport::Handle(const net::HttpRequest& request) {
+net::HttpResponse McpHttpTransport::Handle(const net::HttpRequest& request,
+                                           AnswerObserver on_answer) {
   if (request.path != options_.path) {
     return HttpError(404, "no MCP endpoint at " + request.path + "; use " + options_.path);
   }
@@ -123,16 +243,18 @@ net::HttpResponse McpHttpTransport::Handle(const net::HttpRequest& request) {
     CORAL_LOG_WARN("mcp http: refused Origin {} from {}", origin, request.remote);
     return HttpError(403, "origin " + std::string(origin) + " is not allowed to use this server");
   }
-  if (request.method == "POST") return Post(request);
+  if (request.method == "POST") return Post(request, std::move(on_answer));
+  if (request.method == "GET") return Get(request);
   if (request.method == "DELETE") return Delete(request);
   net::HttpResponse r = HttpError(405, "method " + request.method +
-                                           " not allowed: POST messages, DELETE ends a session "
-                                           "(no GET stream: this server does not use SSE)");
-  r.headers.emplace_back("Allow", "POST, DELETE");
+                                           " not allowed: POST sends a message, GET opens or "
+                                           "resumes an event stream, DELETE ends a session");
+  r.headers.emplace_back("Allow", "GET, POST, DELETE");
   return r;
 }
 
-net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request) {
+net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request,
+                                         AnswerObserver on_answer) {
   if (request.body.size() > options_.max_message_bytes) {
     return HttpError(413, "message of " + std::to_string(request.body.size()) +
                               " bytes exceeds the limit of " +
@@ -142,7 +264,7 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request) {
     return HttpError(415, "Content-Type must be application/json, got " + std::string(ct));
   }
   if (std::string_view accept = request.header("Accept"); !accept.empty() && !AcceptsJson(accept)) {
-    return HttpError(406, "Accept must allow application/json (this server answers in JSON), got " +
+    return HttpError(406, "Accept must allow application/json (every answer can be JSON), got " +
                               std::string(accept));
   }
   std::string_view version = request.header(kVersionHeader);
@@ -168,16 +290,20 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request) {
                                   "); end unused ones with DELETE");
       }
     }
-    // Nothing can reach the client outside a response without SSE.
-    std::shared_ptr<McpSession> session = server_.NewSession(nullptr);
-    std::optional<Message> answer = session->Handle(message);
+    auto state = std::make_shared<SessionState>(options_.max_replay_events, options_.sse_retry);
+    std::weak_ptr<SessionState> weak = state;
+    state->session = server_.NewSession([weak](const Message& m) {
+      if (auto s = weak.lock()) s->SendGeneral(m);
+    });
+    std::optional<Message> answer = state->session->Handle(message);
     CORAL_CHECK(answer.has_value(), "initialize always gets an answer");
+    if (on_answer) on_answer(answer);
     net::HttpResponse response = JsonMessage(*answer);
     if (std::holds_alternative<Response>(*answer)) {
       std::string id = RandomHex(16);
       {
         std::lock_guard lock(mu_);
-        sessions_.emplace(id, Entry{std::move(session), clock_.Monotonic()});
+        sessions_.emplace(id, Entry{std::move(state), clock_.Monotonic()});
       }
       response.headers.emplace_back(kSessionHeader, id);
     }
@@ -190,19 +316,151 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request) {
                               " header required: send initialize first and echo the id it "
                               "returns");
   }
-  std::shared_ptr<McpSession> session = FindSession(id);
-  if (session == nullptr) {
+  std::shared_ptr<SessionState> state = FindSession(id);
+  if (state == nullptr) {
     return HttpError(404, "session " + std::string(id) +
                               " not found (ended or never existed); initialize a new one");
   }
-  if (!version.empty() && version != session->protocol_version()) {
-    return HttpError(400, std::string(kVersionHeader) + " " + std::string(version) +
-                              " differs from the session's negotiated version " +
-                              session->protocol_version());
+  if (rpc_request != nullptr && AcceptsEventStream(request.header("Accept"))) {
+    bool start = false;
+    {
+      std::lock_guard lock(mu_);
+      if (workers_ < options_.max_streaming_requests) {
+        ++workers_;
+        start = true;
+      }
+    }
+    if (start) return Exchange(std::move(state), message, std::move(on_answer));
   }
-  std::optional<Message> answer = session->Handle(message);
-  if (rpc_request == nullptr || !answer) return Accepted();  // notification, response, cancelled
+  std::optional<Message> answer = state->session->Handle(message);
+  if (rpc_request == nullptr) return Accepted();  // a notification, or an answer to our request
+  if (on_answer) on_answer(answer);
+  if (!answer) return Accepted();  // cancelled
   return JsonMessage(*answer);
+}
+
+namespace {
+
+// One POSTed request running on its own thread, and how its answer travels.
+// Until the handler sends something of its own, the HTTP worker waits to
+// answer in JSON; the first message it sends turns the answer into a stream.
+struct ExchangeState {
+  enum class Phase { kRunning, kAnswered, kStreaming };
+
+  std::mutex mu;  // guards everything below
+  std::condition_variable cv;
+  Phase phase = Phase::kRunning;
+  std::optional<Message> answer;                          // for kAnswered
+  std::shared_ptr<EventStream> stream;                    // for kStreaming
+  std::shared_ptr<net::ResponseStream> first_connection;  // what the POST answers with
+};
+
+}  // namespace
+
+net::HttpResponse McpHttpTransport::Exchange(std::shared_ptr<SessionState> state, Message message,
+                                             AnswerObserver on_answer) {
+  auto ex = std::make_shared<ExchangeState>();
+  // Called with ex->mu held: from kRunning, becomes a stream.
+  auto start_streaming = [state, ex] {
+    if (ex->phase == ExchangeState::Phase::kStreaming) return;
+    std::lock_guard lock(state->mu);
+    ex->stream = state->OpenStreamLocked();
+    ex->first_connection = ex->stream->live;
+    ex->phase = ExchangeState::Phase::kStreaming;
+    ex->cv.notify_all();
+  };
+  RequestHooks hooks{
+      .sink =
+          [state, ex, start_streaming](const Message& m) {
+            std::lock_guard lock(ex->mu);
+            start_streaming();
+            std::lock_guard state_lock(state->mu);
+            state->SendLocked(*ex->stream, m);
+          },
+      .close_stream =
+          [state, ex, start_streaming] {
+            std::lock_guard lock(ex->mu);
+            start_streaming();
+            std::lock_guard state_lock(state->mu);
+            if (ex->stream->live) ex->stream->live->Close();
+            ex->stream->live.reset();
+          },
+  };
+  std::thread([this, state, ex, message = std::move(message), hooks = std::move(hooks),
+               on_answer = std::move(on_answer)]() mutable {
+    std::optional<Message> answer = state->session->Handle(message, std::move(hooks));
+    if (on_answer) on_answer(answer);
+    {
+      std::lock_guard lock(ex->mu);
+      if (ex->phase == ExchangeState::Phase::kStreaming) {
+        std::lock_guard state_lock(state->mu);
+        if (answer) state->SendLocked(*ex->stream, *answer);
+        state->FinishLocked(*ex->stream);
+      } else {
+        ex->answer = std::move(answer);
+        ex->phase = ExchangeState::Phase::kAnswered;
+        ex->cv.notify_all();
+      }
+    }
+    // Last: the transport may be destroyed as soon as this count drops.
+    std::lock_guard lock(mu_);
+    --workers_;
+    workers_done_.notify_all();
+  }).detach();
+
+  std::unique_lock lock(ex->mu);
+  ex->cv.wait(lock, [&] { return ex->phase != ExchangeState::Phase::kRunning; });
+  if (ex->phase == ExchangeState::Phase::kStreaming)
+    return EventStreamResponse(ex->first_connection);
+  if (!ex->answer) return Accepted();  // cancelled
+  return JsonMessage(*ex->answer);
+}
+
+net::HttpResponse McpHttpTransport::Get(const net::HttpRequest& request) {
+  if (!AcceptsEventStream(request.header("Accept"))) {
+    return HttpError(406, "GET opens an event stream: Accept must allow text/event-stream");
+  }
+  std::string_view id = request.header(kSessionHeader);
+  if (id.empty()) {
+    return HttpError(
+        400, std::string(kSessionHeader) + " header required: a stream belongs to a session");
+  }
+  std::shared_ptr<SessionState> state = FindSession(id);
+  if (state == nullptr) {
+    return HttpError(404, "session " + std::string(id) +
+                              " not found (ended or never existed); initialize a new one");
+  }
+  std::lock_guard lock(state->mu);
+  std::string_view last = request.header("Last-Event-ID");
+  if (last.empty()) {
+    // The general stream; a new GET takes it over from an older connection.
+    if (state->general && state->general->live) state->general->live->Close();
+    if (!state->general) {
+      state->general = state->OpenStreamLocked();
+    } else {
+      state->general->live = std::make_shared<net::ResponseStream>();
+      state->general->live->Write("retry: " + std::to_string(state->retry.count()) + "\n\n");
+    }
+    return EventStreamResponse(state->general->live);
+  }
+  auto parsed = ParseEventId(last);
+  auto it = parsed ? state->streams.find(parsed->first) : state->streams.end();
+  if (it == state->streams.end()) {
+    return HttpError(404, "Last-Event-ID " + std::string(last) +
+                              " names no stream this session still has; open a new GET stream");
+  }
+  EventStream& stream = *it->second;
+  if (stream.live) stream.live->Close();  // one connection per stream
+  auto connection = std::make_shared<net::ResponseStream>();
+  for (const auto& [seq, text] : stream.events) {
+    if (seq > parsed->second) connection->Write(text);
+  }
+  if (stream.done) {
+    connection->Close();
+  } else {
+    stream.live = connection;
+  }
+  return EventStreamResponse(connection);
 }
 
 net::HttpResponse McpHttpTransport::Delete(const net::HttpRequest& request) {
@@ -211,6 +469,8 @@ net::HttpResponse McpHttpTransport::Delete(const net::HttpRequest& request) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return HttpError(404, "session " + std::string(id) + " not found");
+  it->second.state->session->AbandonClientRequests();
+  it->second.state->CloseAll();
   sessions_.erase(it);
   return {.status = 200};
 }

@@ -1,26 +1,35 @@
 // MCP's Streamable HTTP transport, on net::HttpServer: one endpoint (default
-// /mcp) where each POST carries one JSON-RPC message. Requests get a JSON
-// response; notifications and responses get 202 Accepted. The server issues
-// an Mcp-Session-Id with the initialize result and requires it afterwards
-// (400 when missing, 404 when unknown or ended); DELETE ends a session.
+// /mcp). Each POST carries one JSON-RPC message; notifications and responses
+// get 202 Accepted. The server issues an Mcp-Session-Id with the initialize
+// result and requires it afterwards (400 when missing, 404 when unknown or
+// ended); DELETE ends a session.
 //
-// What it does not do yet: SSE. net::HttpServer answers each request with
-// one whole response, so GET (the server-to-client stream) gets 405 and POSTs
-// are always answered with plain JSON, which the spec allows. Messages a
-// session originates (progress, log notifications) have no stream to travel
-// on and are dropped.
+// How a POSTed request is answered: with plain JSON when its handler finishes
+// without sending anything first, or when the client does not accept
+// text/event-stream. As soon as a handler sends something of its own (a
+// progress or log notification, a sampling or elicitation request to the
+// client), the answer becomes an SSE stream carrying those messages and then
+// the response. Every stream opens with a priming event (an id, empty data,
+// a retry time); every event has an id "STREAM-SEQ", and a session keeps its
+// recent events, so a client whose stream broke (or that the server closed
+// for polling, SEP-1699) reconnects with GET and Last-Event-ID and gets what
+// it missed, then the rest of that stream. A GET without Last-Event-ID opens
+// the session's general stream, for what the server sends outside any request
+// (resource updates).
 //
 // Guards the spec asks for: Host and Origin validation against DNS rebinding
 // (a Host not listed, or a present Origin that is neither loopback nor
-// listed, gets 403), MCP-Protocol-Version
-// checks (400 for an unsupported version or one that differs from the
-// session's), a message size limit (413), and 406 for a client whose Accept
-// header rules out JSON.
+// listed, gets 403), MCP-Protocol-Version checks (400 for an unsupported
+// version), a message size limit (413), 406 for a client whose Accept header
+// rules out JSON, and for a GET that does not accept text/event-stream.
 //
 // Thread-safety: Handle is called from the HTTP server's worker threads at
-// once; sessions are shared safely between them.
+// once. Requests answered by a stream run on a thread of their own, so a long
+// tool call does not hold an HTTP worker; the destructor waits for them.
 #pragma once
 
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,35 +56,54 @@ struct HttpTransportOptions {
   bool allow_loopback_origins = true;
   size_t max_message_bytes = 1u << 20;
   size_t max_sessions = 1024;  // initialize beyond this gets 503
+  // Requests answered on a thread of their own at once; beyond this they are
+  // answered in plain JSON on the HTTP worker.
+  size_t max_streaming_requests = 64;
+  // Events a session keeps per stream, for clients that reconnect.
+  size_t max_replay_events = 256;
+  // The reconnection delay each stream's priming event asks for.
+  std::chrono::milliseconds sse_retry{1000};
   // A session unused this long is ended when a new one is made, so clients
   // that vanish without DELETE do not fill the table.
   std::chrono::seconds session_idle_timeout{30 * 60};
   const Clock* clock = nullptr;  // SystemClock when null
 };
 
+// Told when a POSTed request has its answer (nothing when the client
+// cancelled it), however the answer travels: for audit logs. Called on the
+// thread that produced the answer.
+using AnswerObserver = std::function<void(const std::optional<Message>& answer)>;
+
 class McpHttpTransport {
  public:
   McpHttpTransport(McpServer& server, HttpTransportOptions options);
+  ~McpHttpTransport();
   McpHttpTransport(const McpHttpTransport&) = delete;
   McpHttpTransport& operator=(const McpHttpTransport&) = delete;
 
   // The net::HttpHandler: serve it with
   //   HttpServer::Start(opts, [&](const HttpRequest& r) { return transport.Handle(r); })
-  net::HttpResponse Handle(const net::HttpRequest& request);
+  net::HttpResponse Handle(const net::HttpRequest& request, AnswerObserver on_answer = nullptr);
 
   size_t session_count() const;
 
+  struct SessionState;  // a session and its event streams (http_transport.cc)
+
  private:
-  net::HttpResponse Post(const net::HttpRequest& request);
+  net::HttpResponse Post(const net::HttpRequest& request, AnswerObserver on_answer);
+  net::HttpResponse Get(const net::HttpRequest& request);
   net::HttpResponse Delete(const net::HttpRequest& request);
+  // Runs a request on a thread of its own; answers in JSON or as a stream.
+  net::HttpResponse Exchange(std::shared_ptr<SessionState> state, Message message,
+                             AnswerObserver on_answer);
   bool HostAllowed(std::string_view host) const;
   bool OriginAllowed(std::string_view origin) const;
   // The session with this id, marked as used now; null when unknown.
-  std::shared_ptr<McpSession> FindSession(std::string_view id);
+  std::shared_ptr<SessionState> FindSession(std::string_view id);
   void EndIdleSessionsLocked(MonoTime now);
 
   struct Entry {
-    std::shared_ptr<McpSession> session;
+    std::shared_ptr<SessionState> state;
     MonoTime last_used;
   };
 
@@ -83,8 +111,10 @@ class McpHttpTransport {
   const HttpTransportOptions options_;
   const Clock& clock_;
 
-  mutable std::mutex mu_;  // guards sessions_
+  mutable std::mutex mu_;  // guards sessions_ and workers_
   std::map<std::string, Entry, std::less<>> sessions_;
+  size_t workers_ = 0;  // request threads running
+  std::condition_variable workers_done_;
 };
 
 }  // namespace coral::mcp

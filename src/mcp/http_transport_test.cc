@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "base/clock.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
@@ -17,6 +19,28 @@ constexpr char kInit[] =
 class HttpTransportTest : public ::testing::Test {
  protected:
   void Start(HttpTransportOptions options = {}, size_t server_body_limit = 4u << 20) {
+    server_.AddTool(
+        {.name = "count", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+           for (int i = 1; i <= 3; ++i) ctx.ReportProgress(i, 3);
+           return ToolResult::Text("counted");
+         }});
+    server_.AddTool(
+        {.name = "ask", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+           Json r = CORAL_TRY(ctx.RequestClient("elicitation/create", Json{{"message", "name?"}}));
+           return ToolResult::Text("hello " + r["content"]["name"].get<std::string>());
+         }});
+    server_.AddTool(
+        {.name = "poll", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+           EXPECT_TRUE(ctx.CloseStream());
+           std::this_thread::sleep_for(std::chrono::milliseconds(50));
+           return ToolResult::Text("after the break");
+         }});
+    server_.AddResource({.uri = "test://watched",
+                         .name = "watched",
+                         .reader = [](const std::string&,
+                                      RequestContext&) -> Result<std::vector<ResourceContents>> {
+                           return std::vector<ResourceContents>{{.text = "x"}};
+                         }});
     server_.AddTool(
         {.name = "echo",
          .input_schema = {{"type", "object"}, {"properties", {{"text", {{"type", "string"}}}}}},
@@ -43,6 +67,48 @@ class HttpTransportTest : public ::testing::Test {
                              .body = body});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : net::HttpClientResponse{};
+  }
+
+  // Sends a request and reads the answer as SSE events until `done` says
+  // stop (or the stream ends); returns the events and the response.
+  struct Event {
+    std::string id, data;
+    std::optional<int> retry;
+  };
+  std::vector<Event> ReadEvents(const std::string& method, const std::string& body,
+                                net::Headers headers,
+                                std::function<bool(const std::vector<Event>&)> done,
+                                net::HttpClientResponse* response) {
+    if (method == "POST") headers.emplace_back("Content-Type", "application/json");
+    std::string buffer;
+    std::vector<Event> events;
+    auto r = net::HttpFetch({.method = method,
+                             .url = "http://127.0.0.1:" + std::to_string(http_->port()) + "/mcp",
+                             .headers = std::move(headers),
+                             .body = body,
+                             .timeout = std::chrono::seconds(20),
+                             .on_body = [&](std::string_view piece) {
+                               buffer += piece;
+                               for (size_t end; (end = buffer.find("\n\n")) != std::string::npos;) {
+                                 Event e;
+                                 std::string block = buffer.substr(0, end);
+                                 buffer.erase(0, end + 2);
+                                 for (size_t pos = 0; pos <= block.size();) {
+                                   size_t nl = std::min(block.find('\n', pos), block.size());
+                                   std::string line = block.substr(pos, nl - pos);
+                                   if (line.starts_with("id: ")) e.id = line.substr(4);
+                                   if (line.starts_with("data: ")) e.data = line.substr(6);
+                                   if (line.starts_with("retry: "))
+                                     e.retry = std::stoi(line.substr(7));
+                                   pos = nl + 1;
+                                 }
+                                 events.push_back(e);
+                               }
+                               return !done(events);
+                             }});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) *response = *r;
+    return events;
   }
 
   // Initializes a session and returns its id.
@@ -109,10 +175,12 @@ TEST_F(HttpTransportTest, MissingUnknownSessionAndBadVersionHeader) {
                  {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "1999-01-01"}})
                 .status,
             400);
+  // Another supported version than the session's is served: clients (the
+  // conformance suite among them) send one fixed header value.
   EXPECT_EQ(Send("POST", R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})",
-                 {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-11-25"}})
+                 {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-03-26"}})
                 .status,
-            400);  // not the version this session negotiated
+            200);
   EXPECT_EQ(Send("DELETE", "").status, 400);
 }
 
@@ -134,13 +202,21 @@ TEST_F(HttpTransportTest, MalformedBodiesGetJsonRpcErrors) {
   EXPECT_NE(text.status, 200);
 }
 
-TEST_F(HttpTransportTest, GetAndOtherMethodsAre405AndOtherPaths404) {
+TEST_F(HttpTransportTest, BadGetsAndOtherMethodsAndOtherPaths) {
   Start();
   std::string id = NewSession();
-  auto get = Send("GET", "", {{"Mcp-Session-Id", id}});
-  EXPECT_EQ(get.status, 405);
-  EXPECT_EQ(get.header("Allow"), "POST, DELETE");
-  EXPECT_EQ(Send("PUT", kInit).status, 405);
+  EXPECT_EQ(Send("GET", "", {{"Mcp-Session-Id", id}, {"Accept", "application/json"}}).status, 406);
+  EXPECT_EQ(Send("GET", "", {{"Accept", "text/event-stream"}}).status, 400);
+  EXPECT_EQ(Send("GET", "", {{"Mcp-Session-Id", "00ff"}, {"Accept", "text/event-stream"}}).status,
+            404);
+  EXPECT_EQ(
+      Send("GET", "",
+           {{"Mcp-Session-Id", id}, {"Accept", "text/event-stream"}, {"Last-Event-ID", "99-1"}})
+          .status,
+      404);
+  auto put = Send("PUT", kInit);
+  EXPECT_EQ(put.status, 405);
+  EXPECT_EQ(put.header("Allow"), "GET, POST, DELETE");
   EXPECT_EQ(Send("POST", kInit, {}, "/other").status, 404);
 }
 
@@ -206,6 +282,146 @@ TEST_F(HttpTransportTest, AcceptWithoutJsonIs406) {
   Start();
   EXPECT_EQ(Send("POST", kInit, {{"Accept", "text/event-stream"}}).status, 406);
   EXPECT_EQ(Send("POST", kInit, {{"Accept", "*/*"}}).status, 200);
+}
+
+}  // namespace
+}  // namespace coral::mcp
+
+namespace coral::mcp {
+namespace {
+
+constexpr char kInitSampling[] =
+    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"t","version":"1"}}})";
+
+const net::Headers kSse = {{"Accept", "application/json, text/event-stream"}};
+
+net::Headers With(net::Headers h, const std::string& id) {
+  h.emplace_back("Mcp-Session-Id", id);
+  return h;
+}
+
+TEST_F(HttpTransportTest, AnswerIsJsonWhenTheHandlerSendsNothingFirst) {
+  Start();
+  std::string id = NewSession();
+  auto r = Send(
+      "POST",
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"}}})",
+      With(kSse, id));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("Content-Type"), "application/json");
+  EXPECT_EQ(Json::parse(r.body)["result"]["content"][0]["text"], "hi");
+}
+
+TEST_F(HttpTransportTest, ProgressTurnsTheAnswerIntoAnEventStream) {
+  Start();
+  std::string id = NewSession();
+  net::HttpClientResponse resp;
+  auto events = ReadEvents(
+      "POST",
+      R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"count","_meta":{"progressToken":"p1"}}})",
+      With(kSse, id), [](const std::vector<Event>&) { return false; }, &resp);
+  EXPECT_EQ(resp.header("Content-Type"), "text/event-stream");
+  ASSERT_EQ(events.size(), 5u);
+  // The priming event: an id, a retry time, no data.
+  EXPECT_FALSE(events[0].id.empty());
+  EXPECT_EQ(events[0].retry, 1000);
+  EXPECT_EQ(events[0].data, "");
+  for (int i = 1; i <= 3; ++i) {
+    Json n = Json::parse(events[i].data);
+    EXPECT_EQ(n["method"], "notifications/progress");
+    EXPECT_EQ(n["params"]["progress"], i);
+    EXPECT_EQ(n["params"]["progressToken"], "p1");
+  }
+  Json answer = Json::parse(events[4].data);
+  EXPECT_EQ(answer["id"], 7);
+  EXPECT_EQ(answer["result"]["content"][0]["text"], "counted");
+  // Ids are "STREAM-SEQ" and increase along the stream.
+  std::string stream = events[0].id.substr(0, events[0].id.find('-'));
+  for (size_t i = 0; i < events.size(); ++i)
+    EXPECT_EQ(events[i].id, stream + "-" + std::to_string(i));
+}
+
+TEST_F(HttpTransportTest, ElicitationGoesOutOnTheStreamAndTheAnswerComesBackByPost) {
+  Start();
+  auto init = Send("POST", kInitSampling);
+  std::string id(init.header("Mcp-Session-Id"));
+  net::HttpClientResponse resp;
+  bool answered = false;
+  auto events = ReadEvents(
+      "POST", R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"ask"}})",
+      With(kSse, id),
+      [&](const std::vector<Event>& events) {
+        const Event& last = events.back();
+        if (last.data.empty() || answered) return false;
+        Json m = Json::parse(last.data);
+        if (m.value("method", "") != "elicitation/create") return false;
+        EXPECT_EQ(m["params"]["message"], "name?");
+        Json reply = {{"jsonrpc", "2.0"},
+                      {"id", m["id"]},
+                      {"result", {{"action", "accept"}, {"content", {{"name", "ada"}}}}}};
+        EXPECT_EQ(Send("POST", reply.dump(), {{"Mcp-Session-Id", id}}).status, 202);
+        answered = true;
+        return false;
+      },
+      &resp);
+  ASSERT_TRUE(answered);
+  ASSERT_FALSE(events.empty());
+  Json answer = Json::parse(events.back().data);
+  EXPECT_EQ(answer["id"], 3);
+  EXPECT_EQ(answer["result"]["content"][0]["text"], "hello ada");
+}
+
+// SSE polling (SEP-1699): the server ends the stream mid-call; the client
+// reconnects with Last-Event-ID and gets the answer it missed.
+TEST_F(HttpTransportTest, ClosedStreamResumesWithLastEventId) {
+  Start();
+  std::string id = NewSession();
+  net::HttpClientResponse resp;
+  auto first = ReadEvents(
+      "POST", R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"poll"}})",
+      With(kSse, id), [](const std::vector<Event>&) { return false; }, &resp);
+  ASSERT_EQ(first.size(), 1u);  // only the priming event, then the server hung up
+  EXPECT_EQ(first[0].data, "");
+  net::Headers get = {{"Accept", "text/event-stream"}, {"Last-Event-ID", first[0].id}};
+  auto rest = ReadEvents(
+      "GET", "", With(get, id), [](const std::vector<Event>&) { return false; }, &resp);
+  ASSERT_EQ(rest.size(), 1u);
+  Json answer = Json::parse(rest[0].data);
+  EXPECT_EQ(answer["id"], 4);
+  EXPECT_EQ(answer["result"]["content"][0]["text"], "after the break");
+  // Replay is repeatable while the session keeps the stream.
+  auto again = ReadEvents(
+      "GET", "", With(get, id), [](const std::vector<Event>&) { return false; }, &resp);
+  EXPECT_EQ(again.size(), 1u);
+}
+
+TEST_F(HttpTransportTest, GeneralStreamCarriesResourceUpdates) {
+  Start();
+  std::string id = NewSession();
+  EXPECT_EQ(
+      Send(
+          "POST",
+          R"({"jsonrpc":"2.0","id":5,"method":"resources/subscribe","params":{"uri":"test://watched"}})",
+          With(kSse, id))
+          .status,
+      200);
+  std::atomic<bool> stop{false};
+  std::thread notifier([&] {
+    for (int i = 0; i < 200 && !stop; ++i) {
+      server_.NotifyResourceUpdated("test://watched");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  net::HttpClientResponse resp;
+  auto events = ReadEvents(
+      "GET", "", With({{"Accept", "text/event-stream"}}, id),
+      [](const std::vector<Event>& e) { return e.size() >= 2; }, &resp);
+  stop = true;
+  notifier.join();
+  ASSERT_GE(events.size(), 2u);
+  Json update = Json::parse(events[1].data);
+  EXPECT_EQ(update["method"], "notifications/resources/updated");
+  EXPECT_EQ(update["params"]["uri"], "test://watched");
 }
 
 }  // namespace

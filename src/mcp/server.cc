@@ -197,6 +197,58 @@ Json ToolResultToJson(const ToolResult& r) {
   return j;
 }
 
+// Matches a uri against an RFC 6570 level-1 template; the variables' values,
+// or nothing. A variable takes one or more characters up to the next '/' or
+// the template's next literal, whichever comes first.
+std::optional<std::map<std::string, std::string>> MatchTemplate(std::string_view tmpl,
+                                                                std::string_view uri) {
+  std::map<std::string, std::string> vars;
+  size_t t = 0, u = 0;
+  while (t < tmpl.size()) {
+    if (tmpl[t] != '{') {
+      if (u >= uri.size() || uri[u] != tmpl[t]) return std::nullopt;
+      ++t, ++u;
+      continue;
+    }
+    size_t close = tmpl.find('}', t);
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string name(tmpl.substr(t + 1, close - t - 1));
+    t = close + 1;
+    char stop = t < tmpl.size() ? tmpl[t] : '\0';
+    size_t end = u;
+    while (end < uri.size() && uri[end] != '/' && uri[end] != stop) ++end;
+    if (end == u) return std::nullopt;
+    vars[name] = std::string(uri.substr(u, end - u));
+    u = end;
+  }
+  if (u != uri.size()) return std::nullopt;
+  return vars;
+}
+
+Json TemplateToJson(const ResourceTemplate& r) {
+  Json j = {{"uriTemplate", r.uri_template}, {"name", r.name}};
+  SetIfNotEmpty(j, "title", r.title);
+  SetIfNotEmpty(j, "description", r.description);
+  SetIfNotEmpty(j, "mimeType", r.mime_type);
+  return j;
+}
+
+Json ContentsToJson(const std::vector<ResourceContents>& contents, const std::string& uri,
+                    const std::string& default_mime) {
+  Json list = Json::array();
+  for (const ResourceContents& c : contents) {
+    Json j = {{"uri", c.uri.empty() ? uri : c.uri}};
+    SetIfNotEmpty(j, "mimeType", c.mime_type.empty() ? default_mime : c.mime_type);
+    if (c.blob_base64) {
+      j["blob"] = *c.blob_base64;
+    } else {
+      j["text"] = c.text.value_or("");
+    }
+    list.push_back(std::move(j));
+  }
+  return Json{{"contents", std::move(list)}};
+}
+
 }  // namespace
 
 bool IsSupportedProtocolVersion(std::string_view version) {
@@ -217,30 +269,49 @@ std::string_view LogLevelName(LogLevel level) { return kLogLevelNames[static_cas
 
 // --- RequestContext ----------------------------------------------------------
 
-RequestContext::RequestContext(std::shared_ptr<const std::atomic<bool>> cancelled,
-                               std::optional<Json> progress_token, MessageSink sink,
-                               std::function<bool(LogLevel)> log_enabled)
-    : cancelled_(std::move(cancelled)),
+RequestContext::RequestContext(McpSession* session,
+                               std::shared_ptr<const std::atomic<bool>> cancelled,
+                               std::optional<Json> progress_token, RequestHooks hooks)
+    : session_(session),
+      cancelled_(std::move(cancelled)),
       progress_token_(std::move(progress_token)),
-      sink_(std::move(sink)),
-      log_enabled_(std::move(log_enabled)) {}
+      hooks_(std::move(hooks)) {}
 
 void RequestContext::ReportProgress(double progress, std::optional<double> total,
                                     std::string_view message) {
-  if (!progress_token_ || !sink_) return;
+  if (!progress_token_ || !hooks_.sink) return;
   if (last_progress_ && progress <= *last_progress_) return;
   last_progress_ = progress;
   Json params = {{"progressToken", *progress_token_}, {"progress", progress}};
   if (total) params["total"] = *total;
   if (!message.empty()) params["message"] = std::string(message);
-  sink_(Notification{.method = "notifications/progress", .params = std::move(params)});
+  hooks_.sink(Notification{.method = "notifications/progress", .params = std::move(params)});
 }
 
 void RequestContext::Log(LogLevel level, std::string_view logger, Json data) {
-  if (!sink_ || !log_enabled_ || !log_enabled_(level)) return;
+  if (!hooks_.sink || level < session_->log_level()) return;
   Json params = {{"level", LogLevelName(level)}, {"data", std::move(data)}};
   if (!logger.empty()) params["logger"] = std::string(logger);
-  sink_(Notification{.method = "notifications/message", .params = std::move(params)});
+  hooks_.sink(Notification{.method = "notifications/message", .params = std::move(params)});
+}
+
+bool RequestContext::ClientSupports(std::string_view capability) const {
+  return session_->ClientSupports(capability);
+}
+
+Result<Json> RequestContext::RequestClient(const std::string& method, Json params,
+                                           std::chrono::milliseconds timeout) {
+  if (!hooks_.sink) {
+    return FailedPrecondition(method +
+                              ": this transport has no way to send requests to the client");
+  }
+  return session_->RequestClient(hooks_.sink, method, std::move(params), timeout, *cancelled_);
+}
+
+bool RequestContext::CloseStream() {
+  if (!hooks_.close_stream) return false;
+  hooks_.close_stream();
+  return true;
 }
 
 // --- Results -----------------------------------------------------------------
@@ -292,6 +363,14 @@ void McpServer::AddResource(Resource resource) {
   resources_.push_back(std::move(resource));
 }
 
+void McpServer::AddResourceTemplate(ResourceTemplate resource_template) {
+  CORAL_CHECK(!resource_template.uri_template.empty() && !resource_template.name.empty(),
+              "a resource template needs a uri template and a name");
+  CORAL_CHECK(resource_template.reader != nullptr,
+              "resource template '" + resource_template.uri_template + "' has no reader");
+  templates_.push_back(std::move(resource_template));
+}
+
 void McpServer::AddPrompt(Prompt prompt) {
   CORAL_CHECK(!prompt.name.empty(), "a prompt needs a name");
   CORAL_CHECK(prompt.getter != nullptr, "prompt '" + prompt.name + "' has no getter");
@@ -305,10 +384,118 @@ std::unique_ptr<McpSession> McpServer::NewSession(MessageSink sink) {
   return std::make_unique<McpSession>(*this, std::move(sink));
 }
 
+void McpServer::NotifyResourceUpdated(const std::string& uri) const {
+  std::lock_guard lock(sessions_mu_);
+  for (McpSession* session : sessions_) session->SendIfSubscribed(uri);
+}
+
 // --- McpSession --------------------------------------------------------------
 
 McpSession::McpSession(const McpServer& server, MessageSink sink)
-    : server_(server), sink_(std::move(sink)) {}
+    : server_(server), sink_(std::move(sink)) {
+  std::lock_guard lock(server_.sessions_mu_);
+  server_.sessions_.insert(this);
+}
+
+McpSession::~McpSession() {
+  {
+    std::lock_guard lock(server_.sessions_mu_);
+    server_.sessions_.erase(this);
+  }
+  AbandonClientRequests();
+}
+
+bool McpSession::subscribed(const std::string& uri) const {
+  std::lock_guard lock(mu_);
+  return subscriptions_.contains(uri);
+}
+
+void McpSession::SendIfSubscribed(const std::string& uri) {
+  if (!subscribed(uri) || !sink_) return;
+  sink_(Notification{.method = "notifications/resources/updated", .params = Json{{"uri", uri}}});
+}
+
+bool McpSession::ClientSupports(std::string_view capability) const {
+  std::lock_guard lock(mu_);
+  auto it = client_capabilities_.find(capability);
+  return it != client_capabilities_.end() && it->is_object();
+}
+
+Result<Json> McpSession::RequestClient(const MessageSink& sink, const std::string& method,
+                                       Json params, std::chrono::milliseconds timeout,
+                                       const std::atomic<bool>& cancelled) {
+  auto pending = std::make_shared<PendingClientRequest>();
+  std::string id;
+  {
+    std::lock_guard lock(mu_);
+    if (abandoned_) return Unavailable(method + ": the session is closing");
+    id = "coral-" + std::to_string(next_client_request_++);
+    client_requests_[IdKey(RequestId(id))] = pending;
+  }
+  sink(Request{.id = id, .method = method, .params = std::move(params)});
+  std::optional<std::variant<Json, RpcError>> answer;
+  {
+    std::unique_lock lock(pending->mu);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    // Wakes now and then to see whether our own request was cancelled.
+    while (!pending->answer && !cancelled.load() && std::chrono::steady_clock::now() < deadline) {
+      pending->cv.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    answer = std::move(pending->answer);
+  }
+  {
+    std::lock_guard lock(mu_);
+    client_requests_.erase(IdKey(RequestId(id)));
+  }
+  if (!answer) {
+    if (cancelled.load()) return Unavailable(method + ": the request was cancelled meanwhile");
+    return DeadlineExceeded(method + ": the client did not answer within " +
+                            std::to_string(timeout.count()) + " ms");
+  }
+  if (auto* error = std::get_if<RpcError>(&*answer)) {
+    return FailedPrecondition(method + ": the client answered with error " +
+                              std::to_string(error->code) + ": " + error->message);
+  }
+  return std::get<Json>(std::move(*answer));
+}
+
+void McpSession::HandleClientAnswer(const Message& message) {
+  std::optional<std::variant<Json, RpcError>> answer;
+  std::string key;
+  if (const auto* r = std::get_if<Response>(&message)) {
+    key = IdKey(r->id);
+    answer = r->result;
+  } else if (const auto* e = std::get_if<ErrorResponse>(&message); e && e->id) {
+    key = IdKey(*e->id);
+    answer = e->error;
+  } else {
+    return;
+  }
+  std::shared_ptr<PendingClientRequest> pending;
+  {
+    std::lock_guard lock(mu_);
+    auto it = client_requests_.find(key);
+    if (it == client_requests_.end()) return;  // late, or not ours: dropped
+    pending = it->second;
+  }
+  std::lock_guard lock(pending->mu);
+  pending->answer = std::move(answer);
+  pending->cv.notify_all();
+}
+
+void McpSession::AbandonClientRequests() {
+  std::map<std::string, std::shared_ptr<PendingClientRequest>> pending;
+  {
+    std::lock_guard lock(mu_);
+    abandoned_ = true;
+    pending.swap(client_requests_);
+  }
+  for (auto& [key, p] : pending) {
+    std::lock_guard lock(p->mu);
+    p->answer = RpcError{.code = error_code::kInternalError, .message = "the session ended"};
+    p->cv.notify_all();
+  }
+}
 
 std::string McpSession::protocol_version() const {
   std::lock_guard lock(mu_);
@@ -336,15 +523,16 @@ std::optional<Message> McpSession::HandleText(std::string_view text) {
   return Handle(*parsed.message);
 }
 
-std::optional<Message> McpSession::Handle(const Message& message) {
+std::optional<Message> McpSession::Handle(const Message& message, RequestHooks hooks) {
   if (const auto* n = std::get_if<Notification>(&message)) {
     HandleNotification(*n);
     return std::nullopt;
   }
   const auto* request = std::get_if<Request>(&message);
-  // This server sends no requests yet, so responses from the client answer
-  // nothing; they are dropped.
-  if (request == nullptr) return std::nullopt;
+  if (request == nullptr) {
+    HandleClientAnswer(message);
+    return std::nullopt;
+  }
 
   const std::string key = IdKey(request->id);
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
@@ -372,8 +560,8 @@ std::optional<Message> McpSession::Handle(const Message& message) {
       }
     }
   }
-  RequestContext context(cancelled, std::move(progress_token), sink_,
-                         [this](LogLevel level) { return level >= log_level(); });
+  if (!hooks.sink) hooks.sink = sink_;
+  RequestContext context(this, cancelled, std::move(progress_token), std::move(hooks));
 
   Outcome outcome;
   // Handlers run code and libraries this file does not know; an exception
@@ -430,9 +618,10 @@ McpSession::Outcome McpSession::Dispatch(const Request& request, RequestContext&
   if (m == "tools/call") return CallTool(params, context);
   if (m == "resources/list") return ListResources(params);
   if (m == "resources/read") return ReadResource(params, context);
-  if (m == "resources/templates/list") {
-    return Json{{"resourceTemplates", Json::array()}};
-  }
+  if (m == "resources/templates/list") return ListResourceTemplates(params);
+  if (m == "resources/subscribe") return Subscribe(params, true);
+  if (m == "resources/unsubscribe") return Subscribe(params, false);
+  if (m == "completion/complete") return Complete(params);
   if (m == "prompts/list") return ListPrompts(params);
   if (m == "prompts/get") return GetPrompt(params, context);
   if (m == "logging/setLevel") return SetLogLevel(params);
@@ -454,6 +643,9 @@ McpSession::Outcome McpSession::Initialize(const Json& params) {
     }
     initialized_ = true;
     protocol_version_ = version;
+    if (auto caps = params.find("capabilities"); caps != params.end() && caps->is_object()) {
+      client_capabilities_ = *caps;
+    }
   }
   const McpServerOptions& o = server_.options_;
   Json server_info = {{"name", o.name}, {"version", o.version}};
@@ -462,8 +654,9 @@ McpSession::Outcome McpSession::Initialize(const Json& params) {
       {"protocolVersion", version},
       {"capabilities",
        {{"logging", Json::object()},
+        {"completions", Json::object()},
         {"tools", {{"listChanged", false}}},
-        {"resources", {{"subscribe", false}, {"listChanged", false}}},
+        {"resources", {{"subscribe", true}, {"listChanged", false}}},
         {"prompts", {{"listChanged", false}}}}},
       {"serverInfo", std::move(server_info)},
   };
@@ -526,28 +719,110 @@ McpSession::Outcome McpSession::ReadResource(const Json& params, RequestContext&
                     .message = std::move(message),
                     .data = Json{{"uri", u}}};
   };
-  if (it == server_.resource_index_.end()) return not_found("resource not found: " + u);
-  const Resource& resource = server_.resources_[it->second];
-  auto contents = resource.reader(u, context);
+  Result<std::vector<ResourceContents>> contents = NotFound("");
+  std::string mime;
+  if (it != server_.resource_index_.end()) {
+    const Resource& resource = server_.resources_[it->second];
+    contents = resource.reader(u, context);
+    mime = resource.mime_type;
+  } else {
+    const ResourceTemplate* match = nullptr;
+    std::map<std::string, std::string> vars;
+    for (const ResourceTemplate& t : server_.templates_) {
+      if (auto v = MatchTemplate(t.uri_template, u)) {
+        match = &t;
+        vars = std::move(*v);
+        break;
+      }
+    }
+    if (match == nullptr) return not_found("resource not found: " + u);
+    contents = match->reader(u, vars, context);
+    mime = match->mime_type;
+  }
   if (!contents.ok()) {
     if (contents.status().code() == StatusCode::kNotFound) {
       return not_found(contents.status().message());
     }
     return InternalError("resources/read " + u + ": " + contents.status().message());
   }
-  Json list = Json::array();
-  for (const ResourceContents& c : *contents) {
-    Json j = {{"uri", c.uri.empty() ? u : c.uri}};
-    std::string mime = c.mime_type.empty() ? resource.mime_type : c.mime_type;
-    SetIfNotEmpty(j, "mimeType", mime);
-    if (c.blob_base64) {
-      j["blob"] = *c.blob_base64;
-    } else {
-      j["text"] = c.text.value_or("");
-    }
-    list.push_back(std::move(j));
+  return ContentsToJson(*contents, u, mime);
+}
+
+McpSession::Outcome McpSession::ListResourceTemplates(const Json& params) const {
+  return Paginate(server_.templates_, params, server_.options_.page_size, "resourceTemplates",
+                  TemplateToJson);
+}
+
+McpSession::Outcome McpSession::Subscribe(const Json& params, bool subscribe) {
+  const char* method = subscribe ? "resources/subscribe" : "resources/unsubscribe";
+  auto uri = params.find("uri");
+  if (uri == params.end() || !uri->is_string()) {
+    return InvalidParams(std::string(method) + ": params.uri must be a string");
   }
-  return Json{{"contents", std::move(list)}};
+  const std::string& u = uri->get_ref<const std::string&>();
+  bool known = server_.resource_index_.contains(u);
+  for (const ResourceTemplate& t : server_.templates_)
+    known = known || MatchTemplate(t.uri_template, u);
+  if (subscribe && !known) {
+    return RpcError{.code = error_code::kResourceNotFound,
+                    .message = "resource not found: " + u,
+                    .data = Json{{"uri", u}}};
+  }
+  std::lock_guard lock(mu_);
+  if (subscribe) {
+    subscriptions_.insert(u);
+  } else {
+    subscriptions_.erase(u);  // unsubscribing from something not subscribed is harmless
+  }
+  return Json::object();
+}
+
+McpSession::Outcome McpSession::Complete(const Json& params) const {
+  auto ref = params.find("ref");
+  auto argument = params.find("argument");
+  if (ref == params.end() || !ref->is_object() || argument == params.end() ||
+      !argument->is_object() || !argument->value("name", Json()).is_string() ||
+      !argument->value("value", Json()).is_string()) {
+    return InvalidParams(
+        "completion/complete: params need ref {type, name|uri} and argument {name, value}");
+  }
+  std::map<std::string, std::string> context;
+  if (auto c = params.find("context"); c != params.end() && c->is_object()) {
+    if (auto a = c->find("arguments"); a != c->end() && a->is_object()) {
+      for (const auto& [k, v] : a->items()) {
+        if (v.is_string()) context[k] = v.get<std::string>();
+      }
+    }
+  }
+  std::string type = ref->value("type", "");
+  const Completer* completer = nullptr;
+  if (type == "ref/prompt") {
+    auto it = server_.prompt_index_.find(ref->value("name", ""));
+    if (it == server_.prompt_index_.end()) {
+      return InvalidParams("completion/complete: unknown prompt: " + ref->value("name", ""));
+    }
+    completer = &server_.prompts_[it->second].completer;
+  } else if (type == "ref/resource") {
+    std::string uri = ref->value("uri", "");
+    for (const ResourceTemplate& t : server_.templates_) {
+      if (t.uri_template == uri) completer = &t.completer;
+    }
+    if (completer == nullptr) {
+      return InvalidParams("completion/complete: unknown resource template: " + uri);
+    }
+  } else {
+    return InvalidParams("completion/complete: ref.type must be ref/prompt or ref/resource");
+  }
+  std::vector<std::string> values;
+  if (*completer) {
+    values = (*completer)((*argument)["name"].get<std::string>(),
+                          (*argument)["value"].get<std::string>(), context);
+  }
+  constexpr size_t kMaxValues = 100;  // the spec's cap per response
+  Json completion = {{"total", values.size()}, {"hasMore", values.size() > kMaxValues}};
+  if (values.size() > kMaxValues) values.resize(kMaxValues);
+  completion["values"] = values;
+  return Json{{"completion", std::move(completion)}};
 }
 
 McpSession::Outcome McpSession::ListPrompts(const Json& params) const {

@@ -16,11 +16,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +48,23 @@ std::string_view LogLevelName(LogLevel level);
 // threads; the transport serializes writes.
 using MessageSink = std::function<void(const Message&)>;
 
+class McpSession;
+
+// What a transport gives one request besides the message: where the messages
+// the handler originates go (the request's own SSE stream on HTTP), and how
+// the handler can end that stream early so the client polls for the rest
+// (SSE polling, SEP-1699). Unset members fall back to the session's sink and
+// to "cannot".
+struct RequestHooks {
+  MessageSink sink;
+  std::function<void()> close_stream;
+};
+
 // What a handler learns about the request it serves, and how it talks back.
 class RequestContext {
  public:
-  RequestContext(std::shared_ptr<const std::atomic<bool>> cancelled,
-                 std::optional<Json> progress_token, MessageSink sink,
-                 std::function<bool(LogLevel)> log_enabled);
+  RequestContext(McpSession* session, std::shared_ptr<const std::atomic<bool>> cancelled,
+                 std::optional<Json> progress_token, RequestHooks hooks);
 
   // True once the client sent notifications/cancelled for this request. A
   // long handler checks it between steps and returns early; its answer is then
@@ -67,11 +81,27 @@ class RequestContext {
   // Sends notifications/message when the session's level lets `level` through.
   void Log(LogLevel level, std::string_view logger, Json data);
 
+  // Whether the client declared this capability at initialize ("sampling",
+  // "elicitation", "roots").
+  bool ClientSupports(std::string_view capability) const;
+
+  // Sends a request to the client (sampling/createMessage, elicitation/create)
+  // on this request's stream and waits for its answer: the result, or
+  // FailedPrecondition naming the client's error, DeadlineExceeded, or
+  // Unavailable when this request is cancelled or the session ends meanwhile.
+  Result<Json> RequestClient(const std::string& method, Json params,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+  // Ends the transport's stream for this request now; what the handler sends
+  // afterwards, its answer included, waits for the client to reconnect. False
+  // when the transport cannot (stdio, or a plain JSON answer).
+  bool CloseStream();
+
  private:
+  McpSession* session_;
   std::shared_ptr<const std::atomic<bool>> cancelled_;
   std::optional<Json> progress_token_;
-  MessageSink sink_;
-  std::function<bool(LogLevel)> log_enabled_;
+  RequestHooks hooks_;
   std::optional<double> last_progress_;
 };
 
@@ -134,6 +164,29 @@ struct Resource {
   ResourceReader reader;
 };
 
+// Suggestions for an argument's value (completion/complete): given the
+// argument, what the user typed so far, and the other arguments already
+// filled in, the matching values, best first.
+using Completer =
+    std::function<std::vector<std::string>(const std::string& argument, const std::string& value,
+                                           const std::map<std::string, std::string>& context)>;
+
+// Resources named by an RFC 6570 level-1 template ("test://items/{id}/data"):
+// each {name} matches one or more characters other than '/'. The reader gets
+// the uri and the values taken from it.
+using TemplateReader = std::function<Result<std::vector<ResourceContents>>(
+    const std::string& uri, const std::map<std::string, std::string>& variables, RequestContext&)>;
+
+struct ResourceTemplate {
+  std::string uri_template;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type;
+  TemplateReader reader;
+  Completer completer;  // optional: suggests values for the template's variables
+};
+
 // --- Prompts ---------------------------------------------------------------
 
 struct PromptArgument {
@@ -164,6 +217,7 @@ struct Prompt {
   std::string description;
   std::vector<PromptArgument> arguments;
   PromptGetter getter;
+  Completer completer;  // optional: suggests argument values
 };
 
 // --- Server and sessions ---------------------------------------------------
@@ -176,8 +230,6 @@ struct McpServerOptions {
   size_t page_size = 100;    // items per tools/list, resources/list, prompts/list page
 };
 
-class McpSession;
-
 class McpServer {
  public:
   explicit McpServer(McpServerOptions options);
@@ -188,10 +240,16 @@ class McpServer {
   // those are programming errors.
   void AddTool(Tool tool);
   void AddResource(Resource resource);
+  void AddResourceTemplate(ResourceTemplate resource_template);
   void AddPrompt(Prompt prompt);
 
-  // A new client. The server must outlive its sessions.
+  // A new client. The server must outlive its sessions. `sink` carries what
+  // the session sends outside any request (resource updates).
   std::unique_ptr<McpSession> NewSession(MessageSink sink);
+
+  // Tells every session subscribed to `uri` that it changed
+  // (notifications/resources/updated). Thread-safe.
+  void NotifyResourceUpdated(const std::string& uri) const;
 
   const McpServerOptions& options() const { return options_; }
 
@@ -202,20 +260,25 @@ class McpServer {
   std::map<std::string, size_t, std::less<>> tool_index_;
   std::vector<Resource> resources_;
   std::map<std::string, size_t, std::less<>> resource_index_;
+  std::vector<ResourceTemplate> templates_;
   std::vector<Prompt> prompts_;
   std::map<std::string, size_t, std::less<>> prompt_index_;
+
+  mutable std::mutex sessions_mu_;          // guards sessions_
+  mutable std::set<McpSession*> sessions_;  // live sessions, for NotifyResourceUpdated
 };
 
 class McpSession {
  public:
   McpSession(const McpServer& server, MessageSink sink);
+  ~McpSession();
   McpSession(const McpSession&) = delete;
   McpSession& operator=(const McpSession&) = delete;
 
   // Handles one message from the client. Returns the response to a request;
-  // nothing for notifications, for responses, and for requests the client
-  // cancelled while they ran.
-  std::optional<Message> Handle(const Message& message);
+  // nothing for notifications, for responses (they answer this session's own
+  // requests), and for requests the client cancelled while they ran.
+  std::optional<Message> Handle(const Message& message, RequestHooks hooks = {});
   // Parses one JSON-RPC text and handles it; a malformed text gets its error
   // response.
   std::optional<Message> HandleText(std::string_view text);
@@ -227,8 +290,28 @@ class McpSession {
   // notifications/initialized received.
   bool client_ready() const;
   LogLevel log_level() const;
+  bool subscribed(const std::string& uri) const;
+
+  // Fails every request this session is waiting on from the client, so
+  // handlers blocked in RequestClient return (the transport is going away).
+  void AbandonClientRequests();
 
  private:
+  friend class RequestContext;
+  friend class McpServer;
+
+  // A request of ours to the client, waiting for its answer.
+  struct PendingClientRequest {
+    std::mutex mu;  // guards answer
+    std::condition_variable cv;
+    std::optional<std::variant<Json, RpcError>> answer;
+  };
+
+  Result<Json> RequestClient(const MessageSink& sink, const std::string& method, Json params,
+                             std::chrono::milliseconds timeout, const std::atomic<bool>& cancelled);
+  void HandleClientAnswer(const Message& message);
+  bool ClientSupports(std::string_view capability) const;
+  void SendIfSubscribed(const std::string& uri);
   using Outcome = std::variant<Json, RpcError>;  // a result, or an error
 
   Outcome Dispatch(const Request& request, RequestContext& context);
@@ -239,6 +322,9 @@ class McpSession {
   Outcome CallTool(const Json& params, RequestContext& context) const;
   Outcome ListResources(const Json& params) const;
   Outcome ReadResource(const Json& params, RequestContext& context) const;
+  Outcome ListResourceTemplates(const Json& params) const;
+  Outcome Subscribe(const Json& params, bool subscribe);
+  Outcome Complete(const Json& params) const;
   Outcome ListPrompts(const Json& params) const;
   Outcome GetPrompt(const Json& params, RequestContext& context) const;
   Outcome SetLogLevel(const Json& params);
@@ -253,6 +339,12 @@ class McpSession {
   LogLevel log_level_ = LogLevel::kInfo;
   // Requests being handled, by IdKey, with the flag their handler watches.
   std::map<std::string, std::shared_ptr<std::atomic<bool>>> in_flight_;
+  Json client_capabilities_ = Json::object();
+  std::set<std::string> subscriptions_;  // resource uris
+  // Our requests to the client, by IdKey of the id we gave them.
+  std::map<std::string, std::shared_ptr<PendingClientRequest>> client_requests_;
+  uint64_t next_client_request_ = 1;
+  bool abandoned_ = false;
 };
 
 }  // namespace coral::mcp

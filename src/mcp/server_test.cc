@@ -286,6 +286,80 @@ TEST_F(McpServerTest, ResourcesListReadAndTemplates) {
             (Json{{"resourceTemplates", Json::array()}}));
 }
 
+TEST_F(McpServerTest, TemplatesReadWithTheirVariablesAndComplete) {
+  server_.AddResourceTemplate(
+      {.uri_template = "coral://services/{service}/summary",
+       .name = "service-summary",
+       .mime_type = "application/json",
+       .reader = [](const std::string&, const std::map<std::string, std::string>& vars,
+                    RequestContext&) -> Result<std::vector<ResourceContents>> {
+         if (vars.at("service") == "ghost") return NotFound("no service ghost");
+         return std::vector<ResourceContents>{
+             {.text = "{\"service\":\"" + vars.at("service") + "\"}"}};
+       },
+       .completer =
+           [](const std::string& arg, const std::string& value,
+              const std::map<std::string, std::string>&) {
+             std::vector<std::string> out;
+             for (std::string s : {"checkout", "cart", "frontend"}) {
+               if (arg == "service" && s.starts_with(value)) out.push_back(s);
+             }
+             return out;
+           }});
+  Initialize(*session_);
+  Json list = Call(*session_, 1, "resources/templates/list")["result"];
+  EXPECT_EQ(list["resourceTemplates"][0],
+            (Json{{"uriTemplate", "coral://services/{service}/summary"},
+                  {"name", "service-summary"},
+                  {"mimeType", "application/json"}}));
+  Json read = Call(*session_, 2, "resources/read",
+                   Json{{"uri", "coral://services/cart/summary"}})["result"];
+  EXPECT_EQ(read["contents"][0], (Json{{"uri", "coral://services/cart/summary"},
+                                       {"mimeType", "application/json"},
+                                       {"text", R"({"service":"cart"})"}}));
+  EXPECT_EQ(Call(*session_, 3, "resources/read",
+                 Json{{"uri", "coral://services/ghost/summary"}})["error"]["code"],
+            -32002);
+  // A variable never spans a '/', and the whole uri must match.
+  EXPECT_EQ(Call(*session_, 4, "resources/read",
+                 Json{{"uri", "coral://services/a/b/summary"}})["error"]["code"],
+            -32002);
+  Json complete =
+      Call(*session_, 5, "completion/complete",
+           Json{{"ref", {{"type", "ref/resource"}, {"uri", "coral://services/{service}/summary"}}},
+                {"argument", {{"name", "service"}, {"value", "c"}}}})["result"];
+  EXPECT_EQ(complete["completion"],
+            (Json{{"values", {"checkout", "cart"}}, {"total", 2}, {"hasMore", false}}));
+  EXPECT_EQ(Call(*session_, 6, "completion/complete",
+                 Json{{"ref", {{"type", "ref/prompt"}, {"name", "nope"}}},
+                      {"argument", {{"name", "x"}, {"value", ""}}}})["error"]["code"],
+            -32602);
+  // A prompt without a completer completes to nothing.
+  Json none = Call(*session_, 7, "completion/complete",
+                   Json{{"ref", {{"type", "ref/prompt"}, {"name", "debug_service"}}},
+                        {"argument", {{"name", "service"}, {"value", "x"}}}})["result"];
+  EXPECT_EQ(none["completion"]["values"], Json::array());
+}
+
+TEST_F(McpServerTest, SubscribedSessionsHearOfUpdatesUntilTheyUnsubscribe) {
+  Initialize(*session_);
+  EXPECT_EQ(Call(*session_, 1, "resources/subscribe", Json{{"uri", "coral://readme"}})["result"],
+            Json::object());
+  EXPECT_EQ(
+      Call(*session_, 2, "resources/subscribe", Json{{"uri", "coral://nope"}})["error"]["code"],
+      -32002);
+  server_.NotifyResourceUpdated("coral://logo.png");  // not subscribed
+  server_.NotifyResourceUpdated("coral://readme");
+  auto sent = recorder_.Take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["method"], "notifications/resources/updated");
+  EXPECT_EQ(sent[0]["params"]["uri"], "coral://readme");
+  EXPECT_EQ(Call(*session_, 3, "resources/unsubscribe", Json{{"uri", "coral://readme"}})["result"],
+            Json::object());
+  server_.NotifyResourceUpdated("coral://readme");
+  EXPECT_TRUE(recorder_.Take().empty());
+}
+
 TEST_F(McpServerTest, PromptsListAndGet) {
   Initialize(*session_);
   Json list = Call(*session_, 1, "prompts/list")["result"]["prompts"];
@@ -386,6 +460,55 @@ TEST(McpSessionTest, CancelledRequestStopsAndGetsNoResponse) {
   EXPECT_FALSE(answer.has_value());
   // The id is free again afterwards, and the session still answers.
   EXPECT_EQ(Call(*s, 9, "ping")["result"], Json::object());
+}
+
+// A handler asks the client (sampling) and waits; the client's answer, a
+// response message, wakes it. Capabilities come from initialize.
+TEST(McpSessionTest, RequestsToTheClientWaitForItsAnswer) {
+  McpServer server(McpServerOptions{});
+  server.AddTool(
+      {.name = "ask", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         if (!ctx.ClientSupports("sampling")) {
+           return FailedPrecondition("the client does not support sampling");
+         }
+         Json r =
+             CORAL_TRY(ctx.RequestClient("sampling/createMessage", Json{{"maxTokens", 10}}, 5s));
+         return ToolResult::Text("got " + r["content"]["text"].get<std::string>());
+       }});
+  Recorder recorder;
+  auto session = server.NewSession(recorder.sink());
+  Json init = InitParams("2025-11-25");
+  init["capabilities"] = {{"sampling", Json::object()}};
+  ASSERT_TRUE(Call(*session, 0, "initialize", init).contains("result"));
+  std::thread client([&] {
+    for (int i = 0; i < 500; ++i) {
+      auto sent = recorder.Take();
+      if (sent.empty()) {
+        std::this_thread::sleep_for(10ms);
+        continue;
+      }
+      EXPECT_EQ(sent[0]["method"], "sampling/createMessage");
+      EXPECT_EQ(sent[0]["params"]["maxTokens"], 10);
+      // An answer to an id we never asked about changes nothing.
+      EXPECT_FALSE(session->Handle(Response{.id = "coral-999", .result = Json::object()}));
+      EXPECT_FALSE(session->Handle(Response{
+          .id = sent[0]["id"].get<std::string>(),
+          .result = {{"role", "assistant"}, {"content", {{"type", "text"}, {"text", "hi"}}}}}));
+      return;
+    }
+    ADD_FAILURE() << "the session never asked the client";
+  });
+  Json r = Call(*session, 1, "tools/call", Json{{"name", "ask"}});
+  client.join();
+  EXPECT_EQ(r["result"]["content"][0]["text"], "got hi");
+
+  // Without the capability the tool says so; an unanswered request times out.
+  auto other = server.NewSession(recorder.sink());
+  ASSERT_TRUE(Call(*other, 0, "initialize", InitParams("2025-11-25")).contains("result"));
+  Json refused = Call(*other, 1, "tools/call", Json{{"name", "ask"}});
+  EXPECT_EQ(refused["result"]["isError"], true);
+  EXPECT_NE(refused["result"]["content"][0]["text"].get<std::string>().find("sampling"),
+            std::string::npos);
 }
 
 TEST(McpSessionTest, DuplicateInFlightIdIsRefused) {

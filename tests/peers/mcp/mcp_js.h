@@ -1,0 +1,30 @@
+// Running the MCP JS packages scripts/setup.sh installs (Node 22, the
+// conformance suite, the TypeScript SDK) from peer tests.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/subprocess.h"
+
+namespace coral::mcp {
+
+// What is missing for the MCP peer tests, or "" when all is there.
+std::string MissingMcpJs();
+
+struct NodeRun {
+  ExitInfo exit;
+  std::string out, err;
+};
+
+// Runs Node 22 with these arguments (a script and its flags), NODE_PATH set to
+// the installed packages; fails the test when it cannot start or times out.
+NodeRun RunNode22(const std::vector<std::string>& args, std::chrono::seconds timeout,
+                  const std::map<std::string, std::string>& env = {});
+
+// The conformance suite's entry point.
+std::string ConformanceCli();
+
+}  // namespace coral::mcp
