@@ -72,6 +72,8 @@ std::optional<Role> LeastRoleFor(std::string_view action) {
       {"tool:coral_query_sql", Role::kViewer},
       {"resource:read", Role::kViewer},
       {"prompt:get", Role::kViewer},
+      // Named although admin-only is the default, so the policy reads whole.
+      {"tool:coral_audit_log", Role::kAdmin},
   };
   auto it = kPolicy.find(action);
   if (it == kPolicy.end()) return std::nullopt;

@@ -127,6 +127,11 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
     spec.dns_names.push_back(hostname);
   }
   c.colony_cert_ = CORAL_TRY(c.ca_->Issue(spec));
+  // The names clients may reach the public endpoint by are the ones its
+  // certificate carries; MCP answers only to those (DNS rebinding guard).
+  std::vector<std::string> mcp_hosts;
+  for (const auto& name : spec.dns_names) mcp_hosts.push_back(name);
+  for (const auto& ip : spec.ip_addresses) mcp_hosts.push_back(ip);
 
   c.control_ = CORAL_TRY(storage::OpenStore("duckdb://" + (dir / "control.duckdb").string() +
                                             "?threads=1&memory_limit=128MB"));
@@ -203,11 +208,14 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
                                      names[a.agent_id] = a.hostname;
                                    }
                                    return names;
+                                 },
+                             .audit =
+                                 [colony_ptr](int limit, std::optional<WallTime> since) {
+                                   return colony_ptr->access().AuditLog(limit, since);
                                  }});
   }
-  // Any Host: the endpoint is behind TLS and tokens (Origin is still checked).
   c.mcp_transport_ = std::make_unique<mcp::McpHttpTransport>(
-      *c.mcp_, mcp::HttpTransportOptions{.allowed_hosts = {}});
+      *c.mcp_, mcp::HttpTransportOptions{.allowed_hosts = std::move(mcp_hosts)});
 
   net::HttpServerOptions http{
       .bind = "0.0.0.0",

@@ -381,6 +381,43 @@ void AddColonyTools(mcp::McpServer& server, ColonyToolsContext c) {
                            static_cast<size_t>(limit), "(no rows)");
        }});
 
+  if (c.audit) {
+    server.AddTool(
+        {.name = "coral_audit_log",
+         .title = "Audit log",
+         .description = "Who called which tool or API of this colony, when, with what "
+                        "arguments, whether it was allowed, how big the answer was and how long "
+                        "it took. Newest first. Admins only.",
+         .input_schema = Schema(Props({{"since", SinceProp()},
+                                       {"who", StringProp("Only callers whose name contains this")},
+                                       {"action", StringProp("Only actions containing this, e.g. "
+                                                             "tool:coral_query_sql")},
+                                       {"limit", LimitProp(50)}})),
+         .annotations = ReadOnly(),
+         .handler = [&clock, c](const Json& args, mcp::RequestContext&) -> Result<ToolResult> {
+           WallTime since = clock.Now() - CORAL_TRY(Since(args));
+           std::string who = Str(args, "who"), action = Str(args, "action");
+           int limit = Limit(args, 50);
+           // Filters apply after reading; read enough to fill the page.
+           auto entries = CORAL_TRY(c.audit(kMaxToolRows * 4, since));
+           storage::RowSet rows;
+           for (const char* name : {"at", "who", "action", "allowed", "result_bytes", "duration_ms",
+                                    "error", "arguments"}) {
+             rows.columns.push_back({.name = name});
+           }
+           for (const AuditEntry& e : entries) {
+             if (e.who.find(who) == std::string::npos ||
+                 e.action.find(action) == std::string::npos) {
+               continue;
+             }
+             rows.rows.push_back({storage::Timestamp{ToUnixMicros(e.at)}, e.who, e.action,
+                                  e.allowed, e.result_bytes, e.duration_ms, e.error, e.arguments});
+           }
+           return RowsResult("Audit log, newest first:", rows, static_cast<size_t>(limit),
+                             "No audit entries match.");
+         }});
+  }
+
   server.AddResource({.uri = "coral://schema",
                       .name = "schema",
                       .title = "Colony tables",

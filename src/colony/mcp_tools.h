@@ -14,6 +14,8 @@
 //   coral_topology         service-to-service edges (spans, TCP)
 //   coral_host_metrics     CPU, memory, disk, network per host
 //   coral_query_sql        one read-only SELECT over the colony's tables
+//   coral_audit_log        who called what, allowed or denied (admins only;
+//                          served when the colony gives an audit source)
 //   resource coral://schema  the tables and columns SQL can use
 //   prompt investigate       how to look into a problem with these tools
 //
@@ -26,6 +28,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "colony/access.h"
 #include "coral/v1/colony.pb.h"
 #include "mcp/server.h"
 #include "storage/store.h"
@@ -41,6 +44,9 @@ struct ColonyToolsContext {
   std::function<coral::v1::GetStatusResponse()> status;
   std::function<std::vector<coral::v1::AgentInfo>()> agents;
   std::function<std::map<std::string, std::string>()> host_names;  // agent id -> hostname
+  // The audit log, newest first (AccessControl::AuditLog); no coral_audit_log
+  // tool without it.
+  std::function<Result<std::vector<AuditEntry>>(int limit, std::optional<WallTime> since)> audit;
 };
 
 void AddColonyTools(mcp::McpServer& server, ColonyToolsContext context);

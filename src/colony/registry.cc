@@ -5,8 +5,8 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "colony/control_schema.h"
-#include "crypto/digest.h"
 #include "crypto/ca.h"
+#include "crypto/digest.h"
 #include "mesh/address_pool.h"
 
 namespace coral::colony {
@@ -62,18 +62,22 @@ AgentState StateOf(const AgentRecord& agent, WallTime now) {
 
 std::string_view AgentStateName(AgentState state) {
   switch (state) {
-    case AgentState::kEnrolled: return "enrolled";
-    case AgentState::kHealthy: return "healthy";
-    case AgentState::kDegraded: return "degraded";
-    case AgentState::kUnhealthy: return "unhealthy";
-    case AgentState::kRevoked: return "revoked";
+    case AgentState::kEnrolled:
+      return "enrolled";
+    case AgentState::kHealthy:
+      return "healthy";
+    case AgentState::kDegraded:
+      return "degraded";
+    case AgentState::kUnhealthy:
+      return "unhealthy";
+    case AgentState::kRevoked:
+      return "revoked";
   }
   return "unknown";
 }
 
 Result<std::unique_ptr<Registry>> Registry::Open(storage::Store& store, mesh::Ipv4Prefix range,
-                                                 std::string same_host_secret,
-                                                 const Clock& clock) {
+                                                 std::string same_host_secret, const Clock& clock) {
   CORAL_TRY(store.Migrate(ControlMigrations()));
   std::unique_ptr<Registry> r(new Registry(store, range, std::move(same_host_secret), clock));
   CORAL_TRY(r->Load());
@@ -122,10 +126,7 @@ Result<Registry::NewToken> Registry::CreateToken(std::chrono::seconds ttl, int64
   if (uses < 0) return InvalidArgument("--uses must not be negative");
   NewToken out;
   out.secret = RandomHex(32);
-  out.record = {.id = RandomHex(6),
-                .name = name,
-                .created_at = clock_.Now(),
-                .uses_allowed = uses};
+  out.record = {.id = RandomHex(6), .name = name, .created_at = clock_.Now(), .uses_allowed = uses};
   if (ttl.count() > 0) out.record.expires_at = out.record.created_at + ttl;
   std::string hash = mesh::HashSecret(out.secret);
   std::lock_guard lock(mu_);
@@ -156,8 +157,8 @@ Result<JoinTokenRecord> Registry::RevokeToken(const std::string& id) {
   }
   if (it->second.revoked_at) return it->second;
   WallTime now = clock_.Now();
-  CORAL_TRY(store_.Execute("UPDATE join_tokens SET revoked_at = ? WHERE id = ?",
-                           {TimeValue(now), id}));
+  CORAL_TRY(
+      store_.Execute("UPDATE join_tokens SET revoked_at = ? WHERE id = ?", {TimeValue(now), id}));
   it->second.revoked_at = now;
   return it->second;
 }
@@ -240,8 +241,8 @@ Result<Enrolled> Registry::Enroll(const EnrollClaim& claim, const CertIssuer& is
         "INSERT INTO agents (agent_id, hostname, version, mesh_ip, wireguard_public_key, "
         "cert_fingerprint, cert_expires_at, enrolled_at, enrolled_with, api_port, last_seen) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        {a.agent_id, a.hostname, a.version, a.mesh_ip, a.wireguard_public_key,
-         a.cert_fingerprint, TimeValue(a.cert_expires_at), TimeValue(a.enrolled_at),
+        {a.agent_id, a.hostname, a.version, a.mesh_ip, a.wireguard_public_key, a.cert_fingerprint,
+         TimeValue(a.cert_expires_at), TimeValue(a.enrolled_at),
          token_id ? *token_id : std::string("same-host"), a.api_port, TimeValue(a.last_seen)});
   }));
   if (token_id) ++tokens_[*token_id].uses;
@@ -263,7 +264,7 @@ Result<AgentRecord> Registry::Authenticate(const std::string& agent_id,
   }
   if (!crypto::ConstantTimeEquals(a.cert_fingerprint, cert_fingerprint)) {
     return PermissionDenied("agent " + agent_id +
-                           " presented a certificate that a later enrollment replaced");
+                            " presented a certificate that a later enrollment replaced");
   }
   return a;
 }
@@ -274,10 +275,10 @@ Status Registry::MarkSeen(const std::string& agent_id, const std::string& hostna
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) return NotFound("agent " + agent_id + " is not enrolled");
   WallTime now = clock_.Now();
-  CORAL_TRY(store_.Execute(
-      "UPDATE agents SET hostname = ?, version = ?, api_port = ?, last_seen = ? "
-      "WHERE agent_id = ?",
-      {hostname, version, api_port, TimeValue(now), agent_id}));
+  CORAL_TRY(
+      store_.Execute("UPDATE agents SET hostname = ?, version = ?, api_port = ?, last_seen = ? "
+                     "WHERE agent_id = ?",
+                     {hostname, version, api_port, TimeValue(now), agent_id}));
   it->second.hostname = hostname;
   it->second.version = version;
   it->second.api_port = api_port;

@@ -54,7 +54,7 @@ struct AgentRecord {
   std::string cert_fingerprint;      // the only certificate accepted from it
   WallTime cert_expires_at{};
   WallTime enrolled_at{};
-  int64_t api_port = 0;              // its AgentService on the mesh, from Register
+  int64_t api_port = 0;  // its AgentService on the mesh, from Register
   std::optional<WallTime> last_seen;
   std::optional<WallTime> revoked_at;
 };
@@ -119,7 +119,9 @@ class Registry {
  private:
   Registry(storage::Store& store, mesh::Ipv4Prefix range, std::string same_host_secret,
            const Clock& clock)
-      : store_(store), range_(range), same_host_secret_(std::move(same_host_secret)),
+      : store_(store),
+        range_(range),
+        same_host_secret_(std::move(same_host_secret)),
         clock_(clock) {}
   Status Load();
   // The token a secret belongs to, checked for use; nullopt for the same-host secret.
@@ -131,10 +133,10 @@ class Registry {
   const std::string same_host_secret_;
   const Clock& clock_;
 
-  std::mutex mu_;  // guards tokens_, token_hashes_, agents_
-  std::map<std::string, JoinTokenRecord> tokens_;     // by id
-  std::map<std::string, std::string> token_hashes_;   // secret hash -> id
-  std::map<std::string, AgentRecord> agents_;         // by agent id
+  std::mutex mu_;                                    // guards tokens_, token_hashes_, agents_
+  std::map<std::string, JoinTokenRecord> tokens_;    // by id
+  std::map<std::string, std::string> token_hashes_;  // secret hash -> id
+  std::map<std::string, AgentRecord> agents_;        // by agent id
 };
 
 }  // namespace coral::colony

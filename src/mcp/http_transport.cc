@@ -170,9 +170,18 @@ struct McpHttpTransport::SessionState {
   }
 };
 
+namespace {
+
+HttpTransportOptions WithLowercaseHosts(HttpTransportOptions options) {
+  for (std::string& host : options.allowed_hosts) host = Lower(host);
+  return options;
+}
+
+}  // namespace
+
 McpHttpTransport::McpHttpTransport(McpServer& server, HttpTransportOptions options)
     : server_(server),
-      options_(std::move(options)),
+      options_(WithLowercaseHosts(std::move(options))),
       clock_(options_.clock ? *options_.clock : SystemClock::Get()) {}
 
 McpHttpTransport::~McpHttpTransport() {

@@ -44,7 +44,7 @@ namespace coral::mcp {
 
 struct HttpTransportOptions {
   std::string path = "/mcp";
-  // Host header names (lowercase, no port) this endpoint answers to; others get
+  // Host header names (no port; any case) this endpoint answers to; others get
   // 403. The loopback default stops DNS rebinding against a local server even
   // from clients that send no Origin. A colony serving other names lists
   // them; empty accepts any Host (only behind TLS and authentication).

@@ -271,6 +271,12 @@ class HttpServer::Impl {
       if (!options_.tls->client_ca_pem.empty()) {
         ssl_->add_certificate_authority(asio::buffer(options_.tls->client_ca_pem), ec);
         if (ec) return InvalidArgument("http: client CA rejected: " + ec.message());
+        // With client certificates in play, OpenSSL refuses to resume a
+        // session (a TLS 1.3 ticket, say) unless a session id context is set:
+        // it fails the handshake with an internal_error alert instead.
+        static constexpr unsigned char kSessionContext[] = "coral-http";
+        SSL_CTX_set_session_id_context(ssl_->native_handle(), kSessionContext,
+                                       sizeof(kSessionContext) - 1);
         ssl_->set_verify_mode(options_.tls->client_certs == ClientCerts::kRequired
                                   ? asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert
                                   : asio::ssl::verify_peer);

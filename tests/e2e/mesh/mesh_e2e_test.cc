@@ -367,12 +367,42 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   EXPECT_NE(colony_status.find("Colony " + colony_id), std::string::npos) << colony_status;
   std::string denied = mcp(viewer_token, session, call("coral_exec"));
   EXPECT_NE(denied.find("permission denied"), std::string::npos) << denied;
-  bool tool_denial_audited = false;
+  // coral_audit_log is a tool the colony serves, to admins only.
+  std::string audit_denied = mcp(viewer_token, session, call("coral_audit_log"));
+  EXPECT_NE(audit_denied.find("permission denied"), std::string::npos) << audit_denied;
+  EXPECT_NE(audit_denied.find("needs admin"), std::string::npos) << audit_denied;
+  bool tool_denial_audited = false, audit_tool_denial_audited = false;
   for (const auto& r : CoralJson(colony_, {"colony", "audit", "--limit", "50"})) {
-    tool_denial_audited |= r["action"] == "tool:coral_exec" && !r["allowed"].get<bool>() &&
-                           r["who"].get<std::string>().find("e2e-viewer") != std::string::npos;
+    bool viewer_denied = !r["allowed"].get<bool>() &&
+                         r["who"].get<std::string>().find("e2e-viewer") != std::string::npos;
+    tool_denial_audited |= viewer_denied && r["action"] == "tool:coral_exec";
+    audit_tool_denial_audited |= viewer_denied && r["action"] == "tool:coral_audit_log";
   }
   EXPECT_TRUE(tool_denial_audited);
+  EXPECT_TRUE(audit_tool_denial_audited);
+
+  // The official MCP conformance suite's protocol scenarios against the real
+  // colony endpoint, from inside the colony's namespace on loopback. The suite
+  // has no option for authentication: a preload adds the viewer's token to
+  // its every request and trusts the colony's CA. dns-rebinding-protection is
+  // for servers without HTTPS, by its own scope: here TLS refuses a rebound
+  // name (it is not on the colony's certificate) before a request is sent,
+  // and the Host allowlist behind it is unit-tested in src/mcp.
+  for (const char* scenario : {"server-initialize", "ping", "tools-list", "resources-list",
+                               "prompts-list", "logging-set-level"}) {
+    std::string js = CORAL_MCP_JS_DIR;
+    auto run = RunCommand({"ip", "netns", "exec", colony_.ns, "env", "CORAL_TOKEN=" + viewer_token,
+                           "CORAL_CA_FILE=" + ca, "NODE_PATH=" + js + "/node_modules",
+                           js + "/node/bin/node", "--require", CORAL_MCP_BEARER_PRELOAD,
+                           js + "/node_modules/@modelcontextprotocol/conformance/dist/index.js",
+                           "server", "--url", "https://127.0.0.1:8443/mcp", "--scenario", scenario},
+                          120s);
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    std::string all = run->out + run->err;
+    EXPECT_TRUE(run->exit.ok()) << scenario << ": " << all;
+    EXPECT_NE(all.find(" 0 failed"), std::string::npos) << scenario << ": " << all;
+    EXPECT_EQ(all.find("Total: 0 passed"), std::string::npos) << scenario << ": " << all;
+  }
 
   Json a_status = CoralJson(a_, {"agent", "status"});
   EXPECT_EQ(a_status["colony"]["state"], "registered") << a_status.dump();
