@@ -234,4 +234,8 @@ Result<std::vector<AuditEntry>> AccessControl::AuditLog(int limit, std::optional
   return out;
 }
 
+Status AccessControl::PruneAuditLog(WallTime before) {
+  return store_.Execute("DELETE FROM audit_log WHERE at_us < ?", {ToUnixMicros(before)});
+}
+
 }  // namespace coral::colony

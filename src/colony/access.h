@@ -94,6 +94,8 @@ class AccessControl {
   void Record(const AuditEntry& entry);
   // Newest first.
   Result<std::vector<AuditEntry>> AuditLog(int limit, std::optional<WallTime> since);
+  // Deletes audit entries older than `before` (retention.audit).
+  Status PruneAuditLog(WallTime before);
 
   const Clock& clock() const { return clock_; }
 

@@ -120,6 +120,13 @@ TEST_F(AccessTest, TheAuditLogKeepsEveryDecisionNewestFirst) {
   auto recent = access_->AuditLog(10, clock_.Now() - 500ms);
   ASSERT_TRUE(recent.ok());
   EXPECT_EQ(recent->size(), 1u);
+
+  // Retention drops what is older than the cut, and only that.
+  ASSERT_TRUE(access_->PruneAuditLog(clock_.Now() - 500ms).ok());
+  auto kept = access_->AuditLog(10, std::nullopt);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].action, "rpc:CreateApiToken");
 }
 
 }  // namespace

@@ -503,7 +503,17 @@ void Colony::Probe(const AgentRecord& agent) {
 }
 
 void Colony::ProberMain() {
+  std::optional<MonoTime> pruned;  // when the audit log was last pruned
   while (true) {
+    if (MonoTime now = registry_->clock().Monotonic();
+        !pruned || now - *pruned >= std::chrono::hours(1)) {
+      pruned = now;
+      if (coral::Status s =
+              access_->PruneAuditLog(registry_->clock().Now() - config_.audit_retention);
+          !s.ok()) {
+        CORAL_LOG_WARN("colony: pruning the audit log: {}", s.message());
+      }
+    }
     for (const auto& a : registry_->Agents()) {
       {
         std::lock_guard lock(stop_mu_);

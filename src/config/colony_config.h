@@ -33,6 +33,7 @@ struct ColonyConfig {
   Duration summary_interval = std::chrono::seconds(10);  // how often summaries catch up
   Duration raw_retention = std::chrono::hours(24);       // agent rows in the colony store
   Duration summary_retention = std::chrono::hours(24 * 30);
+  Duration audit_retention = std::chrono::hours(24 * 90);  // the audit log of API and MCP calls
 
   template <typename V>
   static void Visit(ColonyConfig& c, V& v) {
@@ -54,6 +55,7 @@ struct ColonyConfig {
     v.Dur("summaries.interval", c.summary_interval, Env::kAllow, std::chrono::milliseconds(200));
     v.Dur("retention.raw", c.raw_retention, Env::kAllow, std::chrono::minutes(10));
     v.Dur("retention.summaries", c.summary_retention, Env::kAllow, std::chrono::hours(1));
+    v.Dur("retention.audit", c.audit_retention, Env::kAllow, std::chrono::hours(1));
   }
   Status Validate() const;
 };
