@@ -197,6 +197,16 @@ Result<coral::v1::QuerySqlResponse> ColonyClient::GetTopology(
   return out;
 }
 
+Result<coral::v1::QuerySqlResponse> ColonyClient::GetServices(
+    const coral::v1::GetServicesRequest& req) {
+  coral::v1::QuerySqlResponse out;
+  CORAL_TRY(Invoke("services", [&](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return stub_->GetServices(&ctx, req, &out);
+  }));
+  return out;
+}
+
 Result<coral::v1::QuerySqlResponse> ColonyClient::GetHosts(const coral::v1::GetHostsRequest& req) {
   coral::v1::QuerySqlResponse out;
   CORAL_TRY(Invoke("hosts", [&](grpc::ClientContext& ctx) {

@@ -37,6 +37,7 @@ class ColonyClient {
   Result<coral::v1::GetSummaryResponse> GetSummary(const coral::v1::GetSummaryRequest& req);
   Result<coral::v1::QuerySqlResponse> GetTopology(const coral::v1::GetTopologyRequest& req);
   Result<coral::v1::QuerySqlResponse> GetHosts(const coral::v1::GetHostsRequest& req);
+  Result<coral::v1::QuerySqlResponse> GetServices(const coral::v1::GetServicesRequest& req);
   Result<coral::v1::QueryTracesResponse> QueryTraces(const coral::v1::QueryTracesRequest& req);
   Result<coral::v1::QueryLogsResponse> QueryLogs(const coral::v1::QueryLogsRequest& req);
   Result<coral::v1::QueryMetricsResponse> QueryMetrics(const coral::v1::QueryMetricsRequest& req);

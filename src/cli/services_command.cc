@@ -53,6 +53,7 @@ void AddServiceCommands(CLI::App& app, Commands& commands) {
 
   CLI::App* services = app.add_subcommand("services", "List the services the local agent sees");
   services->add_option("--agent", *address, kAgentHelp);
+  services->footer("Every service of the colony, across agents: coral query services");
   commands.Bind(services, [address](Context& ctx) { return RunServices(ctx, *address); });
 
   auto spec = std::make_shared<std::string>();
@@ -65,7 +66,8 @@ void AddServiceCommands(CLI::App& app, Commands& commands) {
       "A connected service keeps its name even when discovery would name it otherwise, is\n"
       "health-checked (HTTP GET of the path, or a TCP connect), and is remembered across\n"
       "agent restarts.");
-  commands.Bind(connect, [spec, address](Context& ctx) { return RunConnect(ctx, *spec, *address); });
+  commands.Bind(connect,
+                [spec, address](Context& ctx) { return RunConnect(ctx, *spec, *address); });
 
   auto name = std::make_shared<std::string>();
   CLI::App* disconnect = app.add_subcommand("disconnect", "Forget a connected service");

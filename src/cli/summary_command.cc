@@ -164,6 +164,18 @@ Status RunTopology(Context& ctx, const std::string& since) {
   return Status::Ok();
 }
 
+Status RunServices(Context& ctx, const std::string& service, const std::string& since) {
+  coral::v1::GetServicesRequest req;
+  req.set_since_ms(CORAL_TRY(WindowFlag(since)));
+  req.set_service(service);
+  auto client = CORAL_TRY(ColonyClient::OpenRunning(ctx.home, ctx.flags.colony));
+  auto rows = CORAL_TRY(client.GetServices(req));
+  PrintQueryRows(ctx, rows.columns(), rows.rows(),
+                 "No services in this window: agents list services they see listen, and "
+                 "services that send spans appear too.");
+  return Status::Ok();
+}
+
 Status RunHosts(Context& ctx, const std::string& since) {
   coral::v1::GetHostsRequest req;
   req.set_since_ms(CORAL_TRY(WindowFlag(since)));
@@ -239,6 +251,21 @@ void AddSummaryQueryCommands(CLI::App& query, Commands& commands) {
       "Averages over the window of the per-minute host summaries (disk: the fullest mount,\n"
       "its highest minute). Network leaves out the loopback interface.");
   commands.Bind(hosts, [hosts_since](Context& ctx) { return RunHosts(ctx, *hosts_since); });
+
+  auto services_service = std::make_shared<std::string>();
+  auto services_since = std::make_shared<std::string>("1h");
+  CLI::App* services =
+      query.add_subcommand("services", "Every service of the colony with its health and hosts");
+  services->add_option("--service", *services_service, "Only this service");
+  services->add_option("--since", *services_since, "The window: the last 1m..30d")
+      ->capture_default_str();
+  services->footer(
+      "One row per service, across agents: its status and figures from `coral query summary`,\n"
+      "and the hosts and ports where agents saw it listen. A service that only sends spans\n"
+      "has source 'spans'. `coral services` lists what one agent sees.");
+  commands.Bind(services, [services_service, services_since](Context& ctx) {
+    return RunServices(ctx, *services_service, *services_since);
+  });
 }
 
 }  // namespace coral::cli

@@ -55,6 +55,7 @@ std::optional<Role> LeastRoleFor(std::string_view action) {
       {"rpc:GetSummary", Role::kViewer},
       {"rpc:GetTopology", Role::kViewer},
       {"rpc:GetHosts", Role::kViewer},
+      {"rpc:GetServices", Role::kViewer},
       {"rpc:QueryTraces", Role::kViewer},
       {"rpc:QueryLogs", Role::kViewer},
       {"rpc:QueryMetrics", Role::kViewer},

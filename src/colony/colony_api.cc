@@ -264,6 +264,21 @@ grpc::Status ColonyApi::GetTopology(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status ColonyApi::GetServices(grpc::ServerContext* ctx,
+                                    const coral::v1::GetServicesRequest* req,
+                                    coral::v1::QuerySqlResponse* out) {
+  if (auto s = Authorize(ctx, "GetServices", req); !s.ok()) return s;
+  SummaryRequest request{.service = req->service(), .host_names = HostNames()};
+  if (auto s = Window(req->since_ms(), &request.since); !s.ok()) return s;
+  if (req->service().size() > 256) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a service name is at most 256 bytes");
+  }
+  auto rows = Services(colony_.telemetry(), request, colony_.registry().clock().Now());
+  if (!rows.ok()) return net::ToGrpc(rows.status());
+  FillRows(*rows, colony_.telemetry().backend(), out);
+  return grpc::Status::OK;
+}
+
 grpc::Status ColonyApi::GetHosts(grpc::ServerContext* ctx, const coral::v1::GetHostsRequest* req,
                                  coral::v1::QuerySqlResponse* out) {
   if (auto s = Authorize(ctx, "GetHosts", req); !s.ok()) return s;

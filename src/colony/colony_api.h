@@ -47,6 +47,8 @@ class ColonyApi final : public coral::v1::ColonyService::Service {
                           coral::v1::GetSummaryResponse* out) override;
   grpc::Status GetTopology(grpc::ServerContext* ctx, const coral::v1::GetTopologyRequest* req,
                            coral::v1::QuerySqlResponse* out) override;
+  grpc::Status GetServices(grpc::ServerContext* ctx, const coral::v1::GetServicesRequest* req,
+                           coral::v1::QuerySqlResponse* out) override;
   grpc::Status GetHosts(grpc::ServerContext* ctx, const coral::v1::GetHostsRequest* req,
                         coral::v1::QuerySqlResponse* out) override;
   grpc::Status QueryTraces(grpc::ServerContext* ctx, const coral::v1::QueryTracesRequest* req,

@@ -368,6 +368,75 @@ Result<storage::RowSet> Topology(storage::Store& store, std::chrono::millisecond
       {from});
 }
 
+Result<storage::RowSet> Services(storage::Store& store, const SummaryRequest& request,
+                                 WallTime now) {
+  auto summary = CORAL_TRY(Summarize(store, request, now));
+  int64_t from = ToUnixMicros(now) -
+                 std::chrono::duration_cast<std::chrono::microseconds>(request.since).count();
+  storage::Params params{from};
+  if (!request.service.empty()) params.push_back(request.service);
+  auto seen = CORAL_TRY(store.Query(
+      "SELECT name, agent_id, port, source, max(ts_us) AS last_us FROM services WHERE ts_us >= ?" +
+          std::string(request.service.empty() ? "" : " AND name = ?") +
+          " GROUP BY name, agent_id, port, source ORDER BY name, agent_id, port",
+      params));
+  struct Where {
+    std::set<std::string> hosts, sources;
+    std::set<int64_t> ports;
+    int64_t last_us = 0;
+  };
+  std::map<std::string, Where> where;
+  for (const auto& row : seen.rows) {
+    Where& w = where[TextOf(row[0])];
+    std::string agent = TextOf(row[1]);
+    auto name = request.host_names.find(agent);
+    w.hosts.insert(name == request.host_names.end() ? agent : name->second);
+    if (const auto* port = std::get_if<int64_t>(&row[2])) w.ports.insert(*port);
+    w.sources.insert(TextOf(row[3]));
+    if (const auto* last = std::get_if<int64_t>(&row[4])) w.last_us = std::max(w.last_us, *last);
+  }
+  std::map<std::string, const coral::v1::ServiceSummary*> health;
+  for (const auto& s : summary.services()) health[s.service()] = &s;
+  std::set<std::string> names;
+  for (const auto& [name, w] : where) names.insert(name);
+  for (const auto& [name, s] : health) names.insert(name);
+
+  using storage::ColumnType;
+  storage::RowSet out;
+  out.columns = {{"service", ColumnType::kString},        {"status", ColumnType::kString},
+                 {"requests_per_s", ColumnType::kDouble}, {"error_pct", ColumnType::kDouble},
+                 {"p95_ms", ColumnType::kDouble},         {"health", ColumnType::kString},
+                 {"hosts", ColumnType::kString},          {"ports", ColumnType::kString},
+                 {"source", ColumnType::kString},         {"last_seen_us", ColumnType::kInt64}};
+  auto join = [](const auto& set) {
+    std::string text;
+    for (const auto& v : set) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, int64_t>) {
+        text += (text.empty() ? "" : ",") + std::to_string(v);
+      } else {
+        text += (text.empty() ? "" : ",") + v;
+      }
+    }
+    return text.empty() ? Value{} : Value{text};
+  };
+  for (const std::string& name : names) {
+    const coral::v1::ServiceSummary* s = health.contains(name) ? health[name] : nullptr;
+    auto w = where.find(name);
+    bool listening = w != where.end();
+    out.rows.push_back(
+        {name,
+         // Seen listening, no spans: nothing says it is unwell.
+         s ? Value{s->status()} : Value{std::string("ok")},
+         s ? Value{s->requests_per_s()} : Value{}, s ? Value{100.0 * s->error_rate()} : Value{},
+         s && s->has_p95_ms() ? Value{s->p95_ms()} : Value{},
+         s && !s->health().empty() ? Value{s->health()} : Value{},
+         listening ? join(w->second.hosts) : Value{}, listening ? join(w->second.ports) : Value{},
+         listening ? join(w->second.sources) : Value{std::string("spans")},
+         listening ? Value{w->second.last_us} : Value{}});
+  }
+  return out;
+}
+
 Result<storage::RowSet> Hosts(storage::Store& store, std::chrono::milliseconds since, WallTime now,
                               const std::map<std::string, std::string>& names) {
   SummaryDialect d(store.backend());

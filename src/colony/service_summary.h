@@ -49,6 +49,14 @@ Result<coral::v1::GetSummaryResponse> Summarize(storage::Store& store,
 Result<storage::RowSet> Topology(storage::Store& store, std::chrono::milliseconds since,
                                  WallTime now);
 
+// One row per service across the colony: service, status (as Summarize says),
+// requests_per_s, error_pct, p95_ms, health, hosts (hostnames, else agent
+// ids, where agents saw it listen), ports, source (how agents named it),
+// last_seen_us. A service appears when agents saw it listen within the window
+// or when it served spans in it; request.service narrows to one.
+Result<storage::RowSet> Services(storage::Store& store, const SummaryRequest& request,
+                                 WallTime now);
+
 // One row per agent: agent_id, hostname, last_minute_us, cpu_percent (avg),
 // cpu_max_percent, mem_used_percent (avg), disk_used_percent (max), load_1m,
 // disk and network bytes per second (avg).

@@ -113,6 +113,41 @@ TEST_P(ServiceSummaryTest, TheSlowServiceIsFoundAndItsCallerPointsAtIt) {
   ASSERT_EQ(one.services_size(), 1);
   EXPECT_EQ(one.services(0).requests(), 30);
 
+  // The colony-wide service list: both services from their spans, the
+  // backend also where an agent saw it listen.
+  ASSERT_TRUE(store_
+                  ->Append({"services",
+                            {"agent_id", "seq", "ts_us", "name", "port", "source"},
+                            {{std::string("agent-1"), int64_t{1}, kNow - 60'000'000,
+                              std::string("backend"), int64_t{8081}, std::string("otel")},
+                             {std::string("agent-2"), int64_t{1}, kNow - 30'000'000,
+                              std::string("backend"), int64_t{8082}, std::string("otel")},
+                             {std::string("agent-2"), int64_t{2}, kNow - 20'000'000,
+                              std::string("cache"), int64_t{6379}, std::string("listener")}}})
+                  .ok());
+  auto services = Services(*store_, {.host_names = {{"agent-1", "web-01"}}}, clock_.Now());
+  ASSERT_TRUE(services.ok()) << services.status().ToString();
+  ASSERT_EQ(services->rows.size(), 3u);
+  auto cell = [&](size_t row, const std::string& column) {
+    return storage::ValueToText(services->rows[row][*services->ColumnIndex(column)]);
+  };
+  EXPECT_EQ(cell(0, "service"), "backend");
+  EXPECT_EQ(cell(0, "status"), "degraded");
+  EXPECT_EQ(cell(0, "hosts"), "agent-2,web-01");
+  EXPECT_EQ(cell(0, "ports"), "8081,8082");
+  EXPECT_EQ(cell(0, "p95_ms"), "800");
+  EXPECT_EQ(cell(0, "error_pct"), "0");
+  EXPECT_EQ(cell(0, "last_seen_us"), std::to_string(kNow - 30'000'000));
+  EXPECT_EQ(cell(1, "service"), "cache");  // listening, no spans
+  EXPECT_EQ(cell(1, "status"), "ok");
+  EXPECT_EQ(cell(1, "requests_per_s"), "");
+  EXPECT_EQ(cell(2, "service"), "frontend");  // spans, never seen listening
+  EXPECT_EQ(cell(2, "source"), "spans");
+  EXPECT_EQ(cell(2, "hosts"), "");
+  auto only = Services(*store_, {.service = "backend"}, clock_.Now());
+  ASSERT_TRUE(only.ok());
+  EXPECT_EQ(only->rows.size(), 1u);
+
   auto topology = Topology(*store_, 1h, clock_.Now());
   ASSERT_TRUE(topology.ok());
   ASSERT_EQ(topology->rows.size(), 1u);
