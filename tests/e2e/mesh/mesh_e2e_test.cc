@@ -288,6 +288,17 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   ASSERT_EQ(viewer_token.rfind("coralapi1_", 0), 0u) << viewer.dump();
   RunResult read = Coral(colony_, {"query", "summary", "-o", "json"}, viewer_token);
   EXPECT_TRUE(read.exit.ok()) << read.err;
+  // Every service of the colony: the agents' own listeners, pulled over the
+  // mesh, each with the host it runs on.
+  RunResult services = Coral(colony_, {"query", "services", "-o", "json"}, viewer_token);
+  ASSERT_TRUE(services.exit.ok()) << services.err;
+  Json service_rows = Json::parse(services.out, nullptr, false);
+  ASSERT_TRUE(service_rows.is_array()) << services.out;
+  bool listening_somewhere = false;
+  for (const auto& row : service_rows) {
+    listening_somewhere |= row["hosts"].is_string() && row["ports"].is_string();
+  }
+  EXPECT_TRUE(listening_somewhere) << service_rows.dump(2);
   RunResult refused = Coral(colony_, {"colony", "token", "create"}, viewer_token);
   EXPECT_FALSE(refused.exit.ok());
   EXPECT_NE(refused.err.find("needs operator"), std::string::npos) << refused.err;
