@@ -392,6 +392,40 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   EXPECT_TRUE(tool_denial_audited);
   EXPECT_TRUE(audit_tool_denial_audited);
 
+  // Claude-Desktop-style use: `coral mcp proxy` with the viewer's token on the
+  // colony's host (its endpoint and CA from the colony folder), JSON-RPC lines
+  // in, only JSON-RPC lines out; the admin-only tool is refused.
+  {
+    Json audit_call = call("coral_audit_log");
+    audit_call["id"] = 3;
+    std::string in;
+    for (const Json& m :
+         {mcp_init, Json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}},
+          call("coral_status"), audit_call}) {
+      in += m.dump() + "\n";
+    }
+    SubprocessOptions o{.argv = {"sh", "-c",
+                                 "printf '%s' \"$IN\" | ip netns exec " + colony_.ns + " env " +
+                                     "CORAL_TOKEN=" + viewer_token + " " + CORAL_BINARY +
+                                     " --home " + colony_.home.string() + " mcp proxy"},
+                        .env = {{"IN", in}}};
+    auto proxy = Subprocess::Start(o);
+    ASSERT_TRUE(proxy.ok()) << proxy.status().ToString();
+    auto exit = proxy->Wait(60s);
+    ASSERT_TRUE(exit.ok() && exit->ok()) << proxy->stderr_data();
+    std::map<int, Json> answers;
+    std::istringstream lines(proxy->stdout_data());
+    for (std::string line; std::getline(lines, line);) {
+      Json j = Json::parse(line, nullptr, false);
+      ASSERT_FALSE(j.is_discarded()) << "not JSON-RPC on stdout: " << line;
+      if (j.contains("id") && j["id"].is_number()) answers[j["id"].get<int>()] = j;
+    }
+    ASSERT_EQ(answers.size(), 3u) << proxy->stdout_data() << proxy->stderr_data();
+    EXPECT_EQ(answers[1]["result"]["protocolVersion"], "2025-11-25");
+    EXPECT_NE(answers[2].dump().find("Colony " + colony_id), std::string::npos) << answers[2];
+    EXPECT_NE(answers[3].dump().find("permission denied"), std::string::npos) << answers[3];
+  }
+
   // The official MCP conformance suite's protocol scenarios against the real
   // colony endpoint, from inside the colony's namespace on loopback. The suite
   // has no option for authentication: a preload adds the viewer's token to
