@@ -37,8 +37,8 @@ inline Result<std::unique_ptr<storage::Store>> OpenTestColonyStore(
 inline Status AppendSlowBackendDemo(storage::Store& store, int64_t m0) {
   storage::Batch spans{
       "spans",
-      {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id", "service_name",
-       "name", "kind", "start_time_us", "end_time_us", "duration_ns", "status_code"},
+      {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id", "service_name", "name",
+       "kind", "start_time_us", "end_time_us", "duration_ns", "status_code"},
       {}};
   int64_t seq = 0;
   for (int i = 0; i < 40; ++i) {
