@@ -7,6 +7,7 @@
 // that --continue picks it up.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -304,6 +305,36 @@ TEST_P(AskE2eTest, JsonOutputDryRunAndInteractiveMode) {
   ASSERT_EQ(bodies.size(), 5u);
   EXPECT_EQ(Steps(GetParam(), bodies[4]),
             (std::vector<std::string>{"user: first?", "assistant: one", "user: second?"}));
+}
+
+// On a terminal (a pseudo-terminal from script(1)) questions go through
+// libedit: prompts on the terminal, the question kept in a private history.
+TEST_P(AskE2eTest, OnATerminalQuestionsHaveLineEditingAndHistory) {
+  if (std::system("command -v script > /dev/null") != 0) GTEST_SKIP() << "no script(1)";
+  fake_.Push(fake_.Text("over a terminal"));
+  std::string command = std::string(CORAL_BINARY) + " --home " + dir_.path().string() +
+                        " ask --url " + url() + " --model " + fake_.provider() + ":test-model";
+  SubprocessOptions o;
+  // script gives coral a terminal; the question is typed into it, then Ctrl-D.
+  o.argv = {"sh", "-c",
+            "(sleep 3; printf 'typed question\\r'; sleep 4; printf '\\004') | "
+            "script -qfec \"$CMD\" /dev/null"};
+  o.env = {{"CORAL_TOKEN", "right-token"}, {"CMD", command}};
+  for (const auto& [k, v] : fake_.env()) o.env[k] = v;
+  auto p = Subprocess::Start(o);
+  ASSERT_TRUE(p.ok());
+  auto exit = p->Wait(60s);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_NE(p->stdout_data().find("ask> "), std::string::npos) << p->stdout_data();
+  EXPECT_NE(p->stdout_data().find("over a terminal"), std::string::npos) << p->stdout_data();
+  auto bodies = fake_.bodies();
+  ASSERT_EQ(bodies.size(), 1u) << p->stdout_data();
+  EXPECT_EQ(Steps(GetParam(), bodies[0]), (std::vector<std::string>{"user: typed question"}));
+  auto history = dir_.path() / "conversations" / ".ask_history";
+  auto text = ReadFile(history);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_NE(text->find("typed"), std::string::npos) << *text;
+  EXPECT_EQ(*FilePermissions(history), 0600u);
 }
 
 TEST_P(AskE2eTest, ABadKeyFailsClearlyAndSavesNothing) {
