@@ -71,6 +71,18 @@ std::string SystemPrompt(const std::string& colony, const std::string& status_te
   return prompt;
 }
 
+// Whose conversations these are: --colony (which may be a remote colony,
+// reached with --url), else the id the colony gave in coral_status, else
+// the colony selected on this host.
+Result<std::string> ConversationColony(Context& ctx, const std::string& from_status) {
+  if (!ctx.flags.colony.empty()) {
+    CORAL_TRY(ParseColonyId(ctx.flags.colony));
+    return ctx.flags.colony;
+  }
+  if (!from_status.empty()) return from_status;
+  return CORAL_TRY(colony::SelectColony(ctx.home, "")).id;
+}
+
 // One connection to the colony and the model, for one or more questions.
 class AskSession {
  public:
@@ -107,9 +119,7 @@ class AskSession {
       ctx_.err << "coral ask: coral_status failed (" << status.status().message()
                << "); going on without the colony's status\n";
     }
-    if (!ctx_.flags.colony.empty() || colony.empty()) {
-      colony = CORAL_TRY(colony::SelectColony(ctx_.home, ctx_.flags.colony)).id;
-    }
+    colony = CORAL_TRY(ConversationColony(ctx_, colony));
     store_ = std::make_unique<llm::ConversationStore>(ctx_.home.conversations_dir() / colony);
     if (flags_.continue_latest) {
       conversation_ = CORAL_TRY(store_->Latest());
@@ -408,7 +418,7 @@ Status RunConfig(Context& ctx, const ConfigFlags& flags) {
 }
 
 Status RunList(Context& ctx) {
-  std::string colony = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony)).id;
+  std::string colony = CORAL_TRY(ConversationColony(ctx, ""));
   llm::ConversationStore store(ctx.home.conversations_dir() / colony);
   Json rows = Json::array();
   for (const auto& c : CORAL_TRY(store.List())) {

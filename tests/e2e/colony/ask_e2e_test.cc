@@ -273,6 +273,15 @@ TEST_P(AskE2eTest, InvestigatesWithTheColonysToolsStreamsTheAnswerAndSavesIt) {
   EXPECT_EQ(steps[7], "user: and now?");
   EXPECT_EQ(SavedConversations().size(), 1u);
   EXPECT_EQ(Json::parse(*ReadFile(saved[0]))["messages"].size(), 8u);
+
+  auto list = Subprocess::Start({.argv = {CORAL_BINARY, "--home", dir_.path().string(), "--colony",
+                                          kColony, "ask", "list", "-o", "json"}});
+  ASSERT_TRUE(list.ok());
+  auto listed = list->Wait(60s);
+  ASSERT_TRUE(listed.ok() && listed->ok()) << list->stderr_data();
+  Json rows = Json::parse(list->stdout_data());
+  ASSERT_EQ(rows.size(), 1u) << list->stdout_data();
+  EXPECT_EQ(rows[0]["id"], conversation["id"]);
 }
 
 TEST_P(AskE2eTest, JsonOutputDryRunAndInteractiveMode) {
