@@ -1,5 +1,6 @@
 #include "llm/provider.h"
 
+#include <openssl/crypto.h>
 #include <time.h>
 
 #include <cctype>
@@ -136,7 +137,10 @@ Result<ProviderSettings> ResolveProviderSettings(const ModelSpec& spec,
   return s;
 }
 
-Provider::~Provider() = default;
+Provider::~Provider() {
+  // The key leaves memory with the provider, as keys do elsewhere in Coral.
+  OPENSSL_cleanse(settings_.api_key.data(), settings_.api_key.size());
+}
 
 HttpCall Provider::Describe(const ChatRequest& request) const {
   std::string key = settings_.api_key.empty() ? "" : "<redacted: " + settings_.key_source + ">";
