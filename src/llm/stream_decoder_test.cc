@@ -42,6 +42,18 @@ void ExpectEverySplit(const Provider& provider, const std::string& stream, const
   }
 }
 
+// An error the provider reports in the stream fails the answer, saying what
+// the provider said, wherever the stream is split.
+void ExpectStreamError(const Provider& provider, const std::string& stream,
+                       const std::string& says) {
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    Decoded d = Decode(provider, stream, cut);
+    ASSERT_FALSE(d.response.ok()) << "cut " << cut;
+    EXPECT_NE(d.response.status().message().find(says), std::string::npos)
+        << d.response.status().message();
+  }
+}
+
 TEST(StreamDecoderTest, OpenAiTextAndToolCallDeltas) {
   auto provider = NewOpenAiProvider(Settings(ProviderKind::kOpenAi));
   const Provider& p = *provider;
@@ -70,9 +82,7 @@ TEST(StreamDecoderTest, OpenAiTextAndToolCallDeltas) {
               "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":")),
       0);
   EXPECT_FALSE(cut_short.response.ok());
-  Decoded error = Decode(p, "data: {\"error\":{\"message\":\"overloaded\"}}\n\n", 5);
-  ASSERT_FALSE(error.response.ok());
-  EXPECT_NE(error.response.status().message().find("overloaded"), std::string::npos);
+  ExpectStreamError(p, "data: {\"error\":{\"message\":\"overloaded\"}}\n\n", "overloaded");
 }
 
 TEST(StreamDecoderTest, AnthropicBlocksPingsAndErrors) {
@@ -99,12 +109,10 @@ TEST(StreamDecoderTest, AnthropicBlocksPingsAndErrors) {
       "\"tool_use\"},\"usage\":{\"output_tokens\":12}}\n\n"
       "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
   ExpectEverySplit(p, stream, "Looking", {{"toolu_1", "t", "{\"since\": \"1h\"}"}}, "tool_use");
-  Decoded error = Decode(p,
-                         "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
-                         "\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
-                         20);
-  ASSERT_FALSE(error.response.ok());
-  EXPECT_NE(error.response.status().message().find("Overloaded"), std::string::npos);
+  ExpectStreamError(p,
+                    "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+                    "\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+                    "Overloaded");
   EXPECT_FALSE(Decode(p, stream.substr(0, stream.find("event: message_stop")), 3).response.ok());
 }
 
@@ -119,9 +127,7 @@ TEST(StreamDecoderTest, OllamaNdjsonLines) {
       "{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":"
       "\"stop\",\"eval_count\":4}";  // no final newline
   ExpectEverySplit(p, stream, "The answer", {{"", "t", "{\"limit\":3}"}}, "stop");
-  Decoded error = Decode(p, "{\"error\":\"model 'm' not found\"}\n", 4);
-  ASSERT_FALSE(error.response.ok());
-  EXPECT_NE(error.response.status().message().find("not found"), std::string::npos);
+  ExpectStreamError(p, "{\"error\":\"model 'm' not found\"}\n", "not found");
 }
 
 }  // namespace
