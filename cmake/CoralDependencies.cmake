@@ -15,6 +15,8 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(GTest REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# Line editing and history for `coral ask`'s interactive mode (BSD licensed).
+pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 
 set(CORAL_DUCKDB_VERSION "1.5.6" CACHE STRING "DuckDB library version fetched by scripts/setup.sh")
 if(DEFINED ENV{CORAL_CACHE})

@@ -19,6 +19,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libssl-dev libsodium-dev nlohmann-json3-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev libcurl4-openssl-dev libjwt-dev
+  # coral ask: line editing and history in interactive mode
+  libedit-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # npm, for DuckDB and the peer tests

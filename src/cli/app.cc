@@ -77,7 +77,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   AddStatusCommand(app, commands);
   AddQueryCommands(app, commands);
   AddMcpCommands(app, commands);
-  commands.Planned(app, "ask", "Ask your own LLM to investigate with Coral's tools");
+  AddAskCommands(app, commands);
   commands.Planned(app, "exec", "Run a command inside a service's namespaces");
   commands.Planned(app, "shell", "Open a shell on an agent's host");
   commands.Planned(app, "profile", "Take a CPU profile of a service");

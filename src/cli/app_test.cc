@@ -52,12 +52,34 @@ TEST_F(AppTest, HelpShowsTheWholeTreeAndMarksPlannedCommands) {
 }
 
 TEST_F(AppTest, PlannedCommandsExit2AndPrintNothingOnStdout) {
-  for (const char* cmd : {"ask", "reef"}) {
+  for (const char* cmd : {"profile", "reef"}) {
     auto r = Coral({cmd, "some", "args"});
     EXPECT_EQ(r.code, 2) << cmd;
     EXPECT_EQ(r.out, "") << cmd;
     EXPECT_NE(r.err.find("not implemented yet"), std::string::npos) << cmd;
   }
+}
+
+TEST_F(AppTest, AskRefusesToStoreKeysAndChecksItsFlagsFirst) {
+  auto key = Coral({"ask", "config", "--api-key", "sk-secret-123"});
+  EXPECT_EQ(key.code, 2);
+  EXPECT_NE(key.err.find("refusing to store an API key"), std::string::npos) << key.err;
+  EXPECT_EQ(key.err.find("sk-secret-123"), std::string::npos) << key.err;
+  auto model = Coral({"ask", "config", "--model", "gpt4"});
+  EXPECT_EQ(model.code, 2);
+  EXPECT_NE(model.err.find("provider:model"), std::string::npos) << model.err;
+  auto set = Coral({"ask", "config", "--model", "ollama:qwen3", "-o", "json"});
+  ASSERT_EQ(set.code, 0) << set.err;
+  EXPECT_EQ(nlohmann::json::parse(set.out)["model"], "ollama:qwen3") << set.out;
+  auto no_model = Coral({"ask", "--model", "nope", "why?"});
+  EXPECT_EQ(no_model.code, 2);
+  EXPECT_NE(no_model.err.find("provider:model"), std::string::npos) << no_model.err;
+  auto both = Coral({"ask", "--continue", "--resume", "x", "why?"});
+  EXPECT_EQ(both.code, 2);
+  auto help = Coral({"ask", "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("OPENAI_BASE_URL"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("line editing and history recall"), std::string::npos) << help.out;
 }
 
 TEST_F(AppTest, QuerySummaryChecksItsFlagsBeforeCallingTheColony) {

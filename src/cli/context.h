@@ -66,5 +66,6 @@ void AddAgentCommands(CLI::App& app, Commands& commands);
 void AddServiceCommands(CLI::App& app, Commands& commands);
 void AddWireGuardCommand(CLI::App& app, Commands& commands);
 void AddMcpCommands(CLI::App& app, Commands& commands);
+void AddAskCommands(CLI::App& app, Commands& commands);
 
 }  // namespace coral::cli

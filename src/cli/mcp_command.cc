@@ -3,17 +3,17 @@
 //
 // `proxy` bridges stdio to the endpoint: each line on stdin is one JSON-RPC
 // message, POSTed with the API token (CORAL_TOKEN) and the session id the
-// colony gave at initialize; each answer is written to stdout as one line.
+// colony gave at initialize (mcp/client.h); each answer is written to stdout
+// as one line, after any notifications the colony streamed with it.
 // stdout carries JSON-RPC only; everything else goes to stderr. An answer
 // the colony cannot give (unreachable, 401, 403, ...) becomes a JSON-RPC
 // error for that request, so the client is never left waiting.
-#include <cstdlib>
 #include <iostream>
 
-#include "base/files.h"
 #include "cli/context.h"
+#include "cli/mcp_endpoint.h"
 #include "colony/colony_dir.h"
-#include "net/http_client.h"
+#include "mcp/client.h"
 
 namespace coral::cli {
 
@@ -21,111 +21,18 @@ namespace {
 
 using JsonValue = nlohmann::json;
 
-struct Endpoint {
-  std::string url;
-  std::string ca_pem;  // empty for http:// on loopback
-  std::string token;
-};
-
-// --url, else the selected colony on this host (its CA from the colony
-// folder). The token is CORAL_TOKEN: an API token, with its role.
-Result<Endpoint> ResolveEndpoint(Context& ctx, const std::string& url_flag,
-                                 const std::string& ca_file) {
-  Endpoint e;
-  const char* token = std::getenv("CORAL_TOKEN");
-  if (token == nullptr || *token == '\0') {
-    return FailedPrecondition(
-        "set CORAL_TOKEN to an API token; make one with 'coral colony token create --role "
-        "viewer' on the colony's host");
-  }
-  e.token = token;
-  if (!url_flag.empty()) {
-    e.url = url_flag;
-    bool loopback_http =
-        e.url.rfind("http://127.0.0.1:", 0) == 0 || e.url.rfind("http://localhost:", 0) == 0;
-    if (e.url.rfind("https://", 0) != 0 && !loopback_http) {
-      return InvalidArgument("--url must be https:// (plain http only on loopback): " + e.url);
-    }
-    if (!ca_file.empty()) e.ca_pem = CORAL_TRY(ReadFile(ca_file));
-    if (e.url.rfind("https://", 0) == 0 && e.ca_pem.empty()) {
-      return InvalidArgument("an https --url needs --ca-file: the colony's ca.crt");
-    }
-    return e;
-  }
-  auto sel = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
-  auto cfg = CORAL_TRY(colony::LoadColony(ctx.home, sel.id));
-  e.url = "https://127.0.0.1:" + std::to_string(cfg.public_port) + "/mcp";
-  e.ca_pem = CORAL_TRY(ReadFile(ca_file.empty() ? ctx.home.colony_dir(sel.id) / "ca.crt"
-                                                : std::filesystem::path(ca_file)));
-  return e;
-}
-
-class McpHttpClient {
- public:
-  explicit McpHttpClient(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
-
-  // POSTs one message; the answer (nullopt for 202), or an error saying why.
-  Result<std::optional<JsonValue>> Post(const std::string& body) {
-    net::HttpClientRequest req{.method = "POST",
-                               .url = endpoint_.url,
-                               .body = body,
-                               .timeout = std::chrono::seconds(120),
-                               .ca_pem = endpoint_.ca_pem};
-    req.headers = {{"Authorization", "Bearer " + endpoint_.token},
-                   {"Content-Type", "application/json"},
-                   {"Accept", "application/json, text/event-stream"}};
-    if (!session_.empty()) req.headers.push_back({"Mcp-Session-Id", session_});
-    if (!version_.empty()) req.headers.push_back({"MCP-Protocol-Version", version_});
-    auto resp = CORAL_TRY(net::HttpFetch(req));
-    if (resp.status == 202) return std::optional<JsonValue>();
-    JsonValue answer = JsonValue::parse(resp.body, nullptr, false);
-    if (resp.status != 200 || answer.is_discarded()) {
-      JsonValue err = JsonValue::parse(resp.body, nullptr, false);
-      std::string why = err.is_object() && err.contains("error") && err["error"].is_string()
-                            ? err["error"].get<std::string>()
-                            : resp.body.substr(0, 200);
-      return Unavailable("the colony answered HTTP " + std::to_string(resp.status) + ": " + why);
-    }
-    if (std::string id(resp.header("Mcp-Session-Id")); !id.empty()) session_ = id;
-    if (answer.is_object() && answer.contains("result") && answer["result"].is_object() &&
-        answer["result"].contains("protocolVersion")) {
-      version_ = answer["result"]["protocolVersion"].get<std::string>();
-    }
-    return std::optional<JsonValue>(std::move(answer));
-  }
-  void Close() {
-    if (session_.empty()) return;
-    net::HttpClientRequest req{.method = "DELETE",
-                               .url = endpoint_.url,
-                               .timeout = std::chrono::seconds(10),
-                               .ca_pem = endpoint_.ca_pem};
-    req.headers = {{"Authorization", "Bearer " + endpoint_.token}, {"Mcp-Session-Id", session_}};
-    (void)net::HttpFetch(req);
-    session_.clear();
-  }
-  // A request of our own (list-tools): its result, or the error it got.
-  Result<JsonValue> Call(const std::string& method, JsonValue params) {
-    JsonValue msg = {{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", method}, {"params", params}};
-    auto answer = CORAL_TRY(Post(msg.dump()));
-    if (!answer || !answer->contains("result")) {
-      return Unavailable(method + ": " + (answer ? (*answer)["error"].dump() : "no answer"));
-    }
-    return (*answer)["result"];
-  }
-
- private:
-  Endpoint endpoint_;
-  std::string session_, version_;
-  int id_ = 0;
-};
-
 Status RunProxy(Context& ctx, const std::string& url, const std::string& ca_file) {
-  McpHttpClient client(CORAL_TRY(ResolveEndpoint(ctx, url, ca_file)));
+  mcp::McpClient client(CORAL_TRY(ResolveMcpEndpoint(ctx, url, ca_file)));
+  // What the colony sends besides the answer (progress, log messages) goes
+  // out first, each as its own line.
+  auto forward = [](const JsonValue& message) {
+    std::cout << message.dump() << "\n" << std::flush;
+  };
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     JsonValue request = JsonValue::parse(line, nullptr, false);
-    auto answer = client.Post(line);
+    auto answer = client.Post(line, forward);
     if (answer.ok()) {
       if (*answer) std::cout << (*answer)->dump() << "\n" << std::flush;
       continue;
@@ -144,25 +51,15 @@ Status RunProxy(Context& ctx, const std::string& url, const std::string& ca_file
 }
 
 Status RunListTools(Context& ctx, const std::string& url, const std::string& ca_file) {
-  McpHttpClient client(CORAL_TRY(ResolveEndpoint(ctx, url, ca_file)));
-  CORAL_TRY(
-      client.Call("initialize", {{"protocolVersion", "2025-11-25"},
-                                 {"capabilities", JsonValue::object()},
-                                 {"clientInfo", {{"name", "coral-cli"}, {"version", "0.1.0"}}}}));
-  CORAL_TRY(client.Post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
+  mcp::McpClient client(CORAL_TRY(ResolveMcpEndpoint(ctx, url, ca_file)));
+  CORAL_TRY(client.Initialize());
   Json rows = Json::array();
-  JsonValue params = JsonValue::object();
-  for (int page = 0; page < 100; ++page) {
-    JsonValue result = CORAL_TRY(client.Call("tools/list", params));
-    for (const auto& t : result.value("tools", JsonValue::array())) {
-      bool read_only = t.contains("annotations") && t["annotations"].value("readOnlyHint", false);
-      rows.push_back({{"name", t.value("name", "")},
-                      {"title", t.value("title", "")},
-                      {"read_only", read_only},
-                      {"description", t.value("description", "")}});
-    }
-    if (!result.contains("nextCursor")) break;
-    params = {{"cursor", result["nextCursor"]}};
+  for (const auto& t : CORAL_TRY(client.ListTools())) {
+    bool read_only = t.contains("annotations") && t["annotations"].value("readOnlyHint", false);
+    rows.push_back({{"name", t.value("name", "")},
+                    {"title", t.value("title", "")},
+                    {"read_only", read_only},
+                    {"description", t.value("description", "")}});
   }
   client.Close();
   ctx.out.List(ctx.out.format() == Format::kTable

@@ -31,6 +31,33 @@ inline Result<std::unique_ptr<storage::Store>> OpenTestColonyStore(
   return store;
 }
 
+// Demo traffic from minute m0 (Unix microseconds): 40 requests through
+// frontend -> backend over 40 s, every other one on the backend's slow path
+// (GET /slow, 900 ms), the fourth one failing. Summaries are not computed.
+inline Status AppendSlowBackendDemo(storage::Store& store, int64_t m0) {
+  storage::Batch spans{
+      "spans",
+      {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id", "service_name", "name",
+       "kind", "start_time_us", "end_time_us", "duration_ns", "status_code"},
+      {}};
+  int64_t seq = 0;
+  for (int i = 0; i < 40; ++i) {
+    std::string trace = std::to_string(1000 + i) + std::string(28, 'a');
+    int64_t start = m0 + i * 1'000'000;
+    int64_t ms = i % 2 ? 900 : 5;
+    spans.rows.push_back({std::string("a1"), ++seq, start, trace, "c" + std::to_string(i),
+                          storage::Value{}, std::string("frontend"), std::string("GET /"),
+                          std::string("server"), start, start + (ms + 2) * 1000,
+                          (ms + 2) * 1'000'000, std::string("ok")});
+    spans.rows.push_back({std::string("a1"), ++seq, start, trace, "s" + std::to_string(i),
+                          storage::Value{"c" + std::to_string(i)}, std::string("backend"),
+                          std::string(i % 2 ? "GET /slow" : "GET /fast"), std::string("server"),
+                          start + 1000, start + 1000 + ms * 1000, ms * 1'000'000,
+                          std::string(i == 3 ? "error" : "ok")});
+  }
+  return store.Append(spans);
+}
+
 // A test on each backend (the parameter), with its migrated store in store_.
 class ColonyStoreTest : public ::testing::TestWithParam<std::string> {
  protected:

@@ -25,6 +25,8 @@ struct SlistFree {
 struct Transfer {
   const HttpClientRequest* request;
   HttpClientResponse* response;
+  CURL* curl = nullptr;
+  bool headers_reported = false;
   bool stopped_by_caller = false;
 };
 
@@ -32,6 +34,15 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view chunk(data, size * n);
   if (t->request->on_body) {
+    if (!t->headers_reported && t->request->on_headers) {
+      t->headers_reported = true;
+      long status = 0;
+      curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+      if (!t->request->on_headers(static_cast<int>(status), t->response->headers)) {
+        t->stopped_by_caller = true;
+        return 0;
+      }
+    }
     if (!t->request->on_body(chunk)) {
       t->stopped_by_caller = true;
       return 0;  // makes curl abort the transfer
@@ -67,9 +78,9 @@ Result<HttpClientResponse> HttpFetch(const HttpClientRequest& request) {
   std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
   if (!curl) return Internal("http: cannot create a curl handle");
   HttpClientResponse response;
-  Transfer transfer{&request, &response};
-
   CURL* c = curl.get();
+  Transfer transfer{&request, &response, c};
+
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));

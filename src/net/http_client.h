@@ -32,6 +32,10 @@ struct HttpClientRequest {
   // Called with each piece of the body as it arrives (for streaming APIs);
   // the response body then stays empty. Return false to stop the transfer.
   std::function<bool(std::string_view)> on_body;
+  // With on_body: called once with the status and headers just before the
+  // first piece of body (not at all for an empty body), so a streaming caller
+  // can tell an event stream from an error document. Return false to stop.
+  std::function<bool(int status, const Headers& headers)> on_headers;
 };
 
 struct HttpClientResponse {

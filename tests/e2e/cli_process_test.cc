@@ -58,7 +58,7 @@ TEST_F(CliProcessTest, FailuresGoToStderrWithTheRightExitCode) {
   EXPECT_EQ(dup.code, 1);
   EXPECT_EQ(dup.out, "");
   EXPECT_NE(dup.err.find("exists"), std::string::npos) << dup.err;
-  auto planned = Coral({"ask", "why is checkout slow?"});
+  auto planned = Coral({"profile", "checkout"});
   EXPECT_EQ(planned.code, 2);
   EXPECT_EQ(planned.out, "");
   EXPECT_NE(planned.err.find("not implemented yet"), std::string::npos);

@@ -127,5 +127,37 @@ TEST_F(McpProxyTest, AWrongTokenBecomesAnErrorForEachRequest) {
   EXPECT_NE(err.find("HTTP 401"), std::string::npos) << err;
 }
 
+// A colony that answers in an event stream: what it sends before the answer
+// (progress here) reaches the client first, each message on its own line.
+TEST_F(McpProxyTest, StreamedNotificationsComeOutAsTheirOwnLinesBeforeTheAnswer) {
+  auto sse = net::HttpServer::Start({}, [](const net::HttpRequest& req) {
+    Json m = Json::parse(req.body);
+    if (!m.contains("id")) return net::HttpResponse::Text(202, "");
+    Json progress = {{"jsonrpc", "2.0"},
+                     {"method", "notifications/progress"},
+                     {"params", {{"progressToken", "p"}, {"progress", 1}}}};
+    Json answer = {{"jsonrpc", "2.0"}, {"id", m["id"]}, {"result", Json::object()}};
+    net::HttpResponse r{.status = 200, .headers = {{"Content-Type", "text/event-stream"}}};
+    r.body = "id: 0\ndata:\n\ndata: " + progress.dump() + "\n\ndata: " + answer.dump() + "\n\n";
+    return r;
+  });
+  ASSERT_TRUE(sse.ok());
+  std::string script = "printf '%s\\n' \"$IN\" | CORAL_TOKEN=t " + std::string(CORAL_BINARY) +
+                       " --home " + dir_.path().string() +
+                       " mcp proxy --url http://127.0.0.1:" + std::to_string((*sse)->port()) +
+                       "/mcp";
+  auto p = Subprocess::Start(
+      {.argv = {"sh", "-c", script}, .env = {{"IN", Request(5, "ping", Json::object()).dump()}}});
+  ASSERT_TRUE(p.ok());
+  auto exit = p->Wait(60s);
+  ASSERT_TRUE(exit.ok() && exit->ok()) << p->stderr_data();
+  std::istringstream out(p->stdout_data());
+  std::vector<Json> lines;
+  for (std::string line; std::getline(out, line);) lines.push_back(Json::parse(line));
+  ASSERT_EQ(lines.size(), 2u) << p->stdout_data();
+  EXPECT_EQ(lines[0]["method"], "notifications/progress");
+  EXPECT_EQ(lines[1]["id"], 5);
+}
+
 }  // namespace
 }  // namespace coral::colony
