@@ -19,27 +19,7 @@ class McpToolsTest : public ColonyStoreTest {
   void SetUp() override {
     ColonyStoreTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    storage::Batch spans{
-        "spans",
-        {"agent_id", "seq", "ts_us", "trace_id", "span_id", "parent_span_id", "service_name",
-         "name", "kind", "start_time_us", "end_time_us", "duration_ns", "status_code"},
-        {}};
-    int64_t seq = 0;
-    for (int i = 0; i < 40; ++i) {
-      std::string trace = std::to_string(1000 + i) + std::string(28, 'a');
-      int64_t start = kM0 + i * 1'000'000;
-      int64_t ms = i % 2 ? 900 : 5;
-      spans.rows.push_back({std::string("a1"), ++seq, start, trace, "c" + std::to_string(i),
-                            storage::Value{}, std::string("frontend"), std::string("GET /"),
-                            std::string("server"), start, start + (ms + 2) * 1000,
-                            (ms + 2) * 1'000'000, std::string("ok")});
-      spans.rows.push_back({std::string("a1"), ++seq, start, trace, "s" + std::to_string(i),
-                            storage::Value{"c" + std::to_string(i)}, std::string("backend"),
-                            std::string(i % 2 ? "GET /slow" : "GET /fast"), std::string("server"),
-                            start + 1000, start + 1000 + ms * 1000, ms * 1'000'000,
-                            std::string(i == 3 ? "error" : "ok")});
-    }
-    ASSERT_TRUE(store_->Append(spans).ok());
+    ASSERT_TRUE(AppendSlowBackendDemo(*store_, kM0).ok());
     Summarizer summarizer(*store_, {}, clock_);
     ASSERT_TRUE(summarizer.Recompute(kM0, kM0 + 2 * 60'000'000).ok());
 
