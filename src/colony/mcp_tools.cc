@@ -156,7 +156,9 @@ std::string SchemaText() {
       "Summaries per minute (on ClickHouse add FINAL after the table name):\n"
       "service_minutes(minute_us, service_name, requests, errors, sum_ms, max_ms, p50_ms, "
       "p95_ms, p99_ms, gen)\nservice_latency_minutes(minute_us, service_name, bucket, requests, "
-      "gen)\nhost_minutes(minute_us, agent_id, samples, cpu_percent, cpu_max_percent, "
+      "gen)\noperation_minutes(minute_us, service_name, operation, bucket, requests, errors, "
+      "sum_ms, max_ms, gen)\nerror_minutes(minute_us, service_name, message, errors, gen)\n"
+      "host_minutes(minute_us, agent_id, samples, cpu_percent, cpu_max_percent, "
       "mem_used_percent, mem_used_bytes, load_1m, disk_used_percent, disk_read_bytes_per_s, "
       "disk_write_bytes_per_s, net_rx_bytes_per_s, net_tx_bytes_per_s, gen)\n"
       "topology_minutes(minute_us, source, target, via, calls, errors, sum_ms, max_ms, gen)\n";

@@ -2,7 +2,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <climits>
+#include <iterator>
 #include <optional>
 
 #include "base/log.h"
@@ -94,99 +96,172 @@ Result<int64_t> Poller::Checkpoint(const std::string& agent_id, const std::strin
   return last;
 }
 
-Status Poller::PollTable(const PollTarget& target, const std::string& table, int64_t* pulled) {
+Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table, Write& into) {
   const TelemetryTable* schema = FindTelemetryTable(table);
   if (schema == nullptr) return Internal("no colony table for agent table " + table);
-  for (int batch = 0; batch < options_.max_batches_per_table; ++batch) {
-    int64_t after = CORAL_TRY(Checkpoint(target.agent_id, table));
-    auto page = CORAL_TRY(source_.Pull(target, table, after, options_.batch_rows));
-    if (after > 0 && page.oldest_seq() > after + 1) {
-      int64_t lost = page.oldest_seq() - after - 1;
-      CORAL_LOG_WARN("colony: agent {} pruned {} rows of {} before they were pulled",
-                     target.agent_id, lost, table);
-      std::lock_guard lock(mu_);
-      stats_[target.agent_id].rows_lost += lost;
-    }
-    if (page.rows_size() == 0) return Status::Ok();
-
-    // Agent columns onto colony columns: same name, or name + "_us" for times.
-    // Columns this colony does not know (a newer agent) are left out.
-    storage::Batch out{table, {"agent_id"}, {}};
-    std::vector<int> source_index;
-    for (int i = 0; i < page.columns_size(); ++i) {
-      const std::string& name = page.columns(i);
-      for (const std::string& candidate : {name, name + "_us"}) {
-        if (candidate == "agent_id") continue;
-        if (std::find(schema->columns.begin(), schema->columns.end(), candidate) !=
-            schema->columns.end()) {
-          out.columns.push_back(candidate);
-          source_index.push_back(i);
-          break;
-        }
-      }
-    }
-    int64_t last_seq = after;
-    int seq_column = -1;
-    for (int i = 0; i < page.columns_size(); ++i) {
-      if (page.columns(i) == "seq") seq_column = i;
-    }
-    if (seq_column < 0)
-      return Internal("agent " + target.agent_id + " sent " + table + " without seq");
-    out.rows.reserve(page.rows_size());
-    for (const auto& row : page.rows()) {
-      std::vector<Value> values{target.agent_id};
-      for (int i : source_index) {
-        values.push_back(i < row.values_size() ? ToColonyValue(row.values(i)) : std::monostate{});
-      }
-      int64_t seq = seq_column < row.values_size() ? row.values(seq_column).int_value() : 0;
-      if (seq <= last_seq) {
-        return Internal("agent " + target.agent_id + " sent " + table + " seq " +
-                        std::to_string(seq) + " after " + std::to_string(last_seq));
-      }
-      last_seq = seq;
-      out.rows.push_back(std::move(values));
-    }
-    std::optional<int64_t> ticket;
-    if (summarizer_ != nullptr) {
-      auto time_column =
-          std::find(out.columns.begin(), out.columns.end(), Summarizer::TimeColumn(table));
-      int64_t lo = INT64_MAX, hi = INT64_MIN;
-      if (time_column != out.columns.end()) {
-        size_t at = time_column - out.columns.begin();
-        for (const auto& row : out.rows) {
-          if (const auto* t = std::get_if<int64_t>(&row[at])) {
-            lo = std::min(lo, *t);
-            hi = std::max(hi, *t);
-          }
-        }
-      }
-      if (lo <= hi) {
-        auto noted = summarizer_->Noting(lo, hi);
-        if (!noted.ok()) return noted.status().WithContext("note a batch of " + table);
-        ticket = *noted;
-      }
-    }
-    Status written = store_.Append(out);
-    if (ticket) summarizer_->Written(*ticket);
-    std::lock_guard lock(checkpoint_mu_);
-    if (!written.ok()) {
-      // Whether it landed is for the store to say: read it back next time.
-      checkpoints_.erase({target.agent_id, table});
-      return written.WithContext("store " + table + " of agent " + target.agent_id);
-    }
-    checkpoints_[{target.agent_id, table}] = last_seq;
-    *pulled += page.rows_size();
-    if (!page.more()) return Status::Ok();
+  int64_t after = CORAL_TRY(Checkpoint(target.agent_id, table));
+  auto page = CORAL_TRY(source_.Pull(target, table, after, options_.batch_rows));
+  if (after > 0 && page.oldest_seq() > after + 1) {
+    int64_t lost = page.oldest_seq() - after - 1;
+    CORAL_LOG_WARN("colony: agent {} pruned {} rows of {} before they were pulled",
+                   target.agent_id, lost, table);
+    std::lock_guard lock(mu_);
+    stats_[target.agent_id].rows_lost += lost;
   }
-  return Status::Ok();
+  if (page.rows_size() == 0) return false;
+
+  // Agent columns onto colony columns: same name, or name + "_us" for times.
+  // Columns this colony does not know (a newer agent) are left out.
+  storage::Batch out{table, {"agent_id"}, {}};
+  std::vector<int> source_index;
+  for (int i = 0; i < page.columns_size(); ++i) {
+    const std::string& name = page.columns(i);
+    for (const std::string& candidate : {name, name + "_us"}) {
+      if (candidate == "agent_id") continue;
+      if (std::find(schema->columns.begin(), schema->columns.end(), candidate) !=
+          schema->columns.end()) {
+        out.columns.push_back(candidate);
+        source_index.push_back(i);
+        break;
+      }
+    }
+  }
+  int seq_column = -1;
+  for (int i = 0; i < page.columns_size(); ++i) {
+    if (page.columns(i) == "seq") seq_column = i;
+  }
+  if (seq_column < 0)
+    return Internal("agent " + target.agent_id + " sent " + table + " without seq");
+  int64_t last_seq = after;
+  out.rows.reserve(page.rows_size());
+  for (const auto& row : page.rows()) {
+    std::vector<Value> values;
+    values.reserve(source_index.size() + 1);
+    values.emplace_back(target.agent_id);
+    for (int i : source_index) {
+      values.push_back(i < row.values_size() ? ToColonyValue(row.values(i)) : std::monostate{});
+    }
+    int64_t seq = seq_column < row.values_size() ? row.values(seq_column).int_value() : 0;
+    if (seq <= last_seq) {
+      return Internal("agent " + target.agent_id + " sent " + table + " seq " +
+                      std::to_string(seq) + " after " + std::to_string(last_seq));
+    }
+    last_seq = seq;
+    out.rows.push_back(std::move(values));
+  }
+  // The minutes the summarizer has to redo.
+  auto time_column =
+      std::find(out.columns.begin(), out.columns.end(), Summarizer::TimeColumn(table));
+  if (time_column != out.columns.end()) {
+    size_t at = time_column - out.columns.begin();
+    for (const auto& row : out.rows) {
+      if (const auto* t = std::get_if<int64_t>(&row[at])) {
+        into.lo = std::min(into.lo, *t);
+        into.hi = std::max(into.hi, *t);
+      }
+    }
+  }
+  into.rows += page.rows_size();
+  into.pages.push_back({table, last_seq, std::move(out)});
+  return page.more();
+}
+
+Status Poller::Commit(Write& write) {
+  std::unique_lock lock(write_mu_);
+  write_queue_.push_back(&write);
+  while (!write.done) {
+    if (writing_) {
+      write_cv_.wait(lock);
+      continue;
+    }
+    // Lead: write everything queued so far, this one included.
+    writing_ = true;
+    std::vector<Write*> group;
+    group.swap(write_queue_);
+    lock.unlock();
+    Status status = WriteGroup(group);
+    lock.lock();
+    for (Write* w : group) {
+      w->status = status;
+      w->done = true;
+    }
+    writing_ = false;
+    write_cv_.notify_all();
+  }
+  return write.status;
+}
+
+Status Poller::WriteGroup(std::vector<Write*>& group) {
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  // One append per table and column list: pages of many agents together.
+  std::vector<storage::Batch> merged;
+  for (Write* w : group) {
+    lo = std::min(lo, w->lo);
+    hi = std::max(hi, w->hi);
+    for (Write::Page& page : w->pages) {
+      auto same = std::find_if(merged.begin(), merged.end(), [&](const storage::Batch& b) {
+        return b.table == page.batch.table && b.columns == page.batch.columns;
+      });
+      if (same == merged.end()) {
+        merged.push_back(std::move(page.batch));
+      } else {
+        std::move(page.batch.rows.begin(), page.batch.rows.end(), std::back_inserter(same->rows));
+      }
+    }
+  }
+  std::optional<int64_t> ticket;
+  Status status = store_.Transaction([&](storage::Store& txn) -> Status {
+    if (summarizer_ != nullptr && lo <= hi) {
+      auto noted = summarizer_->Noting(lo, hi, txn);
+      if (!noted.ok()) return noted.status().WithContext("note the rows' minutes");
+      ticket = *noted;
+    }
+    for (const storage::Batch& batch : merged) {
+      CORAL_TRY(txn.Append(batch).WithContext("store " + batch.table));
+    }
+    return Status::Ok();
+  });
+  if (ticket) summarizer_->Written(*ticket);
+  return status;
 }
 
 Status Poller::PollAgent(const PollTarget& target) {
   int64_t pulled = 0;
   Status result = Status::Ok();
-  for (const auto& t : TelemetryTables()) {
-    result = PollTable(target, t.name, &pulled);
+  std::vector<std::string> tables;
+  for (const auto& t : TelemetryTables()) tables.push_back(t.name);
+  // Rounds of one page per table that has more, each written at once.
+  for (int round = 0; round < options_.max_batches_per_table && !tables.empty(); ++round) {
+    Write write;
+    std::vector<std::string> more;
+    for (const std::string& table : tables) {
+      auto has_more = PullPage(target, table, write);
+      if (!has_more.ok()) {
+        result = has_more.status();
+        break;
+      }
+      if (*has_more) more.push_back(table);
+    }
+    if (!write.pages.empty()) {
+      // What was pulled is written even when a later pull failed.
+      Status written = Commit(write);
+      std::lock_guard lock(checkpoint_mu_);
+      for (const Write::Page& page : write.pages) {
+        if (written.ok()) {
+          checkpoints_[{target.agent_id, page.table}] = page.last_seq;
+        } else {
+          // Whether it landed is for the store to say: read it back next time.
+          checkpoints_.erase({target.agent_id, page.table});
+        }
+      }
+      if (written.ok()) {
+        pulled += write.rows;
+      } else if (result.ok()) {
+        result = written.WithContext("store the rows of agent " + target.agent_id);
+      }
+    }
     if (!result.ok()) break;
+    tables = std::move(more);
   }
   std::lock_guard lock(mu_);
   AgentPollStats& s = stats_[target.agent_id];

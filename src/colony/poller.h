@@ -2,8 +2,15 @@
 // cursor. The checkpoint of (agent, table) is the largest seq of that agent
 // already in the colony table, read back from the store itself, so rows and
 // checkpoint are one write: a crash of either side never loses or duplicates
-// a row (each batch lands in one append, atomic on DuckDB and on ClickHouse).
-// The summarizer is told which minutes a batch touches before it is written.
+// a row.
+//
+// Writes: an agent is pulled in rounds of one page per table that has more;
+// a round is written at once. Rounds of agents pulled at the same time go
+// together (group commit): the first worker to reach the store writes
+// every round queued by then in one transaction, with one append per table
+// (atomic on DuckDB; on ClickHouse each table's insert is atomic, and a
+// failed one leaves the checkpoints to be read back). The summarizer's note
+// of the minutes the rows touch goes first in the same transaction.
 // An agent that comes back is caught up from what its retention still holds;
 // rows it already pruned are counted as lost.
 //
@@ -17,6 +24,7 @@
 #pragma once
 
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -99,8 +107,27 @@ class Poller {
   std::map<std::string, AgentPollStats> Stats();
 
  private:
+  // Rows of one agent's round, to be written together.
+  struct Write {
+    struct Page {
+      std::string table;
+      int64_t last_seq;
+      storage::Batch batch;  // moved out by the writer
+    };
+    std::vector<Page> pages;
+    int64_t rows = 0;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;  // times that place rows in minutes
+    Status status;                           // set with done, by the writer
+    bool done = false;
+  };
+
   Result<int64_t> Checkpoint(const std::string& agent_id, const std::string& table);
-  Status PollTable(const PollTarget& target, const std::string& table, int64_t* pulled);
+  // Pulls the page after the checkpoint into `into`; true when there is more.
+  Result<bool> PullPage(const PollTarget& target, const std::string& table, Write& into);
+  // Writes `write`, with whatever other rounds are waiting; returns once it
+  // is written (or failed).
+  Status Commit(Write& write);
+  Status WriteGroup(std::vector<Write*>& group);
   void SchedulerMain();
   void WorkerMain();
 
@@ -113,6 +140,11 @@ class Poller {
 
   std::mutex checkpoint_mu_;                                            // guards checkpoints_
   std::map<std::pair<std::string, std::string>, int64_t> checkpoints_;  // (agent, table)
+
+  std::mutex write_mu_;  // guards write_queue_, writing_ and the queued Writes
+  std::condition_variable write_cv_;
+  std::vector<Write*> write_queue_;
+  bool writing_ = false;
 
   std::mutex mu_;  // guards queue_, in_flight_, stats_, stopping_
   std::condition_variable cv_;

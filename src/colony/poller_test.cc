@@ -164,6 +164,37 @@ TEST_P(PollerTest, AgentsAreKeptApart) {
   EXPECT_EQ(Count("SELECT count(*) FROM spans WHERE agent_id = 'agent-b'"), 20);
 }
 
+// Many agents at once: their rounds are written together (group commit),
+// each row exactly once, every agent's checkpoint its own.
+class ManyAgents : public AgentSource {
+ public:
+  explicit ManyAgents(int n) : agents(n) {}
+  std::vector<TestAgent> agents;
+  Result<coral::v1::QueryTableResponse> Pull(const PollTarget& t, const std::string& table,
+                                             int64_t after, int limit) override {
+    return agents.at(std::stoi(t.agent_id)).Pull(t, table, after, limit);
+  }
+};
+
+TEST_P(PollerTest, AgentsPulledAtOnceLandExactlyOnce) {
+  ManyAgents fleet(6);
+  for (int i = 0; i < 6; ++i) fleet.agents[i].AddSpans(1'500 + 100 * i);
+  fleet.agents[3].FailNext(2);  // one agent fails part-way; the others go on
+  Poller poller(*store_, fleet, options_);
+  for (int pass = 0; pass < 3; ++pass) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 6; ++i) {
+      threads.emplace_back([&, i] { (void)poller.PollAgent({std::to_string(i), ""}); });
+    }
+    for (auto& t : threads) t.join();
+  }
+  for (int i = 0; i < 6; ++i) {
+    std::string agent = "agent_id = '" + std::to_string(i) + "'";
+    EXPECT_EQ(Count("SELECT count(*) FROM spans WHERE " + agent), 1'500 + 100 * i) << i;
+    EXPECT_EQ(Count("SELECT count(DISTINCT seq) FROM spans WHERE " + agent), 1'500 + 100 * i);
+  }
+}
+
 // Two agents, one of which hangs: the other is pulled round after round.
 class TwoAgents : public AgentSource {
  public:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -140,32 +141,51 @@ Result<std::map<std::string, Health>> LoadHealth(storage::Store& store, const Su
   return out;
 }
 
-// The top operations of a service from the raw spans, as evidence lines.
+// The top operations of a service over the window, as evidence lines, from
+// the per-operation minutes (p95 from their latency buckets, as for services).
 Result<std::vector<std::string>> Operations(storage::Store& store, const SummaryDialect& d,
                                             const std::string& service, Window w, bool by_errors) {
   auto rows = CORAL_TRY(store.Query(
-      "SELECT ifNull(name, '') AS op, count(*) AS n, sum(CASE WHEN status_code = 'error' THEN 1 "
-      "ELSE 0 END) AS e, " +
-          d.PercentileMs("duration_ns", 0.95) +
-          " AS p95, sum(duration_ns) AS total FROM spans WHERE kind = 'server' AND "
-          "service_name = ? AND duration_ns IS NOT NULL AND start_time_us >= ? AND "
-          "start_time_us < ? GROUP BY op ORDER BY " +
-          (by_errors ? "e DESC, op" : "total DESC, op") + " LIMIT 3",
+      "SELECT operation, bucket, sum(requests), sum(errors), sum(sum_ms), max(max_ms) FROM " +
+          d.Read("operation_minutes") +
+          " WHERE service_name = ? AND minute_us >= ? AND minute_us < ? "
+          "GROUP BY operation, bucket",
       {service, w.from, w.to}));
-  std::vector<std::string> out;
+  std::map<std::string, Figures> ops;
   for (const auto& row : rows.rows) {
-    int64_t n = IntOf(row[1]), errors = IntOf(row[2]);
-    if (by_errors && errors == 0) continue;
-    std::string line = "operation '" + TextOf(row[0]) + "': " + std::to_string(n) +
-                       " requests, p95 " + Ms(DoubleOf(row[3]).value_or(0));
-    if (errors > 0) line += ", " + std::to_string(errors) + (errors == 1 ? " error" : " errors");
+    Figures& f = ops[TextOf(row[0])];
+    int64_t n = IntOf(row[2]);
+    f.buckets[IntOf(row[1])] += n;
+    f.requests += n;
+    f.errors += IntOf(row[3]);
+    f.sum_ms += DoubleOf(row[4]).value_or(0);
+    if (auto max = DoubleOf(row[5]); max && (!f.max_ms || *max > *f.max_ms)) f.max_ms = max;
+  }
+  std::vector<std::pair<std::string, const Figures*>> top;
+  for (const auto& [op, f] : ops) {
+    if (!by_errors || f.errors > 0) top.emplace_back(op, &f);
+  }
+  // The most errors, or the most time taken; then by name.
+  std::sort(top.begin(), top.end(), [&](const auto& a, const auto& b) {
+    auto key = [&](const Figures* f) { return by_errors ? static_cast<double>(f->errors) : f->sum_ms; };
+    if (key(a.second) != key(b.second)) return key(a.second) > key(b.second);
+    return a.first < b.first;
+  });
+  if (top.size() > 3) top.resize(3);
+  std::vector<std::string> out;
+  for (const auto& [op, f] : top) {
+    std::string line = "operation '" + op + "': " + std::to_string(f->requests) +
+                       " requests, p95 " + Ms(f->Percentile(0.95).value_or(0));
+    if (f->errors > 0) {
+      line += ", " + std::to_string(f->errors) + (f->errors == 1 ? " error" : " errors");
+    }
     out.push_back(line);
   }
   if (by_errors) {
     auto messages = CORAL_TRY(store.Query(
-        "SELECT ifNull(status_message, '') AS msg, count(*) AS n FROM spans WHERE kind = "
-        "'server' AND service_name = ? AND status_code = 'error' AND start_time_us >= ? AND "
-        "start_time_us < ? GROUP BY msg ORDER BY n DESC, msg LIMIT 3",
+        "SELECT message, sum(errors) AS n FROM " + d.Read("error_minutes") +
+            " WHERE service_name = ? AND minute_us >= ? AND minute_us < ? GROUP BY message "
+            "ORDER BY n DESC, message LIMIT 3",
         {service, w.from, w.to}));
     for (const auto& row : messages.rows) {
       std::string msg = TextOf(row[0]);

@@ -177,6 +177,15 @@ TEST_P(ServiceSummaryTest, ErrorSpikeAndLatencyRegressionAgainstTheWindowBefore)
             std::string::npos)
       << Evidence(*spike);
   EXPECT_NE(Evidence(*spike).find("20 x error 'db timeout'"), std::string::npos);
+  EXPECT_NE(Evidence(*spike).find("operation 'GET /a': 100 requests, p95 100 ms, 20 errors"),
+            std::string::npos)
+      << Evidence(*spike);
+  // The evidence comes from the summaries: it outlives the raw spans.
+  ASSERT_TRUE(store_->Execute("TRUNCATE TABLE spans").ok());
+  auto later = Summary();
+  const auto* still = Find(later, "error_spike");
+  ASSERT_NE(still, nullptr);
+  EXPECT_EQ(Evidence(*still), Evidence(*spike));
   const auto* slower = Find(s, "latency_regression");
   ASSERT_NE(slower, nullptr);
   EXPECT_NE(slower->title().find("was 10"), std::string::npos) << slower->title();

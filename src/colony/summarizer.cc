@@ -29,8 +29,9 @@ bool IsLoopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
-const char* const kSummaryTables[] = {"service_minutes", "service_latency_minutes", "host_minutes",
-                                      "topology_minutes"};
+const char* const kSummaryTables[] = {"service_minutes",  "service_latency_minutes",
+                                      "operation_minutes", "error_minutes",
+                                      "host_minutes",      "topology_minutes"};
 
 }  // namespace
 
@@ -85,6 +86,10 @@ Status Summarizer::LoadState() {
 }
 
 Result<int64_t> Summarizer::Noting(int64_t min_us, int64_t max_us) {
+  return Noting(min_us, max_us, store_);
+}
+
+Result<int64_t> Summarizer::Noting(int64_t min_us, int64_t max_us, storage::Store& in) {
   CORAL_TRY(LoadState());
   // The ticket is in flight before its note is written, so a Run() never
   // marks it done before both the note and the batch are in; the write
@@ -96,7 +101,7 @@ Result<int64_t> Summarizer::Noting(int64_t min_us, int64_t max_us) {
     last_noted_ = ticket;
     in_flight_.insert(ticket);
   }
-  Status noted = store_.Append(storage::Batch{
+  Status noted = in.Append(storage::Batch{
       "summary_dirty", {"noted_us", "from_us", "to_us"}, {{ticket, min_us, max_us}}});
   if (!noted.ok()) {
     Written(ticket);
@@ -191,11 +196,26 @@ Status Summarizer::ServiceMinutes(storage::Store& s, int64_t from_us, int64_t to
           dialect_.PercentileMs("duration_ns", 0.95) + ", " +
           dialect_.PercentileMs("duration_ns", 0.99) + ", " + std::to_string(gen) + where,
       {from_us, to_us}));
-  return s.Execute(
+  CORAL_TRY(s.Execute(
       "INSERT INTO service_latency_minutes (minute_us, service_name, bucket, requests, gen) "
       "SELECT " +
           m + ", " + dialect_.Bucket("duration_ns") + " AS b, count(*), " + std::to_string(gen) +
           where + ", b",
+      {from_us, to_us}));
+  // Per operation, so that evidence never scans raw spans.
+  CORAL_TRY(s.Execute(
+      "INSERT INTO operation_minutes (minute_us, service_name, operation, bucket, requests, "
+      "errors, sum_ms, max_ms, gen) SELECT " +
+          m + ", ifNull(name, '') AS op, " + dialect_.Bucket("duration_ns") +
+          " AS b, count(*), sum(CASE WHEN status_code = 'error' THEN 1 ELSE 0 END), "
+          "sum(duration_ns) / 1e6, max(duration_ns) / 1e6, " +
+          std::to_string(gen) + where + ", op, b",
+      {from_us, to_us}));
+  return s.Execute(
+      "INSERT INTO error_minutes (minute_us, service_name, message, errors, gen) SELECT " + m +
+          ", ifNull(status_message, '') AS msg, count(*), " + std::to_string(gen) +
+          " FROM spans WHERE kind = 'server' AND status_code = 'error' AND start_time_us >= ? "
+          "AND start_time_us < ? GROUP BY m, svc, msg",
       {from_us, to_us});
 }
 

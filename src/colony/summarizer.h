@@ -7,6 +7,9 @@
 //                            (status error), sum/max and p50/p95/p99 in ms
 //   service_latency_minutes  the same spans counted per latency bucket, so a
 //                            window of minutes has percentiles too
+//   operation_minutes        the same spans per operation (span name) and
+//                            latency bucket: requests, errors, sum/max ms
+//   error_minutes            server spans with status error, per message
 //   host_minutes             per agent: CPU (total), memory, load 1m, the
 //                            fullest disk, disk and network throughput
 //   topology_minutes         edges source -> target: via "span" (a client
@@ -100,6 +103,10 @@ class Summarizer {
   // Notes that rows of times [min_us, max_us] are about to be written.
   // Returns a ticket for Written(); the note is persisted before it returns.
   Result<int64_t> Noting(int64_t min_us, int64_t max_us);
+  // The same, with the note written through `in`: the transaction that
+  // writes the rows, so note and rows land together (DuckDB), or the note
+  // first (ClickHouse runs a transaction's writes in order).
+  Result<int64_t> Noting(int64_t min_us, int64_t max_us, storage::Store& in);
   // The write of a noted batch is over (whether it landed or not).
   void Written(int64_t ticket);
 

@@ -212,25 +212,38 @@ const std::vector<SummarySpec>& SummarySpecs() {
   return kSpecs;
 }
 
-std::string SummaryDuckDbSql() {
+// Operations of a service per minute, for evidence without raw spans: server
+// spans counted per (operation, latency bucket), and error messages.
+const std::vector<SummarySpec>& OperationSpecs() {
+  using enum Type;
+  static const std::vector<SummarySpec> kSpecs = {
+      {"operation_minutes",
+       "minute_us, service_name, operation, bucket",
+       {{"minute_us", kInt}, {"service_name", kString}, {"operation", kString}, {"bucket", kInt}},
+       {{"requests", kInt}, {"errors", kInt}, {"sum_ms", kDouble}, {"max_ms", kDouble}}},
+      {"error_minutes",
+       "minute_us, service_name, message",
+       {{"minute_us", kInt}, {"service_name", kString}, {"message", kString}},
+       {{"errors", kInt}}},
+  };
+  return kSpecs;
+}
+
+std::string SummaryTablesDuckDb(const std::vector<SummarySpec>& specs) {
   std::string sql;
-  for (const auto& t : SummarySpecs()) {
+  for (const auto& t : specs) {
     sql += "CREATE TABLE " + std::string(t.name) + " (";
     for (const auto& c : t.keys)
       sql += std::string(c.name) + " " + DuckDbType(c.type) + " NOT NULL, ";
     for (const auto& c : t.values) sql += std::string(c.name) + " " + DuckDbType(c.type) + ", ";
     sql += "gen BIGINT NOT NULL);\n";
   }
-  sql +=
-      "CREATE TABLE summary_dirty (noted_us BIGINT NOT NULL, from_us BIGINT NOT NULL, "
-      "to_us BIGINT NOT NULL);\n"
-      "CREATE TABLE summary_progress (done_us BIGINT NOT NULL);\n";
   return sql;
 }
 
-std::string SummaryClickHouseSql() {
+std::string SummaryTablesClickHouse(const std::vector<SummarySpec>& specs) {
   std::string sql;
-  for (const auto& t : SummarySpecs()) {
+  for (const auto& t : specs) {
     sql += "CREATE TABLE IF NOT EXISTS " + std::string(t.name) + " (";
     for (const auto& c : t.keys) {
       sql += std::string(c.name) + " " + (c.type == Type::kInt ? "Int64" : "String") + ", ";
@@ -241,12 +254,22 @@ std::string SummaryClickHouseSql() {
         "PARTITION BY toYYYYMMDD(toDateTime(intDiv(minute_us, 1000000))) ORDER BY (" +
         std::string(t.key) + ");\n";
   }
-  sql +=
-      "CREATE TABLE IF NOT EXISTS summary_dirty (noted_us Int64, from_us Int64, to_us Int64) "
-      "ENGINE = MergeTree() ORDER BY noted_us;\n"
-      "CREATE TABLE IF NOT EXISTS summary_progress (done_us Int64) "
-      "ENGINE = MergeTree() ORDER BY done_us;\n";
   return sql;
+}
+
+std::string SummaryDuckDbSql() {
+  return SummaryTablesDuckDb(SummarySpecs()) +
+         "CREATE TABLE summary_dirty (noted_us BIGINT NOT NULL, from_us BIGINT NOT NULL, "
+         "to_us BIGINT NOT NULL);\n"
+         "CREATE TABLE summary_progress (done_us BIGINT NOT NULL);\n";
+}
+
+std::string SummaryClickHouseSql() {
+  return SummaryTablesClickHouse(SummarySpecs()) +
+         "CREATE TABLE IF NOT EXISTS summary_dirty (noted_us Int64, from_us Int64, to_us Int64) "
+         "ENGINE = MergeTree() ORDER BY noted_us;\n"
+         "CREATE TABLE IF NOT EXISTS summary_progress (done_us Int64) "
+         "ENGINE = MergeTree() ORDER BY done_us;\n";
 }
 
 }  // namespace
@@ -275,6 +298,8 @@ std::span<const storage::Migration> TelemetryMigrations() {
   static const std::vector<storage::Migration> kMigrations = {
       {1, "agent telemetry", DuckDbSql(), ClickHouseSql()},
       {2, "summaries", SummaryDuckDbSql(), SummaryClickHouseSql()},
+      {3, "operation summaries", SummaryTablesDuckDb(OperationSpecs()),
+       SummaryTablesClickHouse(OperationSpecs())},
   };
   return kMigrations;
 }
