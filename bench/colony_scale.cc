@@ -567,8 +567,8 @@ class TimedStore final : public storage::Store {
     Timer t(&append_ns_);
     return inner_->AppendColumns(batch);
   }
-  // The poller's writes (transactions that append) count as appends; the
-  // summarizer's recomputes (the others) apart.
+  // The poller's writes (transactions that append agent rows) count as
+  // appends; the summarizer's recomputes (the others) apart.
   Status Transaction(const std::function<Status(Store&)>& body) override {
     auto start = std::chrono::steady_clock::now();
     bool appended = false;
@@ -639,13 +639,13 @@ class TimedStore final : public storage::Store {
       return txn_.Query(sql, params, options);
     }
     Status Append(const storage::Batch& batch) override {
-      *appended_ = true;
+      if (colony::FindTelemetryTable(batch.table) != nullptr) *appended_ = true;
       if (batch.table != "summary_dirty") return txn_.Append(batch);
       Timer t(&outer_.note_ns_);
       return txn_.Append(batch);
     }
     Status AppendColumns(const storage::ColumnBatch& batch) override {
-      *appended_ = true;
+      if (colony::FindTelemetryTable(batch.table) != nullptr) *appended_ = true;
       return txn_.AppendColumns(batch);
     }
     Status Transaction(const std::function<Status(Store&)>& body) override {
@@ -856,7 +856,8 @@ int AppendProbe(const Options& o) {
 int Run(const Options& o) {
   std::unique_ptr<storage::ClickHouseTestServer> server;
   TempDir dir{(std::filesystem::path(o.dir) / "coral-colony-scale").string()};
-  std::string url = "duckdb://" + (dir.path() / "colony.duckdb").string();
+  // As the colony opens it.
+  std::string url = colony::TelemetryStoreUrl("duckdb://" + (dir.path() / "colony.duckdb").string());
   if (o.backend == "clickhouse") {
     if (!o.clickhouse_url.empty()) {
       url = o.clickhouse_url;

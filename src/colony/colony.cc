@@ -137,13 +137,7 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
                                             "?threads=1&memory_limit=128MB"));
   c.registry_ = CORAL_TRY(Registry::Open(*c.control_, range, std::move(same_host)));
   c.access_ = CORAL_TRY(AccessControl::Open(*c.control_));
-  // Users' SQL runs on this store: a DuckDB file gets no access outside itself.
-  std::string url = c.config_.storage_url;
-  if (url.rfind("duckdb://", 0) == 0 && url.find("enable_external_access") == std::string::npos) {
-    url += (url.find('?') == std::string::npos ? "?" : "&") +
-           std::string("enable_external_access=false");
-  }
-  c.telemetry_ = CORAL_TRY(storage::OpenStore(url));
+  c.telemetry_ = CORAL_TRY(storage::OpenStore(TelemetryStoreUrl(c.config_.storage_url)));
   CORAL_TRY(c.telemetry_->Migrate(TelemetryMigrations()).WithContext(c.config_.storage_url));
 
   // The mesh interface, with every enrolled agent as a peer again.

@@ -1,5 +1,7 @@
 #include "colony/telemetry_schema.h"
 
+#include <cstring>
+
 namespace coral::colony {
 
 namespace {
@@ -302,6 +304,16 @@ std::span<const storage::Migration> TelemetryMigrations() {
        SummaryTablesClickHouse(OperationSpecs())},
   };
   return kMigrations;
+}
+
+std::string TelemetryStoreUrl(std::string url) {
+  if (url.rfind("duckdb://", 0) != 0) return url;
+  for (const char* setting : {"enable_external_access=false", "checkpoint_threshold=128MB"}) {
+    std::string name(setting, std::strchr(setting, '=') - setting);
+    if (url.find(name + "=") != std::string::npos) continue;
+    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string(setting);
+  }
+  return url;
 }
 
 }  // namespace coral::colony
