@@ -31,6 +31,10 @@
 //                [--replicas 10] [--spans-per-s 50] [--history-min 60]
 //                [--steady-cycles 4] [--query-runs 50] [--concurrency 4]
 //                [--dir /tmp] [--clickhouse-url clickhouse://...]
+//                [--keep-store FILE.duckdb]   keep the DuckDB store (and the
+//                                             simulated now, FILE.duckdb.horizon)
+//   colony_scale --query-probe 1 --keep-store FILE.duckdb [--query-runs 50]
+//                the 1 h summary on a kept store, with its slowest statements
 //
 // Thread-safety: the simulator is stateless apart from atomics (the horizon
 // and counters); the poller's workers call it concurrently.
@@ -83,6 +87,8 @@ struct Options {
   std::string dir = "/tmp";
   std::string clickhouse_url;
   bool append_probe = false;
+  std::string keep_store;  // a DuckDB file kept after the run (with PATH.horizon)
+  bool query_probe = false;
 };
 
 uint64_t Mix(uint64_t x) {  // splitmix64
@@ -853,11 +859,38 @@ int AppendProbe(const Options& o) {
   return 0;
 }
 
+// The 1 h summary again, on a store a run kept (--keep-store): for working
+// on the summary's queries without pulling the fleet again.
+int QueryProbe(const Options& o) {
+  int64_t horizon = 0;
+  std::ifstream(o.keep_store + ".horizon") >> horizon;
+  CORAL_CHECK(horizon > 0, "no " + o.keep_store + ".horizon: keep a store with a full run first");
+  auto opened = storage::OpenStore(colony::TelemetryStoreUrl("duckdb://" + o.keep_store));
+  CORAL_CHECK(opened.ok(), opened.status().ToString());
+  auto store = std::make_unique<TimedStore>(std::move(*opened));
+  CORAL_CHECK(store->Migrate(colony::TelemetryMigrations()).ok(), "migrate");
+  store->TimeStatements();
+  std::vector<double> query_ms;
+  for (int k = 0; k < o.query_runs + 3; ++k) {
+    auto q0 = std::chrono::steady_clock::now();
+    auto summary =
+        colony::Summarize(*store, colony::SummaryRequest{.since = 1h}, FromUnixMicros(horizon));
+    CORAL_CHECK(summary.ok(), "summary: " + summary.status().ToString());
+    if (k >= 3) query_ms.push_back(Seconds(std::chrono::steady_clock::now() - q0) * 1e3);
+  }
+  std::printf("{\"query_p50_ms\":%.1f,\"query_p99_ms\":%.1f,\"summary_statements\":%s}\n",
+              Percentile(query_ms, 0.5), Percentile(query_ms, 0.99),
+              store->SlowestStatements(10).c_str());
+  return 0;
+}
+
 int Run(const Options& o) {
   std::unique_ptr<storage::ClickHouseTestServer> server;
   TempDir dir{(std::filesystem::path(o.dir) / "coral-colony-scale").string()};
   // As the colony opens it.
-  std::string url = colony::TelemetryStoreUrl("duckdb://" + (dir.path() / "colony.duckdb").string());
+  std::string url = colony::TelemetryStoreUrl(
+      "duckdb://" +
+      (o.keep_store.empty() ? (dir.path() / "colony.duckdb").string() : o.keep_store));
   if (o.backend == "clickhouse") {
     if (!o.clickhouse_url.empty()) {
       url = o.clickhouse_url;
@@ -957,6 +990,9 @@ int Run(const Options& o) {
   }
 
   int64_t stored = CountRows(*store);
+  if (!o.keep_store.empty()) {
+    std::ofstream(o.keep_store + ".horizon") << horizon << "\n";
+  }
   std::string ch_pid = server ? ClickHouseChildPid() : "";
   std::string self = std::to_string(::getpid());
   auto mb = [](int64_t kb) { return kb < 0 ? -1.0 : static_cast<double>(kb) / 1024; };
@@ -1018,6 +1054,10 @@ int main(int argc, char** argv) {
       o.concurrency = std::stoi(value);
     } else if (flag == "--dir") {
       o.dir = value;
+    } else if (flag == "--keep-store") {
+      o.keep_store = value;
+    } else if (flag == "--query-probe") {
+      o.query_probe = value == "1";
     } else if (flag == "--append-probe") {
       o.append_probe = value == "1";
     } else if (flag == "--clickhouse-url") {
@@ -1034,5 +1074,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   (void)coral::log::Init(coral::log::Level::kWarn);
+  if (o.query_probe) return coral::bench::QueryProbe(o);
   return o.append_probe ? coral::bench::AppendProbe(o) : coral::bench::Run(o);
 }

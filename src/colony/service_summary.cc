@@ -141,59 +141,97 @@ Result<std::map<std::string, Health>> LoadHealth(storage::Store& store, const Su
   return out;
 }
 
-// The top operations of a service over the window, as evidence lines, from
-// the per-operation minutes (p95 from their latency buckets, as for services).
-Result<std::vector<std::string>> Operations(storage::Store& store, const SummaryDialect& d,
-                                            const std::string& service, Window w, bool by_errors) {
+// Evidence lines a finding asks for: the top operations of its service over
+// the window (by errors, or by time taken).
+struct OperationEvidence {
+  size_t finding;
+  std::string service;
+  bool by_errors;
+};
+
+std::string InList(size_t n) {
+  std::string list = "(";
+  for (size_t i = 0; i < n; ++i) list += i ? ", ?" : "?";
+  return list + ")";
+}
+
+// Fills in the operation evidence every finding asked for, with one query
+// over the per-operation minutes (p95 from their latency buckets, as for
+// services) and one over the error messages.
+Status AddOperationEvidence(storage::Store& store, const SummaryDialect& d, Window w,
+                            const std::vector<OperationEvidence>& wanted,
+                            std::vector<coral::v1::Finding>& findings) {
+  if (wanted.empty()) return Status::Ok();
+  std::set<std::string> services, failing;
+  for (const auto& e : wanted) {
+    services.insert(e.service);
+    if (e.by_errors) failing.insert(e.service);
+  }
+  storage::Params params{w.from, w.to};
+  params.insert(params.end(), services.begin(), services.end());
   auto rows = CORAL_TRY(store.Query(
-      "SELECT operation, bucket, sum(requests), sum(errors), sum(sum_ms), max(max_ms) FROM " +
-          d.Read("operation_minutes") +
-          " WHERE service_name = ? AND minute_us >= ? AND minute_us < ? "
-          "GROUP BY operation, bucket",
-      {service, w.from, w.to}));
-  std::map<std::string, Figures> ops;
+      "SELECT service_name, operation, bucket, sum(requests), sum(errors), sum(sum_ms), "
+      "max(max_ms) FROM " +
+          d.Read("operation_minutes") + " WHERE minute_us >= ? AND minute_us < ? AND " +
+          "service_name IN " + InList(services.size()) +
+          " GROUP BY service_name, operation, bucket",
+      params));
+  std::map<std::string, std::map<std::string, Figures>> ops;  // service -> operation
   for (const auto& row : rows.rows) {
-    Figures& f = ops[TextOf(row[0])];
-    int64_t n = IntOf(row[2]);
-    f.buckets[IntOf(row[1])] += n;
+    Figures& f = ops[TextOf(row[0])][TextOf(row[1])];
+    int64_t n = IntOf(row[3]);
+    f.buckets[IntOf(row[2])] += n;
     f.requests += n;
-    f.errors += IntOf(row[3]);
-    f.sum_ms += DoubleOf(row[4]).value_or(0);
-    if (auto max = DoubleOf(row[5]); max && (!f.max_ms || *max > *f.max_ms)) f.max_ms = max;
+    f.errors += IntOf(row[4]);
+    f.sum_ms += DoubleOf(row[5]).value_or(0);
+    if (auto max = DoubleOf(row[6]); max && (!f.max_ms || *max > *f.max_ms)) f.max_ms = max;
   }
-  std::vector<std::pair<std::string, const Figures*>> top;
-  for (const auto& [op, f] : ops) {
-    if (!by_errors || f.errors > 0) top.emplace_back(op, &f);
-  }
-  // The most errors, or the most time taken; then by name.
-  std::sort(top.begin(), top.end(), [&](const auto& a, const auto& b) {
-    auto key = [&](const Figures* f) { return by_errors ? static_cast<double>(f->errors) : f->sum_ms; };
-    if (key(a.second) != key(b.second)) return key(a.second) > key(b.second);
-    return a.first < b.first;
-  });
-  if (top.size() > 3) top.resize(3);
-  std::vector<std::string> out;
-  for (const auto& [op, f] : top) {
-    std::string line = "operation '" + op + "': " + std::to_string(f->requests) +
-                       " requests, p95 " + Ms(f->Percentile(0.95).value_or(0));
-    if (f->errors > 0) {
-      line += ", " + std::to_string(f->errors) + (f->errors == 1 ? " error" : " errors");
-    }
-    out.push_back(line);
-  }
-  if (by_errors) {
-    auto messages = CORAL_TRY(store.Query(
-        "SELECT message, sum(errors) AS n FROM " + d.Read("error_minutes") +
-            " WHERE service_name = ? AND minute_us >= ? AND minute_us < ? GROUP BY message "
-            "ORDER BY n DESC, message LIMIT 3",
-        {service, w.from, w.to}));
-    for (const auto& row : messages.rows) {
-      std::string msg = TextOf(row[0]);
-      out.push_back(std::to_string(IntOf(row[1])) + " x error " +
-                    (msg.empty() ? "(no message)" : "'" + msg + "'"));
+  std::map<std::string, std::vector<std::string>> messages;  // service -> lines
+  if (!failing.empty()) {
+    storage::Params p{w.from, w.to};
+    p.insert(p.end(), failing.begin(), failing.end());
+    auto rows = CORAL_TRY(store.Query(
+        "SELECT service_name, message, sum(errors) AS n FROM " + d.Read("error_minutes") +
+            " WHERE minute_us >= ? AND minute_us < ? AND service_name IN " +
+            InList(failing.size()) + " GROUP BY service_name, message "
+            "ORDER BY service_name, n DESC, message",
+        p));
+    for (const auto& row : rows.rows) {
+      auto& lines = messages[TextOf(row[0])];
+      if (lines.size() == 3) continue;
+      std::string msg = TextOf(row[1]);
+      lines.push_back(std::to_string(IntOf(row[2])) + " x error " +
+                      (msg.empty() ? "(no message)" : "'" + msg + "'"));
     }
   }
-  return out;
+  for (const auto& e : wanted) {
+    std::vector<std::pair<std::string, const Figures*>> top;
+    for (const auto& [op, f] : ops[e.service]) {
+      if (!e.by_errors || f.errors > 0) top.emplace_back(op, &f);
+    }
+    // The most errors, or the most time taken; then by name.
+    auto key = [&](const Figures* f) {
+      return e.by_errors ? static_cast<double>(f->errors) : f->sum_ms;
+    };
+    std::sort(top.begin(), top.end(), [&](const auto& a, const auto& b) {
+      if (key(a.second) != key(b.second)) return key(a.second) > key(b.second);
+      return a.first < b.first;
+    });
+    if (top.size() > 3) top.resize(3);
+    coral::v1::Finding& finding = findings[e.finding];
+    for (const auto& [op, f] : top) {
+      std::string line = "operation '" + op + "': " + std::to_string(f->requests) +
+                         " requests, p95 " + Ms(f->Percentile(0.95).value_or(0));
+      if (f->errors > 0) {
+        line += ", " + std::to_string(f->errors) + (f->errors == 1 ? " error" : " errors");
+      }
+      finding.add_evidence(line);
+    }
+    if (e.by_errors) {
+      for (const auto& line : messages[e.service]) finding.add_evidence(line);
+    }
+  }
+  return Status::Ok();
 }
 
 int SeverityRank(const std::string& s) { return s == "critical" ? 0 : s == "warning" ? 1 : 2; }
@@ -242,6 +280,7 @@ Result<coral::v1::GetSummaryResponse> Summarize(storage::Store& store, const Sum
   for (const auto& row : edge_rows.rows) {
     edges[{TextOf(row[0]), TextOf(row[1])}] = {IntOf(row[2]), DoubleOf(row[3]).value_or(0)};
   }
+  std::vector<OperationEvidence> operation_evidence;
   std::set<std::string> slow;
   for (const auto& [name, f] : current) {
     auto p95 = f.Percentile(0.95);
@@ -288,7 +327,7 @@ Result<coral::v1::GetSummaryResponse> Summarize(storage::Store& store, const Sum
           (b.requests == 0 ? "no requests"
                            : std::to_string(b.errors) + " of " + std::to_string(b.requests) + " (" +
                                  Pct(b.error_rate()) + ")")};
-      for (auto& line : CORAL_TRY(Operations(store, d, name, w, true))) evidence.push_back(line);
+      operation_evidence.push_back({findings.size(), name, true});
       add(spike ? "error_spike" : "error_rate", rate >= 0.2 ? "critical" : "warning", name,
           name + (spike ? " errors rose to " : " keeps failing: ") + Pct(rate) + " of requests",
           evidence);
@@ -327,9 +366,7 @@ Result<coral::v1::GetSummaryResponse> Summarize(storage::Store& store, const Sum
         add("slow_dependency", "info", name,
             name + " is slow because " + culprit + " is: look at " + culprit, evidence);
       } else {
-        for (auto& line : CORAL_TRY(Operations(store, d, name, w, false))) {
-          evidence.push_back(line);
-        }
+        operation_evidence.push_back({findings.size(), name, false});
         add("slow_service", "warning", name, name + " is slow: p95 " + Ms(*p95), evidence);
       }
     }
@@ -363,6 +400,7 @@ Result<coral::v1::GetSummaryResponse> Summarize(storage::Store& store, const Sum
     }
   }
 
+  CORAL_TRY(AddOperationEvidence(store, d, w, operation_evidence, findings));
   std::stable_sort(findings.begin(), findings.end(), [](const auto& a, const auto& b) {
     return SeverityRank(a.severity()) < SeverityRank(b.severity());
   });

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "base/temp_dir.h"
 #include "colony/summarizer.h"
 #include "colony/test_store.h"
@@ -190,6 +192,32 @@ TEST_P(ServiceSummaryTest, ErrorSpikeAndLatencyRegressionAgainstTheWindowBefore)
   ASSERT_NE(slower, nullptr);
   EXPECT_NE(slower->title().find("was 10"), std::string::npos) << slower->title();
   EXPECT_EQ(Find(s, "slow_service"), nullptr);  // 100 ms is not slow
+}
+
+TEST_P(ServiceSummaryTest, EachFindingGetsItsOwnServicesOperationsAndMessages) {
+  for (int i = 0; i < 40; ++i) {
+    Request("cart", i % 2 ? "POST /add" : "GET /cart", kM0 + i * 1'000'000, 5, i % 4 == 0, "",
+            "cart db down");
+    Request("pay", "POST /charge", kM0 + i * 1'000'000, 7, i % 5 == 0, "", "card declined");
+  }
+  Flush();
+  auto s = Summary();
+  std::map<std::string, std::string> evidence;  // service -> its error finding's evidence
+  for (const auto& f : s.findings()) {
+    if (f.kind() == "error_spike") evidence[f.subject()] = Evidence(f);
+  }
+  ASSERT_EQ(evidence.size(), 2u);
+  EXPECT_NE(evidence["cart"].find("operation 'GET /cart': 20 requests, p95 5.0 ms, 10 errors"),
+            std::string::npos)
+      << evidence["cart"];
+  EXPECT_NE(evidence["cart"].find("10 x error 'cart db down'"), std::string::npos);
+  EXPECT_EQ(evidence["cart"].find("POST /add"), std::string::npos);  // it never failed
+  EXPECT_EQ(evidence["cart"].find("card declined"), std::string::npos);
+  EXPECT_NE(evidence["pay"].find("operation 'POST /charge': 40 requests, p95 7.0 ms, 8 errors"),
+            std::string::npos)
+      << evidence["pay"];
+  EXPECT_NE(evidence["pay"].find("8 x error 'card declined'"), std::string::npos);
+  EXPECT_EQ(evidence["pay"].find("cart"), std::string::npos);
 }
 
 TEST_P(ServiceSummaryTest, FailingHealthChecksAndSaturatedHosts) {

@@ -54,7 +54,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s STORE_URL AGENT_ID=HOST:PORT=TOKEN_FILE...\n", argv[0]);
     return 2;
   }
-  auto store = storage::OpenStore(argv[1]);
+  auto store = storage::OpenStore(TelemetryStoreUrl(argv[1]));  // as the colony opens it
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
     return 1;
