@@ -103,8 +103,8 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
   auto page = CORAL_TRY(source_.Pull(target, table, after, options_.batch_rows));
   if (after > 0 && page.oldest_seq() > after + 1) {
     int64_t lost = page.oldest_seq() - after - 1;
-    CORAL_LOG_WARN("colony: agent {} pruned {} rows of {} before they were pulled",
-                   target.agent_id, lost, table);
+    CORAL_LOG_WARN("colony: agent {} pruned {} rows of {} before they were pulled", target.agent_id,
+                   lost, table);
     std::lock_guard lock(mu_);
     stats_[target.agent_id].rows_lost += lost;
   }

@@ -156,8 +156,8 @@ std::string InList(size_t n) {
 }
 
 // Fills in the operation evidence every finding asked for, with one query
-// over the per-operation minutes (p95 from their latency buckets, as for
-// services) and one over the error messages.
+// over the per-operation minutes (requests, errors, average and maximum
+// latency) and one over the error messages.
 Status AddOperationEvidence(storage::Store& store, const SummaryDialect& d, Window w,
                             const std::vector<OperationEvidence>& wanted,
                             std::vector<coral::v1::Finding>& findings) {
@@ -170,21 +170,18 @@ Status AddOperationEvidence(storage::Store& store, const SummaryDialect& d, Wind
   storage::Params params{w.from, w.to};
   params.insert(params.end(), services.begin(), services.end());
   auto rows = CORAL_TRY(store.Query(
-      "SELECT service_name, operation, bucket, sum(requests), sum(errors), sum(sum_ms), "
-      "max(max_ms) FROM " +
+      "SELECT service_name, operation, sum(requests), sum(errors), sum(sum_ms), max(max_ms) "
+      "FROM " +
           d.Read("operation_minutes") + " WHERE minute_us >= ? AND minute_us < ? AND " +
-          "service_name IN " + InList(services.size()) +
-          " GROUP BY service_name, operation, bucket",
+          "service_name IN " + InList(services.size()) + " GROUP BY service_name, operation",
       params));
   std::map<std::string, std::map<std::string, Figures>> ops;  // service -> operation
   for (const auto& row : rows.rows) {
     Figures& f = ops[TextOf(row[0])][TextOf(row[1])];
-    int64_t n = IntOf(row[3]);
-    f.buckets[IntOf(row[2])] += n;
-    f.requests += n;
-    f.errors += IntOf(row[4]);
-    f.sum_ms += DoubleOf(row[5]).value_or(0);
-    if (auto max = DoubleOf(row[6]); max && (!f.max_ms || *max > *f.max_ms)) f.max_ms = max;
+    f.requests = IntOf(row[2]);
+    f.errors = IntOf(row[3]);
+    f.sum_ms = DoubleOf(row[4]).value_or(0);
+    f.max_ms = DoubleOf(row[5]);
   }
   std::map<std::string, std::vector<std::string>> messages;  // service -> lines
   if (!failing.empty()) {
@@ -193,7 +190,8 @@ Status AddOperationEvidence(storage::Store& store, const SummaryDialect& d, Wind
     auto rows = CORAL_TRY(store.Query(
         "SELECT service_name, message, sum(errors) AS n FROM " + d.Read("error_minutes") +
             " WHERE minute_us >= ? AND minute_us < ? AND service_name IN " +
-            InList(failing.size()) + " GROUP BY service_name, message "
+            InList(failing.size()) +
+            " GROUP BY service_name, message "
             "ORDER BY service_name, n DESC, message",
         p));
     for (const auto& row : rows.rows) {
@@ -220,8 +218,9 @@ Status AddOperationEvidence(storage::Store& store, const SummaryDialect& d, Wind
     if (top.size() > 3) top.resize(3);
     coral::v1::Finding& finding = findings[e.finding];
     for (const auto& [op, f] : top) {
+      double avg = f->requests > 0 ? f->sum_ms / static_cast<double>(f->requests) : 0;
       std::string line = "operation '" + op + "': " + std::to_string(f->requests) +
-                         " requests, p95 " + Ms(f->Percentile(0.95).value_or(0));
+                         " requests, avg " + Ms(avg) + ", max " + Ms(f->max_ms.value_or(0));
       if (f->errors > 0) {
         line += ", " + std::to_string(f->errors) + (f->errors == 1 ? " error" : " errors");
       }

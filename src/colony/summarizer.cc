@@ -29,7 +29,7 @@ bool IsLoopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
-const char* const kSummaryTables[] = {"service_minutes",  "service_latency_minutes",
+const char* const kSummaryTables[] = {"service_minutes",   "service_latency_minutes",
                                       "operation_minutes", "error_minutes",
                                       "host_minutes",      "topology_minutes"};
 
@@ -204,12 +204,12 @@ Status Summarizer::ServiceMinutes(storage::Store& s, int64_t from_us, int64_t to
       {from_us, to_us}));
   // Per operation, so that evidence never scans raw spans.
   CORAL_TRY(s.Execute(
-      "INSERT INTO operation_minutes (minute_us, service_name, operation, bucket, requests, "
-      "errors, sum_ms, max_ms, gen) SELECT " +
-          m + ", ifNull(name, '') AS op, " + dialect_.Bucket("duration_ns") +
-          " AS b, count(*), sum(CASE WHEN status_code = 'error' THEN 1 ELSE 0 END), "
-          "sum(duration_ns) / 1e6, max(duration_ns) / 1e6, " +
-          std::to_string(gen) + where + ", op, b",
+      "INSERT INTO operation_minutes (minute_us, service_name, operation, requests, errors, "
+      "sum_ms, max_ms, gen) SELECT " +
+          m +
+          ", ifNull(name, '') AS op, count(*), sum(CASE WHEN status_code = 'error' THEN 1 "
+          "ELSE 0 END), sum(duration_ns) / 1e6, max(duration_ns) / 1e6, " +
+          std::to_string(gen) + where + ", op",
       {from_us, to_us}));
   return s.Execute(
       "INSERT INTO error_minutes (minute_us, service_name, message, errors, gen) SELECT " + m +

@@ -7,8 +7,10 @@
 //                            (status error), sum/max and p50/p95/p99 in ms
 //   service_latency_minutes  the same spans counted per latency bucket, so a
 //                            window of minutes has percentiles too
-//   operation_minutes        the same spans per operation (span name) and
-//                            latency bucket: requests, errors, sum/max ms
+//   operation_minutes        the same spans per operation (span name):
+//                            requests, errors, sum/max ms (a row per
+//                            operation, not per latency bucket too: 1/40 of
+//                            the rows, so evidence reads an hour in ms)
 //   error_minutes            server spans with status error, per message
 //   host_minutes             per agent: CPU (total), memory, load 1m, the
 //                            fullest disk, disk and network throughput

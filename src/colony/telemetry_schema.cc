@@ -215,13 +215,13 @@ const std::vector<SummarySpec>& SummarySpecs() {
 }
 
 // Operations of a service per minute, for evidence without raw spans: server
-// spans counted per (operation, latency bucket), and error messages.
+// spans per operation, and error messages.
 const std::vector<SummarySpec>& OperationSpecs() {
   using enum Type;
   static const std::vector<SummarySpec> kSpecs = {
       {"operation_minutes",
-       "minute_us, service_name, operation, bucket",
-       {{"minute_us", kInt}, {"service_name", kString}, {"operation", kString}, {"bucket", kInt}},
+       "minute_us, service_name, operation",
+       {{"minute_us", kInt}, {"service_name", kString}, {"operation", kString}},
        {{"requests", kInt}, {"errors", kInt}, {"sum_ms", kDouble}, {"max_ms", kDouble}}},
       {"error_minutes",
        "minute_us, service_name, message",

@@ -20,7 +20,8 @@ TEST(TelemetryStoreUrl, ADuckDbFileGetsTheColonyDefaultsUnlessItSaysOtherwise) {
 
 TEST(TelemetryStoreUrl, DuckDbTakesTheSettings) {
   TempDir dir("coral-telemetry-url");
-  auto store = storage::OpenStore(TelemetryStoreUrl("duckdb://" + (dir.path() / "t.duckdb").string()));
+  auto store =
+      storage::OpenStore(TelemetryStoreUrl("duckdb://" + (dir.path() / "t.duckdb").string()));
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto rows = (*store)->Query(
       "SELECT current_setting('checkpoint_threshold'), current_setting('enable_external_access')");
