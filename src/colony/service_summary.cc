@@ -30,8 +30,6 @@ std::string TextOf(const Value& v) {
   return "";
 }
 
-int64_t FloorMinute(int64_t us) { return us - ((us % kMinuteUs) + kMinuteUs) % kMinuteUs; }
-
 std::string Ms(double ms) {
   char buf[32];
   if (ms >= 1000) {
@@ -58,21 +56,27 @@ struct Figures {
   int64_t requests = 0, errors = 0;
   double sum_ms = 0;
   std::optional<double> max_ms;
-  std::map<int64_t, int64_t> buckets;
+  std::vector<int64_t> buckets;  // requests per latency bucket (the index)
+  int64_t bucketed = 0;          // their sum
 
+  void Add(int64_t bucket, int64_t n) {
+    // Buckets are 8 * log2(µs), 0 to ~500; clamped in case of odd rows.
+    auto b = static_cast<size_t>(std::clamp<int64_t>(bucket, 0, 1023));
+    if (b >= buckets.size()) buckets.resize(b + 1);
+    buckets[b] += n;
+    bucketed += n;
+  }
   double error_rate() const {
     return requests == 0 ? 0 : static_cast<double>(errors) / static_cast<double>(requests);
   }
   std::optional<double> Percentile(double p) const {
-    int64_t n = 0;
-    for (const auto& [b, c] : buckets) n += c;
-    if (n == 0) return std::nullopt;
-    auto rank = static_cast<int64_t>(std::ceil(p * static_cast<double>(n)));
+    if (bucketed <= 0) return std::nullopt;
+    auto rank = static_cast<int64_t>(std::ceil(p * static_cast<double>(bucketed)));
     int64_t seen = 0;
-    for (const auto& [b, c] : buckets) {
-      seen += c;
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      seen += buckets[b];
       if (seen >= rank) {
-        double upper = LatencyBucketUpperMs(b);
+        double upper = LatencyBucketUpperMs(static_cast<int64_t>(b));
         return max_ms ? std::min(upper, *max_ms) : upper;
       }
     }
@@ -88,13 +92,15 @@ storage::Params WithService(storage::Params p, const SummaryRequest& r) {
   return p;
 }
 
+// The figures of each service over a window. The queries do not sort: the
+// maps do (sorting the bucket rows in SQL took 7 of 27 ms at 400 services).
 Result<std::map<std::string, Figures>> LoadFigures(storage::Store& store, const SummaryDialect& d,
                                                    const SummaryRequest& r, Window w) {
   std::map<std::string, Figures> out;
   auto totals = CORAL_TRY(store.Query(
       "SELECT service_name, sum(requests), sum(errors), sum(sum_ms), max(max_ms) FROM " +
           d.Read("service_minutes") + " WHERE minute_us >= ? AND minute_us < ?" + ServiceFilter(r) +
-          " GROUP BY service_name ORDER BY service_name",
+          " GROUP BY service_name",
       WithService({w.from, w.to}, r)));
   for (const auto& row : totals.rows) {
     Figures& f = out[TextOf(row[0])];
@@ -103,13 +109,29 @@ Result<std::map<std::string, Figures>> LoadFigures(storage::Store& store, const 
     f.sum_ms = DoubleOf(row[3]).value_or(0);
     f.max_ms = DoubleOf(row[4]);
   }
+  // The window's whole 10-minute blocks, and the minutes before and after
+  // them (or every minute when no block fits).
+  int64_t blocks_from = std::min(FloorLatencyBlock(w.from + kLatencyBlockUs - 1), w.to);
+  int64_t blocks_to = std::max(blocks_from, FloorLatencyBlock(w.to));
+  const std::string filter = ServiceFilter(r);
+  storage::Params params{blocks_from, blocks_to};
+  params = WithService(std::move(params), r);
+  for (int64_t v : {w.from, blocks_from, blocks_to, w.to}) params.push_back(v);
+  params = WithService(std::move(params), r);
   auto buckets = CORAL_TRY(store.Query(
-      "SELECT service_name, bucket, sum(requests) FROM " + d.Read("service_latency_minutes") +
-          " WHERE minute_us >= ? AND minute_us < ?" + ServiceFilter(r) +
-          " GROUP BY service_name, bucket ORDER BY service_name, bucket",
-      WithService({w.from, w.to}, r)));
-  for (const auto& row : buckets.rows) {
-    out[TextOf(row[0])].buckets[IntOf(row[1])] += IntOf(row[2]);
+      "SELECT service_name, bucket, sum(requests) FROM (SELECT service_name, bucket, requests "
+      "FROM " +
+          d.Read("service_latency_10min") + " WHERE minute_us >= ? AND minute_us < ?" + filter +
+          " UNION ALL SELECT service_name, bucket, requests FROM " +
+          d.Read("service_latency_minutes") +
+          " WHERE ((minute_us >= ? AND minute_us < ?) OR (minute_us >= ? AND minute_us < ?))" +
+          filter + ") AS b GROUP BY service_name, bucket",
+      params));
+  static const std::string kNoName;
+  for (const auto& row : buckets.rows) {  // ~25,000 rows for 400 services over an hour
+    const auto* name = std::get_if<std::string>(&row[0]);
+    auto it = out.try_emplace(name ? *name : kNoName).first;
+    it->second.Add(IntOf(row[1]), IntOf(row[2]));
   }
   return out;
 }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <random>
 
 #include "base/temp_dir.h"
 #include "colony/summarizer.h"
@@ -194,6 +197,70 @@ TEST_P(ServiceSummaryTest, ErrorSpikeAndLatencyRegressionAgainstTheWindowBefore)
   ASSERT_NE(slower, nullptr);
   EXPECT_NE(slower->title().find("was 10"), std::string::npos) << slower->title();
   EXPECT_EQ(Find(s, "slow_service"), nullptr);  // 100 ms is not slow
+}
+
+// Over a window, percentiles come from the whole 10-minute blocks inside it
+// and the minutes at its edges: the nearest rank over the latency buckets of
+// exactly the window's requests, whatever the window, including after one
+// minute of a block is summarized again.
+TEST_P(ServiceSummaryTest, WindowPercentilesAreThoseOfTheWindowsBuckets) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> latency(std::log(40.0), 1.0);
+  std::vector<std::pair<int64_t, int64_t>> requests;  // start_us, ms
+  auto add = [&](int64_t start_us, int64_t ms) {
+    requests.push_back({start_us, ms});
+    Request("api", "GET /", start_us, ms);
+  };
+  for (int64_t t = kM0 - 125 * kMinuteUs; t < kNow; t += 7'000'000) {
+    add(t, std::max<int64_t>(1, static_cast<int64_t>(latency(rng))));
+  }
+  ASSERT_TRUE(store_->Append(spans_).ok());
+  spans_.rows.clear();
+  Summarizer summarizer(*store_, {}, clock_);
+  ASSERT_TRUE(summarizer.Recompute(kM0 - 130 * kMinuteUs, kNow).ok());
+
+  auto expect = [&](int64_t from, int64_t to, double p) -> double {
+    std::vector<int64_t> buckets;
+    double max_ms = 0;
+    for (const auto& [start, ms] : requests) {
+      if (start < from || start >= to) continue;
+      buckets.push_back(LatencyBucketOf(static_cast<double>(ms) * 1000));
+      max_ms = std::max(max_ms, static_cast<double>(ms));
+    }
+    std::sort(buckets.begin(), buckets.end());
+    auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(buckets.size())));
+    return std::min(LatencyBucketUpperMs(buckets.at(rank - 1)), max_ms);
+  };
+  SummaryDialect d(store_->backend());
+  auto total = [&](const std::string& table) {
+    auto rows = store_->Query("SELECT sum(requests) FROM " + d.Read(table));
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? std::get<int64_t>(rows->rows.at(0).at(0)) : -1;
+  };
+  auto check = [&](const std::string& when) {
+    EXPECT_EQ(total("service_latency_10min"), static_cast<int64_t>(requests.size())) << when;
+    EXPECT_EQ(total("service_latency_minutes"), static_cast<int64_t>(requests.size())) << when;
+    for (auto since : {3min, 12min, 25min, 60min}) {
+      SCOPED_TRACE(when + ", since " + std::to_string(since.count()) + " min");
+      auto s = Summarize(*store_, {.since = since}, clock_.Now());
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      ASSERT_EQ(s->services_size(), 1);
+      const auto& api = s->services(0);
+      int64_t from = FloorMinute(kNow - since.count() * kMinuteUs);
+      int64_t to = FloorMinute(kNow) + kMinuteUs;
+      EXPECT_DOUBLE_EQ(api.p50_ms(), expect(from, to, 0.5));
+      EXPECT_DOUBLE_EQ(api.p95_ms(), expect(from, to, 0.95));
+      EXPECT_DOUBLE_EQ(api.p99_ms(), expect(from, to, 0.99));
+      EXPECT_DOUBLE_EQ(api.previous_p95_ms(), expect(from - (to - from), from, 0.95));
+    }
+  };
+  check("first summary");
+  // Slow requests land late in one minute in the middle of a block.
+  int64_t late = kM0 + 34 * kMinuteUs;
+  for (int i = 0; i < 60; ++i) add(late + i * 500'000, 3000 + i);
+  ASSERT_TRUE(store_->Append(spans_).ok());
+  ASSERT_TRUE(summarizer.Recompute(late, late + kMinuteUs).ok());
+  check("one minute summarized again");
 }
 
 TEST_P(ServiceSummaryTest, EachFindingGetsItsOwnServicesOperationsAndMessages) {

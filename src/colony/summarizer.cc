@@ -23,15 +23,15 @@ std::string TextOr(const Value& v) {
   return "";
 }
 
-int64_t FloorMinute(int64_t us) { return us - ((us % kMinuteUs) + kMinuteUs) % kMinuteUs; }
-
 bool IsLoopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
+// Keyed by minute; service_latency_10min is by block and kept apart.
 const char* const kSummaryTables[] = {"service_minutes",   "service_latency_minutes",
                                       "operation_minutes", "error_minutes",
                                       "host_minutes",      "topology_minutes"};
+const char* const kBlockTable = "service_latency_10min";
 
 }  // namespace
 
@@ -172,6 +172,7 @@ Status Summarizer::Recompute(int64_t from_us, int64_t to_us) {
       }
     }
     CORAL_TRY(ServiceMinutes(s, from_us, to_us, gen));
+    CORAL_TRY(LatencyBlocks(s, from_us, to_us, gen));
     CORAL_TRY(HostMinutes(s, from_us, to_us, gen));
     CORAL_TRY(SpanEdges(s, from_us, to_us, gen));
     return TcpEdges(s, from_us, to_us, gen);
@@ -217,6 +218,29 @@ Status Summarizer::ServiceMinutes(storage::Store& s, int64_t from_us, int64_t to
           " FROM spans WHERE kind = 'server' AND status_code = 'error' AND start_time_us >= ? "
           "AND start_time_us < ? GROUP BY m, svc, msg",
       {from_us, to_us});
+}
+
+Status Summarizer::LatencyBlocks(storage::Store& s, int64_t from_us, int64_t to_us, int64_t gen) {
+  // Every block touching [from_us, to_us), whole, from the minute rows (those
+  // just written and the block's others).
+  int64_t first = FloorLatencyBlock(from_us);
+  int64_t end = FloorLatencyBlock(to_us - 1) + kLatencyBlockUs;
+  if (!dialect_.clickhouse()) {
+    CORAL_TRY(s.Execute(
+        std::string("DELETE FROM ") + kBlockTable + " WHERE minute_us >= ? AND minute_us < ?",
+        {first, end}));
+  }
+  std::string block = dialect_.clickhouse()
+                          ? "intDiv(minute_us, " + std::to_string(kLatencyBlockUs) + ") * " +
+                                std::to_string(kLatencyBlockUs)
+                          : "(minute_us // " + std::to_string(kLatencyBlockUs) + ") * " +
+                                std::to_string(kLatencyBlockUs);
+  return s.Execute(std::string("INSERT INTO ") + kBlockTable +
+                       " (minute_us, service_name, bucket, requests, gen) SELECT " + block +
+                       " AS blk, service_name, bucket, sum(requests), " + std::to_string(gen) +
+                       " FROM " + dialect_.Read("service_latency_minutes") +
+                       " WHERE minute_us >= ? AND minute_us < ? GROUP BY blk, service_name, bucket",
+                   {first, end});
 }
 
 Status Summarizer::HostMinutes(storage::Store& s, int64_t from_us, int64_t to_us, int64_t gen) {
@@ -324,7 +348,7 @@ Status Summarizer::Prune() {
     return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
   };
   int64_t raw_cutoff = now - micros(options_.raw_retention);
-  int64_t summary_cutoff = now - micros(options_.summary_retention);
+  int64_t summary_cutoff = FloorLatencyBlock(now - micros(options_.summary_retention));
   auto prune = [&](const std::string& table, const std::string& column, int64_t cutoff) -> Status {
     auto old = CORAL_TRY(
         store_.Query("SELECT count(*) FROM " + table + " WHERE " + column + " < ?", {cutoff}));
@@ -347,6 +371,7 @@ Status Summarizer::Prune() {
   };
   for (const auto& t : TelemetryTables()) CORAL_TRY(prune(t.name, "ts_us", raw_cutoff));
   for (const char* t : kSummaryTables) CORAL_TRY(prune(t, "minute_us", summary_cutoff));
+  CORAL_TRY(prune(kBlockTable, "minute_us", summary_cutoff));
   int64_t done;
   {
     std::lock_guard lock(mu_);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <random>
 
 #include "base/temp_dir.h"
@@ -285,6 +286,42 @@ TEST_P(SummarizerTest, TopologyFromClientSpansAndFromConnections) {
   EXPECT_EQ(std::get<int64_t>(rows.rows[2][3]), 2);
 }
 
+// A store summarized before the 10-minute blocks existed gets them from its
+// minute rows when it is upgraded.
+TEST_P(SummarizerTest, UpgradingSumsTheExistingMinutesIntoBlocks) {
+  auto url = TestColonyStoreUrl(GetParam(), dir_.path() / "old");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  std::filesystem::create_directories(dir_.path() / "old");
+  auto old = storage::OpenStore(*url);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  auto before_blocks = TelemetryMigrations().first(3);
+  ASSERT_EQ(before_blocks.back().name, "operation summaries");
+  ASSERT_TRUE((*old)->Migrate(before_blocks).ok());
+  storage::Batch minutes{
+      "service_latency_minutes", {"minute_us", "service_name", "bucket", "requests", "gen"}, {}};
+  for (int m = 0; m < 25; ++m) {  // kM0 is 3 minutes into its block
+    minutes.rows.push_back({kM0 + m * kMinuteUs, std::string("api"), int64_t{100 + m % 2},
+                            int64_t{m + 1}, int64_t{1}});
+  }
+  ASSERT_TRUE((*old)->Append(minutes).ok());
+  ASSERT_TRUE((*old)->Migrate(TelemetryMigrations()).ok());
+  auto blocks = (*old)->Query("SELECT minute_us, bucket, requests FROM " +
+                              Read("service_latency_10min") + " ORDER BY minute_us, bucket");
+  ASSERT_TRUE(blocks.ok()) << blocks.status().ToString();
+  // Block 0: minutes 0-6, block 1: 7-16, block 2: 17-24 (requests m + 1).
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> got,
+      want = {{kM0 - 3 * kMinuteUs, 100, 1 + 3 + 5 + 7},
+              {kM0 - 3 * kMinuteUs, 101, 2 + 4 + 6},
+              {kM0 + 7 * kMinuteUs, 100, 9 + 11 + 13 + 15 + 17},
+              {kM0 + 7 * kMinuteUs, 101, 8 + 10 + 12 + 14 + 16},
+              {kM0 + 17 * kMinuteUs, 100, 19 + 21 + 23 + 25},
+              {kM0 + 17 * kMinuteUs, 101, 18 + 20 + 22 + 24}};
+  for (const auto& r : blocks->rows) {
+    got.emplace_back(std::get<int64_t>(r[0]), std::get<int64_t>(r[1]), std::get<int64_t>(r[2]));
+  }
+  EXPECT_EQ(got, want);
+}
+
 TEST_P(SummarizerTest, PruneDeletesWhatIsPastRetention) {
   AddSpans("a", {{"api", "server", kM0, 1'000'000}});
   Summarizer summarizer(*store_, {.raw_retention = 1h, .summary_retention = 2h}, clock_);
@@ -299,12 +336,17 @@ TEST_P(SummarizerTest, PruneDeletesWhatIsPastRetention) {
   for (int i = 0; i < 100 && count("spans") != 0; ++i) std::this_thread::sleep_for(50ms);
   EXPECT_EQ(count("spans"), 0);
   EXPECT_EQ(count(Read("service_minutes")), 1);
+  EXPECT_EQ(count(Read("service_latency_10min")), 1);
   clock_.Advance(60min);
   ASSERT_TRUE(summarizer.Prune().ok());
   for (int i = 0; i < 100 && count("service_minutes") != 0; ++i) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(count("service_minutes"), 0);
+  for (int i = 0; i < 100 && count("service_latency_10min") != 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(count("service_latency_10min"), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SummarizerTest, ::testing::Values("duckdb", "clickhouse"),

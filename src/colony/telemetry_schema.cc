@@ -231,6 +231,19 @@ const std::vector<SummarySpec>& OperationSpecs() {
   return kSpecs;
 }
 
+// Latency buckets per 10-minute block (minute_us = its first minute), summed
+// from service_latency_minutes.
+const std::vector<SummarySpec>& LatencyBlockSpecs() {
+  using enum Type;
+  static const std::vector<SummarySpec> kSpecs = {
+      {"service_latency_10min",
+       "minute_us, service_name, bucket",
+       {{"minute_us", kInt}, {"service_name", kString}, {"bucket", kInt}},
+       {{"requests", kInt}}},
+  };
+  return kSpecs;
+}
+
 std::string SummaryTablesDuckDb(const std::vector<SummarySpec>& specs) {
   std::string sql;
   for (const auto& t : specs) {
@@ -302,6 +315,18 @@ std::span<const storage::Migration> TelemetryMigrations() {
       {2, "summaries", SummaryDuckDbSql(), SummaryClickHouseSql()},
       {3, "operation summaries", SummaryTablesDuckDb(OperationSpecs()),
        SummaryTablesClickHouse(OperationSpecs())},
+      // The blocks of what is already summarized (600000000 µs = 10 min).
+      {4, "latency 10-minute blocks",
+       SummaryTablesDuckDb(LatencyBlockSpecs()) +
+           "INSERT INTO service_latency_10min (minute_us, service_name, bucket, requests, gen) "
+           "SELECT (minute_us // 600000000) * 600000000 AS blk, service_name, bucket, "
+           "sum(requests), max(gen) FROM service_latency_minutes GROUP BY blk, service_name, "
+           "bucket;\n",
+       SummaryTablesClickHouse(LatencyBlockSpecs()) +
+           "INSERT INTO service_latency_10min (minute_us, service_name, bucket, requests, gen) "
+           "SELECT intDiv(minute_us, 600000000) * 600000000 AS blk, service_name, bucket, "
+           "sum(requests), max(gen) FROM service_latency_minutes FINAL GROUP BY blk, "
+           "service_name, bucket;\n"},
   };
   return kMigrations;
 }
