@@ -46,6 +46,25 @@ GrpcAgentSource::GrpcAgentSource(std::string ca_pem, std::string cert_pem, std::
       key_pem_(std::move(key_pem)),
       deadline_(deadline) {}
 
+Result<coral::v1::QueryTableResponse> QueryAgentTable(coral::v1::AgentService::Stub& stub,
+                                                      const PollTarget& target,
+                                                      const std::string& table, int64_t after_seq,
+                                                      int limit, std::chrono::milliseconds deadline,
+                                                      const std::string& bearer) {
+  coral::v1::QueryTableRequest req;
+  req.set_table(table);
+  req.set_after_seq(after_seq);
+  req.set_limit(limit);
+  coral::v1::QueryTableResponse out;
+  grpc::ClientContext ctx;
+  if (!bearer.empty()) ctx.AddMetadata("authorization", "Bearer " + bearer);
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+  CORAL_TRY(
+      net::FromGrpc(stub.QueryTable(&ctx, req, &out),
+                    "pull " + table + " from agent " + target.agent_id + " at " + target.address));
+  return out;
+}
+
 Result<coral::v1::QueryTableResponse> GrpcAgentSource::Pull(const PollTarget& target,
                                                             const std::string& table,
                                                             int64_t after_seq, int limit) {
@@ -59,17 +78,7 @@ Result<coral::v1::QueryTableResponse> GrpcAgentSource::Pull(const PollTarget& ta
     }
     stub = slot;
   }
-  coral::v1::QueryTableRequest req;
-  req.set_table(table);
-  req.set_after_seq(after_seq);
-  req.set_limit(limit);
-  coral::v1::QueryTableResponse out;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
-  CORAL_TRY(
-      net::FromGrpc(stub->QueryTable(&ctx, req, &out),
-                    "pull " + table + " from agent " + target.agent_id + " at " + target.address));
-  return out;
+  return QueryAgentTable(*stub, target, table, after_seq, limit, deadline_);
 }
 
 Poller::Poller(storage::Store& store, AgentSource& source, PollerOptions options,

@@ -59,6 +59,15 @@ class AgentSource {
                                                      int limit) = 0;
 };
 
+// One AgentService.QueryTable call: the page of `table` after `after_seq`.
+// A non-empty `bearer` goes in the authorization header (an agent's local
+// API; over the mesh the client certificate is the credential).
+Result<coral::v1::QueryTableResponse> QueryAgentTable(coral::v1::AgentService::Stub& stub,
+                                                      const PollTarget& target,
+                                                      const std::string& table, int64_t after_seq,
+                                                      int limit, std::chrono::milliseconds deadline,
+                                                      const std::string& bearer = "");
+
 // The real one: AgentService.QueryTable over the mesh with the colony's
 // client certificate.
 class GrpcAgentSource final : public AgentSource {

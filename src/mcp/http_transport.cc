@@ -161,6 +161,14 @@ struct McpHttpTransport::SessionState {
     SendLocked(*general, m);
   }
 
+  // A comment on every open connection (not an event: not kept for replay).
+  void KeepAlive() {
+    std::lock_guard lock(mu);
+    for (auto& [id, stream] : streams) {
+      if (stream->live && !stream->live->Write(": keepalive\n\n")) stream->live.reset();
+    }
+  }
+
   void CloseAll() {
     std::lock_guard lock(mu);
     for (auto& [id, stream] : streams) {
@@ -182,9 +190,17 @@ HttpTransportOptions WithLowercaseHosts(HttpTransportOptions options) {
 McpHttpTransport::McpHttpTransport(McpServer& server, HttpTransportOptions options)
     : server_(server),
       options_(WithLowercaseHosts(std::move(options))),
-      clock_(options_.clock ? *options_.clock : SystemClock::Get()) {}
+      clock_(options_.clock ? *options_.clock : SystemClock::Get()) {
+  if (options_.sse_keepalive.count() > 0) keepalive_ = std::thread([this] { KeepAliveMain(); });
+}
 
 McpHttpTransport::~McpHttpTransport() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_.notify_all();
+  if (keepalive_.joinable()) keepalive_.join();
   std::unique_lock lock(mu_);
   // Handlers waiting on a client's answer give up; then every request thread
   // finishes before the server and sessions go.
@@ -193,6 +209,17 @@ McpHttpTransport::~McpHttpTransport() {
     entry.state->CloseAll();
   }
   workers_done_.wait(lock, [this] { return workers_ == 0; });
+}
+
+void McpHttpTransport::KeepAliveMain() {
+  std::unique_lock lock(mu_);
+  while (!stop_.wait_for(lock, options_.sse_keepalive, [this] { return stopping_; })) {
+    std::vector<std::shared_ptr<SessionState>> states;
+    for (const auto& [id, entry] : sessions_) states.push_back(entry.state);
+    lock.unlock();  // a slow session's lock must not hold up requests
+    for (const auto& state : states) state->KeepAlive();
+    lock.lock();
+  }
 }
 
 std::shared_ptr<McpHttpTransport::SessionState> McpHttpTransport::FindSession(std::string_view id) {

@@ -15,7 +15,10 @@
 // for polling, SEP-1699) reconnects with GET and Last-Event-ID and gets what
 // it missed, then the rest of that stream. A GET without Last-Event-ID opens
 // the session's general stream, for what the server sends outside any request
-// (resource updates).
+// (resource updates). Every sse_keepalive, each open stream gets an SSE
+// comment (": keepalive"), so proxies and clients do not take an idle stream
+// for a dead one, and a client that left is noticed at the next write;
+// comments are not events and are never replayed.
 //
 // Guards the spec asks for: Host and Origin validation against DNS rebinding
 // (a Host not listed, or a present Origin that is neither loopback nor
@@ -34,6 +37,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
@@ -63,6 +67,8 @@ struct HttpTransportOptions {
   size_t max_replay_events = 256;
   // The reconnection delay each stream's priming event asks for.
   std::chrono::milliseconds sse_retry{1000};
+  // How often open streams get a keepalive comment; zero: never.
+  std::chrono::milliseconds sse_keepalive{15'000};
   // A session unused this long is ended when a new one is made, so clients
   // that vanish without DELETE do not fill the table.
   std::chrono::seconds session_idle_timeout{30 * 60};
@@ -101,6 +107,8 @@ class McpHttpTransport {
   // The session with this id, marked as used now; null when unknown.
   std::shared_ptr<SessionState> FindSession(std::string_view id);
   void EndIdleSessionsLocked(MonoTime now);
+  // Sends the keepalive comments every options_.sse_keepalive until stopping_.
+  void KeepAliveMain();
 
   struct Entry {
     std::shared_ptr<SessionState> state;
@@ -115,6 +123,9 @@ class McpHttpTransport {
   std::map<std::string, Entry, std::less<>> sessions_;
   size_t workers_ = 0;  // request threads running
   std::condition_variable workers_done_;
+  bool stopping_ = false;  // guarded by mu_
+  std::condition_variable stop_;
+  std::thread keepalive_;
 };
 
 }  // namespace coral::mcp

@@ -72,7 +72,7 @@ class HttpTransportTest : public ::testing::Test {
   // Sends a request and reads the answer as SSE events until `done` says
   // stop (or the stream ends); returns the events and the response.
   struct Event {
-    std::string id, data;
+    std::string id, data, comment;
     std::optional<int> retry;
   };
   std::vector<Event> ReadEvents(const std::string& method, const std::string& body,
@@ -98,6 +98,7 @@ class HttpTransportTest : public ::testing::Test {
                                    std::string line = block.substr(pos, nl - pos);
                                    if (line.starts_with("id: ")) e.id = line.substr(4);
                                    if (line.starts_with("data: ")) e.data = line.substr(6);
+                                   if (line.starts_with(":")) e.comment = line;
                                    if (line.starts_with("retry: "))
                                      e.retry = std::stoi(line.substr(7));
                                    pos = nl + 1;
@@ -422,6 +423,25 @@ TEST_F(HttpTransportTest, GeneralStreamCarriesResourceUpdates) {
   Json update = Json::parse(events[1].data);
   EXPECT_EQ(update["method"], "notifications/resources/updated");
   EXPECT_EQ(update["params"]["uri"], "test://watched");
+}
+
+// An idle stream gets keepalive comments, which carry no event (no id, no
+// data): clients skip them.
+TEST_F(HttpTransportTest, IdleStreamsGetKeepaliveComments) {
+  Start({.sse_keepalive = std::chrono::milliseconds(30)});
+  std::string id = NewSession();
+  net::HttpClientResponse resp;
+  auto events = ReadEvents(
+      "GET", "", With({{"Accept", "text/event-stream"}}, id),
+      [](const std::vector<Event>& e) { return e.size() >= 4; }, &resp);
+  EXPECT_EQ(resp.status, 200);
+  ASSERT_GE(events.size(), 4u);
+  std::string priming = events[0].id;
+  EXPECT_FALSE(priming.empty());
+  for (size_t i = 1; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].comment, ": keepalive") << i;
+    EXPECT_TRUE(events[i].id.empty() && events[i].data.empty()) << i;
+  }
 }
 
 }  // namespace

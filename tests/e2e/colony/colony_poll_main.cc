@@ -32,16 +32,7 @@ class TokenAgentSource final : public AgentSource {
   Result<coral::v1::QueryTableResponse> Pull(const PollTarget& target, const std::string& table,
                                              int64_t after_seq, int limit) override {
     auto& [stub, token] = stubs_.at(target.address);
-    coral::v1::QueryTableRequest req;
-    req.set_table(table);
-    req.set_after_seq(after_seq);
-    req.set_limit(limit);
-    coral::v1::QueryTableResponse out;
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + token);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    CORAL_TRY(net::FromGrpc(stub->QueryTable(&ctx, req, &out), "pull " + table));
-    return out;
+    return QueryAgentTable(*stub, target, table, after_seq, limit, std::chrono::seconds(10), token);
   }
 
  private:
