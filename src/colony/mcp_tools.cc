@@ -162,8 +162,9 @@ std::string SchemaText() {
       "mem_used_percent, mem_used_bytes, load_1m, disk_used_percent, disk_read_bytes_per_s, "
       "disk_write_bytes_per_s, net_rx_bytes_per_s, net_tx_bytes_per_s, gen)\n"
       "topology_minutes(minute_us, source, target, via, calls, errors, sum_ms, max_ms, gen)\n"
-      "service_latency_10min(minute_us, service_name, bucket, requests, gen): "
-      "service_latency_minutes summed per 10-minute block starting at minute_us\n";
+      "service_latency_histograms(minute_us, minutes, service_name, buckets, gen): the "
+      "latency buckets of a minute (minutes = 1) or of the 10-minute block starting at "
+      "minute_us (minutes = 10), as text 'bucket:requests ...'\n";
   return text;
 }
 

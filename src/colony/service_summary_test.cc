@@ -232,14 +232,31 @@ TEST_P(ServiceSummaryTest, WindowPercentilesAreThoseOfTheWindowsBuckets) {
     return std::min(LatencyBucketUpperMs(buckets.at(rank - 1)), max_ms);
   };
   SummaryDialect d(store_->backend());
-  auto total = [&](const std::string& table) {
-    auto rows = store_->Query("SELECT sum(requests) FROM " + d.Read(table));
+  // Requests counted by the minute rows, by the minute histograms and by the
+  // block histograms: each is every request once.
+  auto totals = [&] {
+    std::vector<int64_t> out;
+    auto rows = store_->Query("SELECT sum(requests) FROM " + d.Read("service_latency_minutes"));
     EXPECT_TRUE(rows.ok()) << rows.status().ToString();
-    return rows.ok() ? std::get<int64_t>(rows->rows.at(0).at(0)) : -1;
+    out.push_back(rows.ok() ? std::get<int64_t>(rows->rows.at(0).at(0)) : -1);
+    for (int minutes : {1, 10}) {
+      auto texts = store_->Query(
+          "SELECT buckets FROM " + d.Read("service_latency_histograms") + " WHERE minutes = ?",
+          {int64_t{minutes}});
+      EXPECT_TRUE(texts.ok()) << texts.status().ToString();
+      int64_t n = 0;
+      if (!texts.ok()) continue;
+      for (const auto& row : texts->rows) {
+        EXPECT_TRUE(ForEachLatencyBucket(std::get<std::string>(row[0]),
+                                         [&n](int64_t, int64_t requests) { n += requests; }));
+      }
+      out.push_back(n);
+    }
+    return out;
   };
   auto check = [&](const std::string& when) {
-    EXPECT_EQ(total("service_latency_10min"), static_cast<int64_t>(requests.size())) << when;
-    EXPECT_EQ(total("service_latency_minutes"), static_cast<int64_t>(requests.size())) << when;
+    auto n = static_cast<int64_t>(requests.size());
+    EXPECT_EQ(totals(), (std::vector<int64_t>{n, n, n})) << when;
     for (auto since : {3min, 12min, 25min, 60min}) {
       SCOPED_TRACE(when + ", since " + std::to_string(since.count()) + " min");
       auto s = Summarize(*store_, {.since = since}, clock_.Now());

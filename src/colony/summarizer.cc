@@ -27,11 +27,11 @@ bool IsLoopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
-// Keyed by minute; service_latency_10min is by block and kept apart.
+// Keyed by minute; service_latency_histograms has blocks too and is kept apart.
 const char* const kSummaryTables[] = {"service_minutes",   "service_latency_minutes",
                                       "operation_minutes", "error_minutes",
                                       "host_minutes",      "topology_minutes"};
-const char* const kBlockTable = "service_latency_10min";
+const char* const kHistogramTable = "service_latency_histograms";
 
 }  // namespace
 
@@ -49,6 +49,14 @@ std::string SummaryDialect::PercentileMs(const std::string& col, double p) const
 std::string SummaryDialect::Bucket(const std::string& ns_col) const {
   std::string b = "floor(8 * log2(greatest(" + ns_col + " / 1000.0, 1.0)))";
   return clickhouse_ ? "ifNull(toInt64(" + b + "), 0)" : "ifNull(CAST(" + b + " AS BIGINT), 0)";
+}
+
+std::string SummaryDialect::HistogramText(const std::string& bucket_col,
+                                          const std::string& requests_col) const {
+  return clickhouse_ ? "arrayStringConcat(groupArray(concat(toString(" + bucket_col +
+                           "), ':', toString(" + requests_col + "))), ' ')"
+                     : "string_agg(CAST(" + bucket_col + " AS VARCHAR) || ':' || CAST(" +
+                           requests_col + " AS VARCHAR), ' ' ORDER BY " + bucket_col + ")";
 }
 
 std::string SummaryDialect::Read(const std::string& table) const {
@@ -172,7 +180,7 @@ Status Summarizer::Recompute(int64_t from_us, int64_t to_us) {
       }
     }
     CORAL_TRY(ServiceMinutes(s, from_us, to_us, gen));
-    CORAL_TRY(LatencyBlocks(s, from_us, to_us, gen));
+    CORAL_TRY(LatencyHistograms(s, from_us, to_us, gen));
     CORAL_TRY(HostMinutes(s, from_us, to_us, gen));
     CORAL_TRY(SpanEdges(s, from_us, to_us, gen));
     return TcpEdges(s, from_us, to_us, gen);
@@ -220,26 +228,38 @@ Status Summarizer::ServiceMinutes(storage::Store& s, int64_t from_us, int64_t to
       {from_us, to_us});
 }
 
-Status Summarizer::LatencyBlocks(storage::Store& s, int64_t from_us, int64_t to_us, int64_t gen) {
-  // Every block touching [from_us, to_us), whole, from the minute rows (those
-  // just written and the block's others).
+Status Summarizer::LatencyHistograms(storage::Store& s, int64_t from_us, int64_t to_us,
+                                     int64_t gen) {
+  // The minutes recomputed, and every block touching them, whole, from the
+  // minute rows (those just written and the block's others).
   int64_t first = FloorLatencyBlock(from_us);
   int64_t end = FloorLatencyBlock(to_us - 1) + kLatencyBlockUs;
+  const std::string table = kHistogramTable;
   if (!dialect_.clickhouse()) {
     CORAL_TRY(s.Execute(
-        std::string("DELETE FROM ") + kBlockTable + " WHERE minute_us >= ? AND minute_us < ?",
+        "DELETE FROM " + table + " WHERE minutes = 1 AND minute_us >= ? AND minute_us < ?",
+        {from_us, to_us}));
+    CORAL_TRY(s.Execute(
+        "DELETE FROM " + table + " WHERE minutes = 10 AND minute_us >= ? AND minute_us < ?",
         {first, end}));
   }
-  std::string block = dialect_.clickhouse()
-                          ? "intDiv(minute_us, " + std::to_string(kLatencyBlockUs) + ") * " +
-                                std::to_string(kLatencyBlockUs)
-                          : "(minute_us // " + std::to_string(kLatencyBlockUs) + ") * " +
-                                std::to_string(kLatencyBlockUs);
-  return s.Execute(std::string("INSERT INTO ") + kBlockTable +
-                       " (minute_us, service_name, bucket, requests, gen) SELECT " + block +
-                       " AS blk, service_name, bucket, sum(requests), " + std::to_string(gen) +
-                       " FROM " + dialect_.Read("service_latency_minutes") +
-                       " WHERE minute_us >= ? AND minute_us < ? GROUP BY blk, service_name, bucket",
+  const std::string insert =
+      "INSERT INTO " + table + " (minute_us, minutes, service_name, buckets, gen) SELECT ";
+  const std::string latency = dialect_.Read("service_latency_minutes");
+  CORAL_TRY(s.Execute(insert + "minute_us, 1, service_name, " +
+                          dialect_.HistogramText("bucket", "requests") + ", " +
+                          std::to_string(gen) + " FROM " + latency +
+                          " WHERE minute_us >= ? AND minute_us < ? GROUP BY minute_us, "
+                          "service_name",
+                      {from_us, to_us}));
+  const std::string block = std::to_string(kLatencyBlockUs);
+  return s.Execute(insert + "blk, 10, service_name, " + dialect_.HistogramText("bucket", "n") +
+                       ", " + std::to_string(gen) + " FROM (SELECT " +
+                       (dialect_.clickhouse() ? "intDiv(minute_us, " + block + ") * " + block
+                                              : "(minute_us // " + block + ") * " + block) +
+                       " AS blk, service_name, bucket, sum(requests) AS n FROM " + latency +
+                       " WHERE minute_us >= ? AND minute_us < ? GROUP BY blk, service_name, "
+                       "bucket) AS b GROUP BY blk, service_name",
                    {first, end});
 }
 
@@ -371,7 +391,7 @@ Status Summarizer::Prune() {
   };
   for (const auto& t : TelemetryTables()) CORAL_TRY(prune(t.name, "ts_us", raw_cutoff));
   for (const char* t : kSummaryTables) CORAL_TRY(prune(t, "minute_us", summary_cutoff));
-  CORAL_TRY(prune(kBlockTable, "minute_us", summary_cutoff));
+  CORAL_TRY(prune(kHistogramTable, "minute_us", summary_cutoff));
   int64_t done;
   {
     std::lock_guard lock(mu_);

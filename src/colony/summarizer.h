@@ -7,10 +7,12 @@
 //                            (status error), sum/max and p50/p95/p99 in ms
 //   service_latency_minutes  the same spans counted per latency bucket, so a
 //                            window of minutes has percentiles too
-//   service_latency_10min    those buckets summed per 10-minute block
-//                            (minute_us = the block's first minute): a window
-//                            reads its whole blocks here and only the minutes
-//                            at its edges above, 1/3 of the rows for an hour
+//   service_latency_histograms  those buckets as text "bucket:requests ...",
+//                            a row per service per minute (minutes = 1) and
+//                            per 10-minute block (minutes = 10, minute_us its
+//                            first minute): a window reads its whole blocks
+//                            and the minutes at its edges, a few rows per
+//                            service rather than one per bucket
 //   operation_minutes        the same spans per operation (span name):
 //                            requests, errors, sum/max ms (a row per
 //                            operation, not per latency bucket too: 1/40 of
@@ -41,8 +43,8 @@
 // recomputing a minute gives the same rows: nothing is counted twice or lost.
 // DuckDB replaces a minute's rows in one transaction; ClickHouse gets rows
 // with a newer gen that replace the old ones on merge (readers use FINAL).
-// The 10-minute blocks touching recomputed minutes are summed again from the
-// minute rows, in the same transaction.
+// The histograms of the recomputed minutes, and of the 10-minute blocks they
+// touch (summed again from the minute rows), follow in the same transaction.
 //
 // Retention: Prune() deletes raw rows older than raw_retention and summary
 // rows older than summary_retention (rounded down to a 10-minute block, so a
@@ -52,12 +54,14 @@
 // serialized.
 #pragma once
 
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "base/clock.h"
@@ -67,7 +71,7 @@
 namespace coral::colony {
 
 constexpr int64_t kMinuteUs = 60'000'000;
-constexpr int64_t kLatencyBlockUs = 10 * kMinuteUs;  // service_latency_10min
+constexpr int64_t kLatencyBlockUs = 10 * kMinuteUs;  // service_latency_histograms
 
 // Start of the minute, or of the 10-minute block, holding `us`.
 inline int64_t FloorMinute(int64_t us) { return us - ((us % kMinuteUs) + kMinuteUs) % kMinuteUs; }
@@ -88,6 +92,8 @@ class SummaryDialect {
   std::string Bucket(const std::string& ns_col) const;
   // A summary table to read from: ClickHouse reads the merged view.
   std::string Read(const std::string& table) const;
+  // An aggregate: the text of a latency histogram, "bucket:requests ...".
+  std::string HistogramText(const std::string& bucket_col, const std::string& requests_col) const;
 
  private:
   bool clickhouse_;
@@ -96,6 +102,26 @@ class SummaryDialect {
 // Latency bucket edges, as defined above.
 int64_t LatencyBucketOf(double micros);
 double LatencyBucketUpperMs(int64_t bucket);
+
+// Calls add(bucket, requests) for each "bucket:requests" of a histogram's
+// text (space-separated, any order); false when the text is malformed.
+template <typename Add>
+bool ForEachLatencyBucket(std::string_view text, Add&& add) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
+    int64_t bucket = 0, requests = 0;
+    auto b = std::from_chars(p, end, bucket);
+    if (b.ec != std::errc() || b.ptr == end || *b.ptr != ':') return false;
+    auto r = std::from_chars(b.ptr + 1, end, requests);
+    if (r.ec != std::errc() || (r.ptr != end && *r.ptr != ' ')) return false;
+    add(bucket, requests);
+    if (r.ptr == end) break;
+    p = r.ptr + 1;
+    if (p == end) return false;  // a trailing space
+  }
+  return true;
+}
 
 struct SummarizerOptions {
   std::chrono::milliseconds interval{10'000};  // how often Run() goes by itself
@@ -140,7 +166,7 @@ class Summarizer {
  private:
   Status LoadState();
   Status ServiceMinutes(storage::Store& store, int64_t from_us, int64_t to_us, int64_t gen);
-  Status LatencyBlocks(storage::Store& store, int64_t from_us, int64_t to_us, int64_t gen);
+  Status LatencyHistograms(storage::Store& store, int64_t from_us, int64_t to_us, int64_t gen);
   Status HostMinutes(storage::Store& store, int64_t from_us, int64_t to_us, int64_t gen);
   Status SpanEdges(storage::Store& store, int64_t from_us, int64_t to_us, int64_t gen);
   Status TcpEdges(storage::Store& store, int64_t from_us, int64_t to_us, int64_t gen);

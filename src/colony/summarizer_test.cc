@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "base/temp_dir.h"
@@ -286,9 +287,9 @@ TEST_P(SummarizerTest, TopologyFromClientSpansAndFromConnections) {
   EXPECT_EQ(std::get<int64_t>(rows.rows[2][3]), 2);
 }
 
-// A store summarized before the 10-minute blocks existed gets them from its
-// minute rows when it is upgraded.
-TEST_P(SummarizerTest, UpgradingSumsTheExistingMinutesIntoBlocks) {
+// A store summarized before the histograms existed gets them, per minute and
+// per 10-minute block, from its minute rows when it is upgraded.
+TEST_P(SummarizerTest, UpgradingBuildsHistogramsOfTheExistingMinutes) {
   auto url = TestColonyStoreUrl(GetParam(), dir_.path() / "old");
   ASSERT_TRUE(url.ok()) << url.status().ToString();
   std::filesystem::create_directories(dir_.path() / "old");
@@ -305,21 +306,35 @@ TEST_P(SummarizerTest, UpgradingSumsTheExistingMinutesIntoBlocks) {
   }
   ASSERT_TRUE((*old)->Append(minutes).ok());
   ASSERT_TRUE((*old)->Migrate(TelemetryMigrations()).ok());
-  auto blocks = (*old)->Query("SELECT minute_us, bucket, requests FROM " +
-                              Read("service_latency_10min") + " ORDER BY minute_us, bucket");
-  ASSERT_TRUE(blocks.ok()) << blocks.status().ToString();
+  auto rows = (*old)->Query("SELECT minutes, minute_us, buckets FROM " +
+                            Read("service_latency_histograms") + " ORDER BY minutes, minute_us");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  using Histogram = std::map<int64_t, int64_t>;
+  std::vector<std::tuple<int64_t, int64_t, Histogram>> got, want;
+  for (int m = 0; m < 25; ++m) want.push_back({1, kM0 + m * kMinuteUs, {{100 + m % 2, m + 1}}});
   // Block 0: minutes 0-6, block 1: 7-16, block 2: 17-24 (requests m + 1).
-  std::vector<std::tuple<int64_t, int64_t, int64_t>> got,
-      want = {{kM0 - 3 * kMinuteUs, 100, 1 + 3 + 5 + 7},
-              {kM0 - 3 * kMinuteUs, 101, 2 + 4 + 6},
-              {kM0 + 7 * kMinuteUs, 100, 9 + 11 + 13 + 15 + 17},
-              {kM0 + 7 * kMinuteUs, 101, 8 + 10 + 12 + 14 + 16},
-              {kM0 + 17 * kMinuteUs, 100, 19 + 21 + 23 + 25},
-              {kM0 + 17 * kMinuteUs, 101, 18 + 20 + 22 + 24}};
-  for (const auto& r : blocks->rows) {
-    got.emplace_back(std::get<int64_t>(r[0]), std::get<int64_t>(r[1]), std::get<int64_t>(r[2]));
+  want.push_back({10, kM0 - 3 * kMinuteUs, {{100, 1 + 3 + 5 + 7}, {101, 2 + 4 + 6}}});
+  want.push_back(
+      {10, kM0 + 7 * kMinuteUs, {{100, 9 + 11 + 13 + 15 + 17}, {101, 8 + 10 + 12 + 14 + 16}}});
+  want.push_back({10, kM0 + 17 * kMinuteUs, {{100, 19 + 21 + 23 + 25}, {101, 18 + 20 + 22 + 24}}});
+  for (const auto& r : rows->rows) {
+    Histogram h;
+    EXPECT_TRUE(ForEachLatencyBucket(std::get<std::string>(r[2]),
+                                     [&h](int64_t b, int64_t n) { h[b] += n; }));
+    got.emplace_back(std::get<int64_t>(r[0]), std::get<int64_t>(r[1]), h);
   }
   EXPECT_EQ(got, want);
+}
+
+TEST(LatencyHistogramText, ParsesPairsAndRefusesAnythingElse) {
+  std::vector<std::pair<int64_t, int64_t>> got;
+  auto collect = [&got](int64_t b, int64_t n) { got.emplace_back(b, n); };
+  EXPECT_TRUE(ForEachLatencyBucket("", collect));
+  EXPECT_TRUE(ForEachLatencyBucket("96:1 101:23 7:4", collect));
+  EXPECT_EQ(got, (std::vector<std::pair<int64_t, int64_t>>{{96, 1}, {101, 23}, {7, 4}}));
+  for (const char* bad : {"96", "96:", ":1", "96:1,97:2", "96:1  97:2", "a:1", "96:1 ", "96:x"}) {
+    EXPECT_FALSE(ForEachLatencyBucket(bad, collect)) << bad;
+  }
 }
 
 TEST_P(SummarizerTest, PruneDeletesWhatIsPastRetention) {
@@ -336,17 +351,17 @@ TEST_P(SummarizerTest, PruneDeletesWhatIsPastRetention) {
   for (int i = 0; i < 100 && count("spans") != 0; ++i) std::this_thread::sleep_for(50ms);
   EXPECT_EQ(count("spans"), 0);
   EXPECT_EQ(count(Read("service_minutes")), 1);
-  EXPECT_EQ(count(Read("service_latency_10min")), 1);
+  EXPECT_EQ(count(Read("service_latency_histograms")), 2);  // its minute and its block
   clock_.Advance(60min);
   ASSERT_TRUE(summarizer.Prune().ok());
   for (int i = 0; i < 100 && count("service_minutes") != 0; ++i) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(count("service_minutes"), 0);
-  for (int i = 0; i < 100 && count("service_latency_10min") != 0; ++i) {
+  for (int i = 0; i < 100 && count("service_latency_histograms") != 0; ++i) {
     std::this_thread::sleep_for(50ms);
   }
-  EXPECT_EQ(count("service_latency_10min"), 0);
+  EXPECT_EQ(count("service_latency_histograms"), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SummarizerTest, ::testing::Values("duckdb", "clickhouse"),
