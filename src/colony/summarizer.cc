@@ -35,9 +35,12 @@ const char* const kHistogramTable = "service_latency_histograms";
 
 }  // namespace
 
-std::string SummaryDialect::Minute(const std::string& col) const {
-  return clickhouse_ ? "intDiv(" + col + ", 60000000) * 60000000"
-                     : "(" + col + " // 60000000) * 60000000";
+std::string SummaryDialect::Minute(const std::string& col) const { return Floor(col, kMinuteUs); }
+
+std::string SummaryDialect::Floor(const std::string& col, int64_t unit_us) const {
+  std::string unit = std::to_string(unit_us);
+  return clickhouse_ ? "intDiv(" + col + ", " + unit + ") * " + unit
+                     : "(" + col + " // " + unit + ") * " + unit;
 }
 
 std::string SummaryDialect::PercentileMs(const std::string& col, double p) const {
@@ -252,11 +255,9 @@ Status Summarizer::LatencyHistograms(storage::Store& s, int64_t from_us, int64_t
                           " WHERE minute_us >= ? AND minute_us < ? GROUP BY minute_us, "
                           "service_name",
                       {from_us, to_us}));
-  const std::string block = std::to_string(kLatencyBlockUs);
   return s.Execute(insert + "blk, 10, service_name, " + dialect_.HistogramText("bucket", "n") +
                        ", " + std::to_string(gen) + " FROM (SELECT " +
-                       (dialect_.clickhouse() ? "intDiv(minute_us, " + block + ") * " + block
-                                              : "(minute_us // " + block + ") * " + block) +
+                       dialect_.Floor("minute_us", kLatencyBlockUs) +
                        " AS blk, service_name, bucket, sum(requests) AS n FROM " + latency +
                        " WHERE minute_us >= ? AND minute_us < ? GROUP BY blk, service_name, "
                        "bucket) AS b GROUP BY blk, service_name",

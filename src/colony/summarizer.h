@@ -86,6 +86,8 @@ class SummaryDialect {
   bool clickhouse() const { return clickhouse_; }
   // Start of the minute holding the microsecond time `col`.
   std::string Minute(const std::string& col) const;
+  // Start of the unit_us-long span (from the epoch) holding `col`.
+  std::string Floor(const std::string& col, int64_t unit_us) const;
   // Nearest-rank percentile p of the non-NULL integer column `col`, / 1e6.
   std::string PercentileMs(const std::string& col, double p) const;
   // The latency bucket of a duration in nanoseconds (see above).
