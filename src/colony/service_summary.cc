@@ -288,20 +288,27 @@ Result<coral::v1::GetSummaryResponse> Summarize(storage::Store& store, const Sum
   for (const auto& [name, f] : current) names.insert(name);
   for (const auto& [name, h] : health) names.insert(name);
 
-  // Calls between services over the window, for slow_dependency.
-  std::map<std::pair<std::string, std::string>, std::pair<int64_t, double>> edges;
-  auto edge_rows = CORAL_TRY(store.Query(
-      "SELECT source, target, sum(calls), sum(sum_ms) FROM " + d.Read("topology_minutes") +
-          " WHERE via = 'span' AND minute_us >= ? AND minute_us < ? GROUP BY source, target",
-      {w.from, w.to}));
-  for (const auto& row : edge_rows.rows) {
-    edges[{TextOf(row[0]), TextOf(row[1])}] = {IntOf(row[2]), DoubleOf(row[3]).value_or(0)};
-  }
   std::vector<OperationEvidence> operation_evidence;
   std::set<std::string> slow;
   for (const auto& [name, f] : current) {
     auto p95 = f.Percentile(0.95);
     if (p95 && *p95 >= r.slow_ms) slow.insert(name);
+  }
+  // Calls between slow services over the window, for slow_dependency (a slow
+  // service slow because of another: none unless two are slow).
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, double>> edges;
+  if (slow.size() >= 2) {
+    storage::Params params{w.from, w.to};
+    for (int side = 0; side < 2; ++side) params.insert(params.end(), slow.begin(), slow.end());
+    auto edge_rows = CORAL_TRY(store.Query(
+        "SELECT source, target, sum(calls), sum(sum_ms) FROM " + d.Read("topology_minutes") +
+            " WHERE via = 'span' AND minute_us >= ? AND minute_us < ? AND source IN " +
+            InList(slow.size()) + " AND target IN " + InList(slow.size()) +
+            " GROUP BY source, target",
+        params));
+    for (const auto& row : edge_rows.rows) {
+      edges[{TextOf(row[0]), TextOf(row[1])}] = {IntOf(row[2]), DoubleOf(row[3]).value_or(0)};
+    }
   }
 
   for (const auto& name : names) {
