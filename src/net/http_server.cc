@@ -124,11 +124,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec == http::error::body_limit) {
       return Send(HttpResponse::Text(413, "request body exceeds the limit of " +
                                               std::to_string(options_.max_body_bytes) + " bytes\n"),
-                  11, false);
+                  11, false, /*unread_body=*/true);
     }
     if (ec) {
       return Send(HttpResponse::Text(400, "malformed HTTP request: " + ec.message() + "\n"), 11,
-                  false);
+                  false, /*unread_body=*/true);
     }
     auto req = parser_->release();
     unsigned version = req.version();
@@ -139,15 +139,36 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Send(std::move(resp), version, keep_alive);
   }
 
-  void Send(HttpResponse&& resp, unsigned version, bool keep_alive) {
+  // unread_body: the request was refused before its body was read.
+  void Send(HttpResponse&& resp, unsigned version, bool keep_alive, bool unread_body = false) {
     if (resp.stream) return SendStream(std::move(resp), version);
     auto msg = std::make_shared<http::response<http::string_body>>(
         ToBeast(std::move(resp), version, keep_alive));
-    http::async_write(stream_, *msg,
-                      [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
-                        if (ec || !msg->keep_alive()) return self->Close();
-                        self->Read();
-                      });
+    http::async_write(
+        stream_, *msg,
+        [self = this->shared_from_this(), msg, unread_body](beast::error_code ec, size_t) {
+          if (!ec && unread_body) return self->Linger();
+          if (ec || !msg->keep_alive()) return self->Close();
+          self->Read();
+        });
+  }
+
+  // A lingering close, after an answer to a request whose body was not read:
+  // stop sending, then read and drop what the client still sends, for a few
+  // seconds at most, before the socket closes. Closing at once would reset
+  // the connection under a client still sending, which then reports a broken
+  // pipe instead of the answer.
+  void Linger() {
+    beast::error_code ec;
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    Lowest().expires_after(std::chrono::seconds(5));
+    Drain();
+  }
+  void Drain() {
+    Lowest().async_read_some(asio::buffer(watch_buffer_),
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               if (!ec) self->Drain();  // EOF, timeout or error: done
+                             });
   }
 
   // A streamed body: the headers now, then chunks as the writer makes them,
