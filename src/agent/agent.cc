@@ -68,8 +68,13 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   // and it must stay light on the host it observes. Checkpoints every 64 MB
   // of WAL rather than DuckDB's 16 MB: each checkpoint recompresses the row
   // group still filling, so at 16 MB OTLP ingest spent ~40% more CPU a row.
+  // Spans are staged: journaled at once, written to DuckDB a row group at a
+  // time (see AgentStore), which costs DuckDB about a third of the CPU a row.
+  StagingOptions staging{.journal_dir = a.options_.dir / "agent.journal",
+                         .tables = {std::string(kSpansTable)}};
   a.store_ = CORAL_TRY(AgentStore::Open("duckdb://" + (a.options_.dir / "agent.duckdb").string() +
-                                        "?threads=1&memory_limit=64MB&checkpoint_threshold=64MB"));
+                                            "?threads=1&memory_limit=64MB&checkpoint_threshold=64MB",
+                                        SystemClock::Get(), std::move(staging)));
   a.token_ = CORAL_TRY(LoadOrCreateToken(a.options_.dir / "api.token"));
   a.explicit_ = CORAL_TRY(LoadExplicitServices(a.options_.dir / "services.yaml"));
   a.boot_time_ = a.procfs_.BootTime().value_or(0);

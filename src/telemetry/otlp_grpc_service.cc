@@ -32,19 +32,19 @@ grpc::ServerUnaryReactor* HandleExport(TelemetrySink& sink, const DecodeLimits& 
   using T = SignalTraits<S>;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto& scratch = ExportScratch<S>::ForThisThread();
-  scratch.request.Clear();
+  auto& parsed = scratch.FreshRequest();
   grpc::ByteBuffer copy(*request);  // shares the slices; the reader needs a mutable buffer
   grpc::ProtoBufferReader reader(&copy);
-  if (!scratch.request.ParseFromZeroCopyStream(&reader)) {
+  if (!parsed.ParseFromZeroCopyStream(&reader)) {
     reactor->Finish(grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
-        "cannot parse " + scratch.request.GetTypeName() + " from " +
+        "cannot parse " + parsed.GetTypeName() + " from " +
             std::to_string(request->Length()) +
             " bytes of protobuf: truncated, not protobuf, or a string field that is not "
             "valid UTF-8"));
     return reactor;
   }
-  ExportResult result = Export<S>(sink, limits, scratch.request, &scratch.batch);
+  ExportResult result = Export<S>(sink, limits, parsed, &scratch.batch);
   scratch.batch.Clear();
   grpc::Status status;
   switch (result.answer) {

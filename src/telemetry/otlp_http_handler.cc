@@ -108,19 +108,19 @@ net::HttpResponse HandleSignal(TelemetrySink& sink, const OtlpHttpOptions& optio
                                Encoding encoding, std::string_view body) {
   auto& scratch = ExportScratch<S>::ForThisThread();
   Status parsed = Status::Ok();
+  auto& request = scratch.FreshRequest();
   if (encoding == Encoding::kProtobuf) {
-    scratch.request.Clear();
-    if (!scratch.request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-      parsed = InvalidArgument("cannot parse " + scratch.request.GetTypeName() + " from " +
+    if (!request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+      parsed = InvalidArgument("cannot parse " + request.GetTypeName() + " from " +
                                std::to_string(body.size()) +
                                " bytes of protobuf: truncated, not protobuf, or a string field "
                                "that is not valid UTF-8");
     }
   } else {
-    parsed = ParseOtlpJson(body, options.limits, &scratch.request);
+    parsed = ParseOtlpJson(body, options.limits, &request);
   }
   ExportResult result = parsed.ok()
-                            ? Export<S>(sink, options.limits, scratch.request, &scratch.batch)
+                            ? Export<S>(sink, options.limits, request, &scratch.batch)
                             : ToExportResult(parsed, nullptr);
   scratch.batch.Clear();
   switch (result.answer) {

@@ -229,7 +229,7 @@ Result<SinkResponse> AgentTelemetrySink::AcceptSpans(const telemetry::SpanBatch&
     scope_name.AddString(batch.str(src.scope_name));
   }
   int64_t stored = static_cast<int64_t>(kept.size());
-  if (Status s = store_.AppendColumns(std::move(rows)); !s.ok()) {
+  if (Status s = store_.StageColumns(std::move(rows)); !s.ok()) {
     requests_failed_.fetch_add(1, std::memory_order_relaxed);
     return s.WithContext("OTLP spans into the agent store");
   }

@@ -27,6 +27,38 @@ class AgentStoreTest : public ::testing::Test {
     }
     return rows;
   }
+  // n host_metrics rows column by column, for the staged path.
+  static storage::ColumnBatch MetricColumns(int n, double base = 0) {
+    static const char* kResources[] = {"cpu0", "cpu1", "cpu2", "cpu3"};
+    storage::ColumnBatch b{kHostMetricsTable, {}};
+    b.columns.reserve(3);
+    auto& name = b.columns.emplace_back("name", storage::ColumnType::kString);
+    auto& resource = b.columns.emplace_back("resource", storage::ColumnType::kString);
+    auto& value = b.columns.emplace_back("value", storage::ColumnType::kDouble);
+    for (int i = 0; i < n; ++i) {
+      name.AddString("cpu.percent");
+      resource.AddString(kResources[i % 4]);
+      value.AddDouble(base + i);
+    }
+    return b;
+  }
+  StagingOptions Staging(size_t flush_rows = 100'000,
+                         Duration flush_after = std::chrono::hours(1)) const {
+    return {.journal_dir = dir_ / "journal",
+            .tables = {kHostMetricsTable},
+            .flush_rows = flush_rows,
+            .flush_after = flush_after};
+  }
+  // Rows in DuckDB itself, not counting any staged ones.
+  static int64_t Stored(AgentStore& store, const std::string& what = "count(*)") {
+    auto rows = store.store().Query("SELECT " + what + " FROM host_metrics");
+    return std::get<int64_t>(rows->rows[0][0]);
+  }
+  // Waits (at most 10 s) until DuckDB holds n rows.
+  static bool WaitStored(AgentStore& store, int64_t n) {
+    for (int i = 0; i < 1000 && Stored(store) != n; ++i) ::usleep(10'000);
+    return Stored(store) == n;
+  }
   const std::vector<std::string> kCols = {"name", "resource", "value"};
   TempDir dir_{"coral-agent-store"};
   std::string url_;
@@ -139,6 +171,94 @@ TEST_F(AgentStoreTest, KillNineThenReopenKeepsRowsAndSequence) {
   auto page = (*store)->Read(kHostMetricsTable, 299, 10);
   ASSERT_EQ(page->rows.size(), 2u);
   EXPECT_EQ(page->rows[1][0], Value(int64_t{301}));
+}
+
+TEST_F(AgentStoreTest, StagedRowsGetTheirSeqAtOnceAndAReaderSeesThemAll) {
+  auto store = AgentStore::Open(url_, SystemClock::Get(), Staging());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*store)->StageColumns(MetricColumns(100, i)).ok());
+  EXPECT_EQ((*store)->LastSeq(kHostMetricsTable), 300);
+  EXPECT_EQ(Stored(**store), 0);  // journaled and held, not yet in DuckDB
+  auto page = (*store)->Read(kHostMetricsTable, 0, 1000);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->rows.size(), 300u);
+  EXPECT_EQ(page->rows.front()[0], Value(int64_t{1}));
+  EXPECT_EQ(page->rows.back()[0], Value(int64_t{300}));
+  EXPECT_EQ(page->rows[100][3], Value(std::string("cpu0")));
+  EXPECT_EQ(page->rows[100][4], Value(1.0));
+  EXPECT_EQ(Stored(**store, "count(DISTINCT seq)"), 300);
+  // A staged table is written only through StageColumns, so its sequences
+  // commit in order.
+  EXPECT_EQ((*store)->Append(kHostMetricsTable, kCols, Metrics(1)).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ((*store)->AppendColumns(MetricColumns(1)).code(), StatusCode::kInvalidArgument);
+  // Other tables are not staged.
+  ASSERT_TRUE((*store)->Append(kProcessesTable, {"name"}, {{std::string("sh")}}).ok());
+}
+
+TEST_F(AgentStoreTest, StagedRowsAreWrittenOnceEnoughWaitOrTheOldestWaitedLongEnough) {
+  {
+    auto store = *AgentStore::Open(url_, SystemClock::Get(), Staging(100));
+    ASSERT_TRUE(store->StageColumns(MetricColumns(60)).ok());
+    ::usleep(100'000);
+    EXPECT_EQ(Stored(*store), 0);
+    ASSERT_TRUE(store->StageColumns(MetricColumns(60)).ok());  // 120 >= 100
+    // A whole group of 100 goes; the other 20 wait for more, or for age.
+    EXPECT_TRUE(WaitStored(*store, 100));
+    EXPECT_EQ(Stored(*store, "max(seq)"), 100);
+    ::usleep(100'000);
+    EXPECT_EQ(Stored(*store), 100);
+    ASSERT_TRUE(store->StageColumns(MetricColumns(90)).ok());  // 110
+    EXPECT_TRUE(WaitStored(*store, 200));
+    auto page = store->Read(kHostMetricsTable, 190, 100);  // a reader flushes the rest
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->rows.size(), 20u);
+    EXPECT_EQ(Stored(*store), 210);
+  }
+  auto store = *AgentStore::Open(url_, SystemClock::Get(),
+                                 Staging(100'000, std::chrono::milliseconds(50)));
+  ASSERT_TRUE(store->StageColumns(MetricColumns(7)).ok());
+  EXPECT_TRUE(WaitStored(*store, 217));
+  EXPECT_EQ(store->LastSeq(kHostMetricsTable), 217);
+}
+
+TEST_F(AgentStoreTest, KillNineReplaysJournaledRowsExactlyOnce) {
+  std::filesystem::path saved = dir_ / "saved";
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = AgentStore::Open(url_, SystemClock::Get(), Staging());
+    if (!store.ok()) ::_exit(3);
+    if (!(*store)->StageColumns(MetricColumns(100)).ok()) ::_exit(4);
+    // Keep the journal as it is now: rows 1..100, not yet in DuckDB.
+    std::filesystem::copy(dir_ / "journal", saved);
+    if (!(*store)->Flush().ok()) ::_exit(5);
+    if (!(*store)->StageColumns(MetricColumns(100, 100)).ok()) ::_exit(6);
+    ::raise(SIGKILL);  // 101..200 only in the journal
+    ::_exit(7);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  // As if the crash came after DuckDB stored 1..100 but before their segment
+  // was deleted: the journal holds rows the store already has.
+  for (const auto& entry : std::filesystem::directory_iterator(saved)) {
+    std::filesystem::copy(entry.path(), dir_ / "journal" / entry.path().filename());
+  }
+  auto store = AgentStore::Open(url_, SystemClock::Get(), Staging());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(Stored(**store), 200);
+  EXPECT_EQ(Stored(**store, "count(DISTINCT seq)"), 200);
+  EXPECT_EQ(Stored(**store, "max(seq)"), 200);
+  EXPECT_EQ(Stored(**store, "sum(value)::BIGINT"), 199 * 200 / 2);
+  EXPECT_EQ((*store)->LastSeq(kHostMetricsTable), 200);
+  ASSERT_TRUE((*store)->StageColumns(MetricColumns(1)).ok());
+  EXPECT_EQ((*store)->LastSeq(kHostMetricsTable), 201);
+  // The replayed segments are gone: a second start replays nothing.
+  store->reset();
+  store = AgentStore::Open(url_, SystemClock::Get(), Staging());
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(Stored(**store), 201);
 }
 
 }  // namespace
