@@ -177,14 +177,19 @@ Result<size_t> AgentStore::StoreStaged(size_t max_rows) {
   }));
   stored_seq_ = std::move(stored);
   bool stopped_inside = whole_segments < closed_segments_.size();
-  if (whole_segments > 0) {
-    uint64_t last_whole = closed_segments_[whole_segments - 1];
-    closed_segments_.erase(closed_segments_.begin(),
-                           closed_segments_.begin() + static_cast<ptrdiff_t>(whole_segments));
-    resume_offset_ = 0;
-    CORAL_TRY(journal_->RemoveThrough(last_whole));
-  }
+  uint64_t last_whole = whole_segments > 0 ? closed_segments_[whole_segments - 1] : 0;
+  closed_segments_.erase(closed_segments_.begin(),
+                         closed_segments_.begin() + static_cast<ptrdiff_t>(whole_segments));
+  if (whole_segments > 0) resume_offset_ = 0;
   if (stopped_inside) resume_offset_ = stop_offset;
+  if (whole_segments > 0) {
+    // The rows are committed, so a segment left behind holds only rows DuckDB
+    // has: the next removal (which takes every older segment) or the next
+    // start (which skips them by seq) deals with it.
+    if (Status s = journal_->RemoveThrough(last_whole); !s.ok()) {
+      CORAL_LOG_WARN("agent store: {}; the stored segment is removed later", s.ToString());
+    }
+  }
   if (skipped_bytes > 0) {
     // Only a crash leaves a record cut short, and a request is answered only
     // once its record is whole on disk.

@@ -261,5 +261,35 @@ TEST_F(AgentStoreTest, KillNineReplaysJournaledRowsExactlyOnce) {
   EXPECT_EQ(Stored(**store), 201);
 }
 
+TEST_F(AgentStoreTest, RowsStoredStayStoredWhenTheirSegmentCannotBeRemovedYet) {
+  auto store = *AgentStore::Open(url_, SystemClock::Get(), Staging());
+  // A non-empty folder that sorts before every segment makes removing the
+  // stored segments fail (even for root) until it is gone.
+  std::filesystem::path blocker = dir_ / "journal" / "staged.00000000.journal";
+  std::filesystem::create_directories(blocker / "x");
+  ASSERT_TRUE(store->StageColumns(MetricColumns(100)).ok());
+  Status flushed = store->Flush();
+  EXPECT_TRUE(flushed.ok()) << flushed.ToString();  // the rows are in DuckDB
+  EXPECT_EQ(Stored(*store), 100);
+  ASSERT_TRUE(store->StageColumns(MetricColumns(100, 100)).ok());
+  auto page = store->Read(kHostMetricsTable, 0, 1000);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->rows.size(), 200u);
+  EXPECT_EQ(Stored(*store, "count(DISTINCT seq)"), 200);
+  // Once removal works again, the next flush takes every stored segment.
+  std::filesystem::remove_all(blocker);
+  ASSERT_TRUE(store->StageColumns(MetricColumns(1, 200)).ok());
+  ASSERT_TRUE(store->Flush().ok());
+  size_t segments = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "journal")) {
+    segments += entry.path().extension() == ".journal";
+  }
+  EXPECT_EQ(segments, 1u);  // the one being written
+  store.reset();
+  store = *AgentStore::Open(url_, SystemClock::Get(), Staging());
+  EXPECT_EQ(Stored(*store), 201);
+  EXPECT_EQ(Stored(*store, "count(DISTINCT seq)"), 201);
+}
+
 }  // namespace
 }  // namespace coral::agent
