@@ -291,5 +291,35 @@ TEST_F(AgentStoreTest, RowsStoredStayStoredWhenTheirSegmentCannotBeRemovedYet) {
   EXPECT_EQ(Stored(*store, "count(DISTINCT seq)"), 201);
 }
 
+TEST_F(AgentStoreTest, UpgradingKeepsSpansAndGivesTheirColumnsFixedCompression) {
+  {
+    auto old = *storage::OpenStore(url_);
+    ASSERT_TRUE(old->Migrate(AgentMigrations().first(3)).ok());
+    ASSERT_TRUE(old->Execute("INSERT INTO spans (seq, ts, trace_id, name, duration_ns) "
+                             "SELECT i, now(), md5((i % 3)::VARCHAR), 'GET /' || md5(i::VARCHAR), i "
+                             "FROM range(1, 5001) t(i)")
+                    .ok());
+  }
+  auto store = *AgentStore::Open(url_, SystemClock::Get(), Staging());
+  EXPECT_EQ(store->LastSeq(kSpansTable), 5000);
+  auto rows = store->store().Query(
+      "SELECT count(*), sum(duration_ns)::BIGINT, count(DISTINCT trace_id), "
+      "count(DISTINCT name) FROM spans");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->rows[0], (std::vector<Value>{int64_t{5000}, int64_t{5000 * 5001 / 2},
+                                               int64_t{3}, int64_t{5000}}));
+  ASSERT_TRUE(store->store().Execute("CHECKPOINT").ok());
+  // Left to itself DuckDB would pick the other method for each: a dictionary
+  // for three trace ids, FSST for names that are all different.
+  auto methods = store->store().Query(
+      "SELECT column_name, string_agg(DISTINCT compression, ',') FROM pragma_storage_info('spans') "
+      "WHERE column_name IN ('trace_id', 'name') AND segment_type = 'VARCHAR' GROUP BY ALL "
+      "ORDER BY 1");
+  ASSERT_TRUE(methods.ok()) << methods.status().ToString();
+  ASSERT_EQ(methods->rows.size(), 2u);
+  EXPECT_EQ(methods->rows[0][1], Value(std::string("Dictionary")));  // name
+  EXPECT_EQ(methods->rows[1][1], Value(std::string("FSST")));        // trace_id
+}
+
 }  // namespace
 }  // namespace coral::agent
