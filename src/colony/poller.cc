@@ -88,11 +88,31 @@ Poller::Poller(storage::Store& store, AgentSource& source, PollerOptions options
 Poller::~Poller() { Stop(); }
 
 Result<int64_t> Poller::Checkpoint(const std::string& agent_id, const std::string& table) {
+  std::pair<std::string, std::string> key{agent_id, table};
+  bool loaded = false;
   {
     std::lock_guard lock(checkpoint_mu_);
-    if (auto it = checkpoints_.find({agent_id, table}); it != checkpoints_.end()) {
-      return it->second;
+    if (auto it = checkpoints_.find(key); it != checkpoints_.end()) return it->second;
+    loaded = loaded_tables_.count(table) > 0;
+    // The poller is the table's only writer: once every agent's checkpoint
+    // in it is known, an agent not among them has no rows there yet, unless
+    // a failed write left it unsure.
+    if (loaded && !unsure_.count(key)) return checkpoints_[key] = 0;
+  }
+  if (!loaded) {
+    // Every agent's checkpoint in one scan, rather than one scan per agent.
+    auto rows = CORAL_TRY(
+        store_.Query("SELECT agent_id, max(seq) FROM " + table + " GROUP BY agent_id"));
+    std::lock_guard lock(checkpoint_mu_);
+    for (const auto& r : rows.rows) {
+      const auto* agent = std::get_if<std::string>(&r[0]);
+      const auto* last = std::get_if<int64_t>(&r[1]);
+      // A write since the scan began has already put a newer checkpoint.
+      if (agent != nullptr && last != nullptr) checkpoints_.emplace(std::pair{*agent, table}, *last);
     }
+    loaded_tables_.insert(table);
+    if (auto it = checkpoints_.find(key); it != checkpoints_.end()) return it->second;
+    if (!unsure_.count(key)) return checkpoints_[key] = 0;
   }
   auto rows =
       CORAL_TRY(store_.Query("SELECT max(seq) FROM " + table + " WHERE agent_id = ?", {agent_id}));
@@ -101,7 +121,8 @@ Result<int64_t> Poller::Checkpoint(const std::string& agent_id, const std::strin
     if (const auto* v = std::get_if<int64_t>(&rows.rows[0][0])) last = *v;
   }
   std::lock_guard lock(checkpoint_mu_);
-  checkpoints_[{agent_id, table}] = last;
+  unsure_.erase(key);
+  checkpoints_[key] = last;
   return last;
 }
 
@@ -261,6 +282,7 @@ Status Poller::PollAgent(const PollTarget& target) {
         } else {
           // Whether it landed is for the store to say: read it back next time.
           checkpoints_.erase({target.agent_id, page.table});
+          unsure_.insert({target.agent_id, page.table});
         }
       }
       if (written.ok()) {

@@ -147,8 +147,10 @@ class Poller {
   const Clock& clock_;
   std::function<std::vector<PollTarget>()> targets_;
 
-  std::mutex checkpoint_mu_;                                            // guards checkpoints_
+  std::mutex checkpoint_mu_;  // guards checkpoints_, loaded_tables_, unsure_
   std::map<std::pair<std::string, std::string>, int64_t> checkpoints_;  // (agent, table)
+  std::set<std::string> loaded_tables_;  // every agent's checkpoint read from the store
+  std::set<std::pair<std::string, std::string>> unsure_;  // a write failed: read it back
 
   std::mutex write_mu_;  // guards write_queue_, writing_ and the queued Writes
   std::condition_variable write_cv_;

@@ -164,6 +164,55 @@ TEST_P(PollerTest, AgentsAreKeptApart) {
   EXPECT_EQ(Count("SELECT count(*) FROM spans WHERE agent_id = 'agent-b'"), 20);
 }
 
+// A store whose next transaction lands but is answered with an error, as
+// when a connection drops after the server applied an insert.
+class LandsButFails : public storage::Store {
+ public:
+  explicit LandsButFails(storage::Store& inner) : inner_(inner) {}
+  std::string_view backend() const override { return inner_.backend(); }
+  Status Execute(std::string_view sql, const storage::Params& params) override {
+    return inner_.Execute(sql, params);
+  }
+  Result<storage::RowSet> Query(std::string_view sql, const storage::Params& params,
+                                const storage::QueryOptions& options) override {
+    return inner_.Query(sql, params, options);
+  }
+  Status Append(const storage::Batch& batch) override { return inner_.Append(batch); }
+  Status Transaction(const std::function<Status(Store&)>& body) override {
+    CORAL_TRY(inner_.Transaction(body));
+    if (fail_next_) {
+      fail_next_ = false;
+      return Unavailable("connection lost after the write (test)");
+    }
+    return Status::Ok();
+  }
+  bool fail_next_ = false;
+
+ private:
+  storage::Store& inner_;
+};
+
+TEST_P(PollerTest, AWriteAnsweredWithAnErrorIsReadBackNotPulledTwice) {
+  TestAgent a, b;
+  a.AddSpans(10);
+  b.AddSpans(20);
+  LandsButFails store(*store_);
+  Poller poller(store, a, options_);
+  Poller other(store, b, options_);
+  ASSERT_TRUE(poller.PollAgent({"agent-a", ""}).ok());  // every checkpoint of spans now known
+  store.fail_next_ = true;
+  EXPECT_FALSE(other.PollAgent({"agent-b", ""}).ok());
+  ASSERT_TRUE(other.PollAgent({"agent-b", ""}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM spans WHERE agent_id = 'agent-b'"), 20);
+  // Again for an agent whose checkpoint was known.
+  store.fail_next_ = true;
+  a.AddSpans(5);
+  EXPECT_FALSE(poller.PollAgent({"agent-a", ""}).ok());
+  ASSERT_TRUE(poller.PollAgent({"agent-a", ""}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM spans WHERE agent_id = 'agent-a'"), 15);
+  EXPECT_EQ(Count("SELECT count(DISTINCT seq) FROM spans WHERE agent_id = 'agent-a'"), 15);
+}
+
 // Many agents at once: their rounds are written together (group commit),
 // each row exactly once, every agent's checkpoint its own.
 class ManyAgents : public AgentSource {
