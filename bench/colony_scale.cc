@@ -1032,8 +1032,25 @@ int Run(const Options& o) {
 
 int main(int argc, char** argv) {
   coral::bench::Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::printf(
+          "usage: colony_scale --backend duckdb|clickhouse [--agents N] [--services N]\n"
+          "         [--replicas N] [--spans-per-s X] [--history-min N] [--steady-cycles N]\n"
+          "         [--query-runs N] [--concurrency N] [--dir DIR] [--clickhouse-url URL]\n"
+          "         [--keep-store FILE.duckdb]\n"
+          "       colony_scale --query-probe 1 --keep-store FILE.duckdb [--query-runs N]\n"
+          "A simulated fleet polled by the real colony pipeline; prints one line of JSON.\n"
+          "bench/colony_scale.sh runs it on both backends and prints a table; the top of\n"
+          "bench/colony_scale.cc describes the fleet and every figure.\n");
+      return 0;
+    }
+    if (i + 1 == argc) {
+      std::fprintf(stderr, "colony_scale: %s needs a value (see --help)\n", flag.c_str());
+      return 2;
+    }
+    std::string value = argv[i + 1];
     if (flag == "--backend") {
       o.backend = value;
     } else if (flag == "--agents") {
@@ -1063,7 +1080,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--clickhouse-url") {
       o.clickhouse_url = value;
     } else {
-      std::fprintf(stderr, "colony_scale: unknown flag %s (see the top of colony_scale.cc)\n",
+      std::fprintf(stderr, "colony_scale: unknown flag %s (see --help)\n",
                    flag.c_str());
       return 2;
     }
