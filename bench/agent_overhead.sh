@@ -37,6 +37,11 @@ ne_port=$((port + 1))
 prometheus-node-exporter --web.listen-address=127.0.0.1:$ne_port >/dev/null 2>&1 &
 ne=$!; pids+=($ne)
 for _ in $(seq 100); do grep -q agent_id "$work/agent.out" 2>/dev/null && break; sleep 0.1; done
+if ! grep -q agent_id "$work/agent.out" 2>/dev/null || ! kill -0 "$agent" 2>/dev/null; then
+  echo "agent_overhead: the agent did not start; its log:" >&2
+  cat "$work/agent.log" >&2
+  exit 1
+fi
 sleep 2  # past start-up
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
