@@ -541,11 +541,11 @@ double Seconds(std::chrono::steady_clock::duration d) {
 
 // The store the colony uses, timed: where the wall time of polling and
 // summarizing goes (summed over threads, so it can exceed the elapsed time).
-class TimedStore final : public storage::Store {
+class TimedStore final : public storage::ForwardingStore {
  public:
-  explicit TimedStore(std::unique_ptr<storage::Store> inner) : inner_(std::move(inner)) {}
+  explicit TimedStore(std::unique_ptr<storage::Store> inner)
+      : ForwardingStore(*inner), inner_(std::move(inner)) {}
 
-  std::string_view backend() const override { return inner_->backend(); }
   Status Execute(std::string_view sql, const storage::Params& params) override {
     Timer t(&execute_ns_);
     return inner_->Execute(sql, params);
@@ -632,34 +632,22 @@ class TimedStore final : public storage::Store {
     std::chrono::steady_clock::time_point start;
   };
   // A transaction's store: notes timed as notes, appends flagged.
-  class InTransaction final : public storage::Store {
+  class InTransaction final : public storage::ForwardingStore {
    public:
     InTransaction(Store& txn, TimedStore& outer, bool* appended)
-        : txn_(txn), outer_(outer), appended_(appended) {}
-    std::string_view backend() const override { return txn_.backend(); }
-    Status Execute(std::string_view sql, const storage::Params& params) override {
-      return txn_.Execute(sql, params);
-    }
-    Result<storage::RowSet> Query(std::string_view sql, const storage::Params& params,
-                                  const storage::QueryOptions& options) override {
-      return txn_.Query(sql, params, options);
-    }
+        : ForwardingStore(txn), outer_(outer), appended_(appended) {}
     Status Append(const storage::Batch& batch) override {
       if (colony::FindTelemetryTable(batch.table) != nullptr) *appended_ = true;
-      if (batch.table != "summary_dirty") return txn_.Append(batch);
+      if (batch.table != "summary_dirty") return inner().Append(batch);
       Timer t(&outer_.note_ns_);
-      return txn_.Append(batch);
+      return inner().Append(batch);
     }
     Status AppendColumns(const storage::ColumnBatch& batch) override {
       if (colony::FindTelemetryTable(batch.table) != nullptr) *appended_ = true;
-      return txn_.AppendColumns(batch);
-    }
-    Status Transaction(const std::function<Status(Store&)>& body) override {
-      return txn_.Transaction(body);
+      return inner().AppendColumns(batch);
     }
 
    private:
-    Store& txn_;
     TimedStore& outer_;
     bool* appended_;
   };

@@ -166,20 +166,11 @@ TEST_P(PollerTest, AgentsAreKeptApart) {
 
 // A store whose next transaction lands but is answered with an error, as
 // when a connection drops after the server applied an insert.
-class LandsButFails : public storage::Store {
+class LandsButFails : public storage::ForwardingStore {
  public:
-  explicit LandsButFails(storage::Store& inner) : inner_(inner) {}
-  std::string_view backend() const override { return inner_.backend(); }
-  Status Execute(std::string_view sql, const storage::Params& params) override {
-    return inner_.Execute(sql, params);
-  }
-  Result<storage::RowSet> Query(std::string_view sql, const storage::Params& params,
-                                const storage::QueryOptions& options) override {
-    return inner_.Query(sql, params, options);
-  }
-  Status Append(const storage::Batch& batch) override { return inner_.Append(batch); }
+  using ForwardingStore::ForwardingStore;
   Status Transaction(const std::function<Status(Store&)>& body) override {
-    CORAL_TRY(inner_.Transaction(body));
+    CORAL_TRY(ForwardingStore::Transaction(body));
     if (fail_next_) {
       fail_next_ = false;
       return Unavailable("connection lost after the write (test)");
@@ -187,9 +178,6 @@ class LandsButFails : public storage::Store {
     return Status::Ok();
   }
   bool fail_next_ = false;
-
- private:
-  storage::Store& inner_;
 };
 
 TEST_P(PollerTest, AWriteAnsweredWithAnErrorIsReadBackNotPulledTwice) {

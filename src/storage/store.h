@@ -77,6 +77,32 @@ class Store {
   Result<int> SchemaVersion();
 };
 
+// A Store that hands every call to another: a base for wrappers that watch
+// or change a few calls (tests, benchmarks) and forward the rest.
+class ForwardingStore : public Store {
+ public:
+  explicit ForwardingStore(Store& inner) : inner_(inner) {}
+  std::string_view backend() const override { return inner_.backend(); }
+  Status Execute(std::string_view sql, const Params& params) override {
+    return inner_.Execute(sql, params);
+  }
+  Result<RowSet> Query(std::string_view sql, const Params& params,
+                       const QueryOptions& options) override {
+    return inner_.Query(sql, params, options);
+  }
+  Status Append(const Batch& batch) override { return inner_.Append(batch); }
+  Status AppendColumns(const ColumnBatch& batch) override { return inner_.AppendColumns(batch); }
+  Status Transaction(const std::function<Status(Store&)>& body) override {
+    return inner_.Transaction(body);
+  }
+
+ protected:
+  Store& inner() { return inner_; }
+
+ private:
+  Store& inner_;
+};
+
 // Opens a store by URL (see above). Errors say what is wrong with the URL or
 // the file, and what to do.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
