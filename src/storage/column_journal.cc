@@ -16,9 +16,6 @@ namespace coral::storage {
 
 namespace {
 
-constexpr std::string_view kMagic = "CJ1\n";
-constexpr size_t kHeaderSize = 12;  // magic, size, crc
-
 // CRC-32C (Castagnoli): the SSE4.2 instruction where the CPU has it (about
 // ten times zlib's CRC-32, which cost 3% of OTLP ingest), else a table.
 __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(std::string_view bytes) {
@@ -35,7 +32,9 @@ __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(std::string_view bytes
   return crc32 ^ 0xFFFFFFFFu;
 }
 
-uint32_t Crc32cTable(std::string_view bytes) {
+}  // namespace
+
+uint32_t Crc32cPortable(std::string_view bytes) {
   static const auto kTable = [] {
     std::array<uint32_t, 256> table{};
     for (uint32_t i = 0; i < 256; ++i) {
@@ -50,10 +49,15 @@ uint32_t Crc32cTable(std::string_view bytes) {
   return crc ^ 0xFFFFFFFFu;
 }
 
-uint32_t Crc(std::string_view bytes) {
+uint32_t Crc32c(std::string_view bytes) {
   static const bool kHardware = __builtin_cpu_supports("sse4.2");
-  return kHardware ? Crc32cHardware(bytes) : Crc32cTable(bytes);
+  return kHardware ? Crc32cHardware(bytes) : Crc32cPortable(bytes);
 }
+
+namespace {
+
+constexpr std::string_view kMagic = "CJ1\n";
+constexpr size_t kHeaderSize = 12;  // magic, size, crc
 
 template <typename T>
 void Put(std::string& out, T v) {
@@ -137,7 +141,7 @@ std::string EncodeJournalRecord(const ColumnBatch& batch) {
     }
   }
   std::string_view payload = std::string_view(out).substr(kHeaderSize);
-  uint32_t size = static_cast<uint32_t>(payload.size()), crc = Crc(payload);
+  uint32_t size = static_cast<uint32_t>(payload.size()), crc = Crc32c(payload);
   std::memcpy(out.data() + 4, &size, 4);
   std::memcpy(out.data() + 8, &crc, 4);
   return out;
@@ -323,7 +327,7 @@ Result<int64_t> ColumnJournal::ReadSegment(uint64_t id, uint64_t start, const Re
     std::memcpy(&crc, header + 8, 4);
     if (file_size - pos - kHeaderSize < size) break;  // cut short
     auto payload = std::make_unique<std::string>(size, '\0');
-    if (!CORAL_TRY(read_exact(payload->data(), size)) || Crc(*payload) != crc) break;
+    if (!CORAL_TRY(read_exact(payload->data(), size)) || Crc32c(*payload) != crc) break;
     uint64_t offset = pos;
     pos += kHeaderSize + size;
     if (!CORAL_TRY(fn(offset, std::move(payload)))) return int64_t{0};

@@ -39,6 +39,11 @@
 
 namespace coral::storage {
 
+// CRC-32C (Castagnoli) of bytes: by the SSE4.2 instruction where the CPU has
+// it, else by Crc32cPortable (a table), which gives the same value anywhere.
+uint32_t Crc32c(std::string_view bytes);
+uint32_t Crc32cPortable(std::string_view bytes);
+
 // The framed record (header and payload) for a batch.
 std::string EncodeJournalRecord(const ColumnBatch& batch);
 
