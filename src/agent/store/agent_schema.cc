@@ -110,7 +110,7 @@ CREATE TABLE spans_compressed (
   resource_attributes VARCHAR USING COMPRESSION dictionary,
   event_count BIGINT USING COMPRESSION bitpacking, link_count BIGINT USING COMPRESSION bitpacking,
   scope_name VARCHAR USING COMPRESSION dictionary);
-INSERT INTO spans_compressed SELECT * FROM spans ORDER BY seq;
+INSERT INTO spans_compressed SELECT * FROM spans;
 DROP TABLE spans;
 ALTER TABLE spans_compressed RENAME TO spans;
 )sql",
