@@ -107,8 +107,11 @@ Result<int64_t> Poller::Checkpoint(const std::string& agent_id, const std::strin
     for (const auto& r : rows.rows) {
       const auto* agent = std::get_if<std::string>(&r[0]);
       const auto* last = std::get_if<int64_t>(&r[1]);
-      // A write since the scan began has already put a newer checkpoint.
-      if (agent != nullptr && last != nullptr) checkpoints_.emplace(std::pair{*agent, table}, *last);
+      if (agent == nullptr || last == nullptr) continue;
+      // A write since the scan began has put a newer checkpoint, or a failed
+      // one left the agent unsure: either way the scan is stale for it.
+      std::pair<std::string, std::string> seen{*agent, table};
+      if (!unsure_.count(seen)) checkpoints_.emplace(std::move(seen), *last);
     }
     loaded_tables_.insert(table);
     if (auto it = checkpoints_.find(key); it != checkpoints_.end()) return it->second;
