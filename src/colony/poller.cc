@@ -14,27 +14,50 @@
 
 namespace coral::colony {
 
-using storage::Value;
-
 namespace {
 
-// A cell from the agent, as the colony stores it: times and booleans become
-// integers (see telemetry_schema.h).
-Value ToColonyValue(const coral::v1::Value& v) {
+// Adds a cell from the agent to a colony column: times and booleans become
+// integers (see telemetry_schema.h), an integer fills a double column too.
+// False when the cell's kind does not fit the column. A string is a view into
+// `v`.
+bool AddColonyValue(const coral::v1::Value& v, storage::ColumnValues& column) {
+  using storage::ColumnType;
+  const ColumnType type = column.type();
   switch (v.kind_case()) {
     case coral::v1::Value::kBoolValue:
-      return int64_t{v.bool_value() ? 1 : 0};
+      if (type != ColumnType::kInt64) return false;
+      column.AddInt(v.bool_value() ? 1 : 0);
+      return true;
     case coral::v1::Value::kIntValue:
-      return v.int_value();
+      if (type == ColumnType::kDouble) {
+        column.AddDouble(static_cast<double>(v.int_value()));
+        return true;
+      }
+      if (type != ColumnType::kInt64) return false;
+      column.AddInt(v.int_value());
+      return true;
     case coral::v1::Value::kDoubleValue:
-      return v.double_value();
+      if (type != ColumnType::kDouble) return false;
+      column.AddDouble(v.double_value());
+      return true;
     case coral::v1::Value::kStringValue:
-      return v.string_value();
+      if (type != ColumnType::kString) return false;
+      column.AddString(v.string_value());
+      return true;
     case coral::v1::Value::kTimestampMicros:
-      return v.timestamp_micros();
+      if (type != ColumnType::kInt64) return false;
+      column.AddInt(v.timestamp_micros());
+      return true;
     default:
-      return std::monostate{};
+      column.AddNull();
+      return true;
   }
+}
+
+// The name of the field a Value holds, for errors ("string_value").
+std::string KindName(const coral::v1::Value& v) {
+  const auto* field = v.GetDescriptor()->FindFieldByNumber(v.kind_case());
+  return field == nullptr ? "nothing" : field->name();
 }
 
 }  // namespace
@@ -133,7 +156,9 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
   const TelemetryTable* schema = FindTelemetryTable(table);
   if (schema == nullptr) return Internal("no colony table for agent table " + table);
   int64_t after = CORAL_TRY(Checkpoint(target.agent_id, table));
-  auto page = CORAL_TRY(source_.Pull(target, table, after, options_.batch_rows));
+  auto pulled = std::make_unique<coral::v1::QueryTableResponse>(
+      CORAL_TRY(source_.Pull(target, table, after, options_.batch_rows)));
+  const coral::v1::QueryTableResponse& page = *pulled;
   if (after > 0 && page.oldest_seq() > after + 1) {
     int64_t lost = page.oldest_seq() - after - 1;
     CORAL_LOG_WARN("colony: agent {} pruned {} rows of {} before they were pulled", target.agent_id,
@@ -145,20 +170,23 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
 
   // Agent columns onto colony columns: same name, or name + "_us" for times.
   // Columns this colony does not know (a newer agent) are left out.
-  storage::Batch out{table, {"agent_id"}, {}};
+  const int rows = page.rows_size();
+  storage::ColumnBatch out{table, {}};
+  out.columns.emplace_back("agent_id", storage::ColumnType::kString);
   std::vector<int> source_index;
   for (int i = 0; i < page.columns_size(); ++i) {
     const std::string& name = page.columns(i);
     for (const std::string& candidate : {name, name + "_us"}) {
       if (candidate == "agent_id") continue;
-      if (std::find(schema->columns.begin(), schema->columns.end(), candidate) !=
-          schema->columns.end()) {
-        out.columns.push_back(candidate);
+      auto at = std::find(schema->columns.begin(), schema->columns.end(), candidate);
+      if (at != schema->columns.end()) {
+        out.columns.emplace_back(candidate, schema->types[at - schema->columns.begin()]);
         source_index.push_back(i);
         break;
       }
     }
   }
+  for (auto& column : out.columns) column.Reserve(rows);
   int seq_column = -1;
   for (int i = 0; i < page.columns_size(); ++i) {
     if (page.columns(i) == "seq") seq_column = i;
@@ -166,37 +194,40 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
   if (seq_column < 0)
     return Internal("agent " + target.agent_id + " sent " + table + " without seq");
   int64_t last_seq = after;
-  out.rows.reserve(page.rows_size());
   for (const auto& row : page.rows()) {
-    std::vector<Value> values;
-    values.reserve(source_index.size() + 1);
-    values.emplace_back(target.agent_id);
-    for (int i : source_index) {
-      values.push_back(i < row.values_size() ? ToColonyValue(row.values(i)) : std::monostate{});
-    }
     int64_t seq = seq_column < row.values_size() ? row.values(seq_column).int_value() : 0;
     if (seq <= last_seq) {
       return Internal("agent " + target.agent_id + " sent " + table + " seq " +
                       std::to_string(seq) + " after " + std::to_string(last_seq));
     }
     last_seq = seq;
-    out.rows.push_back(std::move(values));
-  }
-  // The minutes the summarizer has to redo.
-  auto time_column =
-      std::find(out.columns.begin(), out.columns.end(), Summarizer::TimeColumn(table));
-  if (time_column != out.columns.end()) {
-    size_t at = time_column - out.columns.begin();
-    for (const auto& row : out.rows) {
-      if (const auto* t = std::get_if<int64_t>(&row[at])) {
-        into.lo = std::min(into.lo, *t);
-        into.hi = std::max(into.hi, *t);
+    out.columns[0].AddString(target.agent_id);
+    for (size_t c = 0; c < source_index.size(); ++c) {
+      int i = source_index[c];
+      storage::ColumnValues& column = out.columns[c + 1];
+      if (i >= row.values_size()) {
+        column.AddNull();
+      } else if (!AddColonyValue(row.values(i), column)) {
+        return InvalidArgument("agent " + target.agent_id + " sent " + table + "." +
+                               page.columns(i) + " as " + KindName(row.values(i)) +
+                               ", which the colony stores as " +
+                               std::string(storage::ColumnTypeName(column.type())));
       }
     }
   }
-  into.rows += page.rows_size();
-  into.pages.push_back({table, last_seq, std::move(out)});
-  return page.more();
+  // The minutes the summarizer has to redo.
+  for (const storage::ColumnValues& column : out.columns) {
+    if (column.name() != Summarizer::TimeColumn(table)) continue;
+    for (int r = 0; r < rows; ++r) {
+      if (column.is_null(r)) continue;
+      into.lo = std::min(into.lo, column.ints()[r]);
+      into.hi = std::max(into.hi, column.ints()[r]);
+    }
+  }
+  into.rows += rows;
+  bool more = page.more();
+  into.pages.push_back({table, last_seq, std::move(pulled), std::move(out)});
+  return more;
 }
 
 Status Poller::Commit(Write& write) {
@@ -227,18 +258,26 @@ Status Poller::Commit(Write& write) {
 Status Poller::WriteGroup(std::vector<Write*>& group) {
   int64_t lo = INT64_MAX, hi = INT64_MIN;
   // One append per table and column list: pages of many agents together.
-  std::vector<storage::Batch> merged;
+  std::vector<storage::ColumnBatch> merged;
   for (Write* w : group) {
     lo = std::min(lo, w->lo);
     hi = std::max(hi, w->hi);
     for (Write::Page& page : w->pages) {
-      auto same = std::find_if(merged.begin(), merged.end(), [&](const storage::Batch& b) {
-        return b.table == page.batch.table && b.columns == page.batch.columns;
+      auto same = std::find_if(merged.begin(), merged.end(), [&](const storage::ColumnBatch& b) {
+        if (b.table != page.batch.table || b.columns.size() != page.batch.columns.size()) {
+          return false;
+        }
+        for (size_t c = 0; c < b.columns.size(); ++c) {
+          if (b.columns[c].name() != page.batch.columns[c].name()) return false;
+        }
+        return true;
       });
       if (same == merged.end()) {
         merged.push_back(std::move(page.batch));
       } else {
-        std::move(page.batch.rows.begin(), page.batch.rows.end(), std::back_inserter(same->rows));
+        for (size_t c = 0; c < same->columns.size(); ++c) {
+          same->columns[c].Extend(page.batch.columns[c]);
+        }
       }
     }
   }
@@ -249,8 +288,8 @@ Status Poller::WriteGroup(std::vector<Write*>& group) {
       if (!noted.ok()) return noted.status().WithContext("note the rows' minutes");
       ticket = *noted;
     }
-    for (const storage::Batch& batch : merged) {
-      CORAL_TRY(txn.Append(batch).WithContext("store " + batch.table));
+    for (const storage::ColumnBatch& batch : merged) {
+      CORAL_TRY(txn.AppendColumns(batch).WithContext("store " + batch.table));
     }
     return Status::Ok();
   });

@@ -39,6 +39,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "coral/v1/agent.grpc.pb.h"
+#include "storage/column_batch.h"
 #include "storage/store.h"
 
 namespace coral::colony {
@@ -121,7 +122,11 @@ class Poller {
     struct Page {
       std::string table;
       int64_t last_seq;
-      storage::Batch batch;  // moved out by the writer
+      // The agent's answer, which the batch's strings point into, and the
+      // rows as the colony stores them (agent_id points at the target's,
+      // which outlives the write).
+      std::unique_ptr<const coral::v1::QueryTableResponse> source;
+      storage::ColumnBatch batch;  // moved out by the writer
     };
     std::vector<Page> pages;
     int64_t rows = 0;

@@ -33,6 +33,19 @@ class TestAgent : public AgentSource {
       rows_["spans"].push_back(std::move(row));
     }
   }
+  // Adds a span row whose start_time is text, as no agent sends it.
+  void AddSpanWithTextTime() {
+    std::lock_guard lock(mu_);
+    int64_t seq = ++last_seq_["spans"];
+    coral::v1::Row row;
+    row.add_values()->set_int_value(seq);
+    row.add_values()->set_timestamp_micros(1'700'000'000'000'000 + seq);
+    row.add_values()->set_string_value("trace-" + std::to_string(seq));
+    row.add_values();
+    row.add_values()->set_string_value("yesterday");  // start_time
+    row.add_values()->set_bool_value(false);
+    rows_["spans"].push_back(std::move(row));
+  }
   void Prune(const std::string& table, int64_t upto) {
     std::lock_guard lock(mu_);
     auto& rows = rows_[table];
@@ -162,6 +175,18 @@ TEST_P(PollerTest, AgentsAreKeptApart) {
   ASSERT_TRUE(other.PollAgent({"agent-b", ""}).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM spans WHERE agent_id = 'agent-a'"), 10);
   EXPECT_EQ(Count("SELECT count(*) FROM spans WHERE agent_id = 'agent-b'"), 20);
+}
+
+TEST_P(PollerTest, ACellOfTheWrongKindIsRefusedWithItsColumnAndNothingOfThePageLands) {
+  TestAgent agent;
+  agent.AddSpans(3);
+  agent.AddSpanWithTextTime();
+  Poller poller(*store_, agent, options_);
+  Status s = poller.PollAgent({"agent-a", ""});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("spans.start_time as string_value"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(Count("SELECT count(*) FROM spans"), 0);
 }
 
 // A store whose next transaction lands but is answered with an error, as

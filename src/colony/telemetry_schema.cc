@@ -319,8 +319,16 @@ const std::vector<TelemetryTable>& TelemetryTables() {
   static const std::vector<TelemetryTable> kTables = [] {
     std::vector<TelemetryTable> out;
     for (const auto& t : Specs()) {
-      TelemetryTable table{t.name, {"agent_id", "seq", "ts_us"}};
-      for (const auto& c : t.columns) table.columns.push_back(c.name);
+      using storage::ColumnType;
+      TelemetryTable table{t.name,
+                           {"agent_id", "seq", "ts_us"},
+                           {ColumnType::kString, ColumnType::kInt64, ColumnType::kInt64}};
+      for (const auto& c : t.columns) {
+        table.columns.push_back(c.name);
+        table.types.push_back(c.type == Type::kInt      ? ColumnType::kInt64
+                              : c.type == Type::kDouble ? ColumnType::kDouble
+                                                        : ColumnType::kString);
+      }
       out.push_back(std::move(table));
     }
     return out;

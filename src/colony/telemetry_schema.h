@@ -21,6 +21,9 @@ namespace coral::colony {
 struct TelemetryTable {
   std::string name;                  // same as the agent's table
   std::vector<std::string> columns;  // in order, agent_id first
+  // Each column's type, as the colony stores it: times and booleans as
+  // kInt64, then kDouble or kString.
+  std::vector<storage::ColumnType> types;
 };
 
 // Every table the poller fills, in a stable order.

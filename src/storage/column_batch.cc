@@ -84,6 +84,21 @@ void ColumnValues::AddNull() {
   }
 }
 
+void ColumnValues::Extend(const ColumnValues& more) {
+  Expect(more.type_);
+  if (!more.nulls_.empty() && nulls_.empty()) nulls_.assign(size(), 0);
+  if (!nulls_.empty()) {
+    if (more.nulls_.empty()) {
+      nulls_.resize(nulls_.size() + more.size(), 0);
+    } else {
+      nulls_.insert(nulls_.end(), more.nulls_.begin(), more.nulls_.end());
+    }
+  }
+  ints_.insert(ints_.end(), more.ints_.begin(), more.ints_.end());
+  doubles_.insert(doubles_.end(), more.doubles_.begin(), more.doubles_.end());
+  strings_.insert(strings_.end(), more.strings_.begin(), more.strings_.end());
+}
+
 Value ColumnValues::ValueAt(size_t row) const {
   if (is_null(row)) return std::monostate{};
   switch (type_) {

@@ -34,6 +34,9 @@ class ColumnValues {
   void AddTimestamp(Timestamp t);
   void AddString(std::string_view v);  // kString; the text must outlive the append
   void AddNull();
+  // Appends every value of `more`, a column of the same type (checked); its
+  // strings are views, so their text must outlive this column's append too.
+  void Extend(const ColumnValues& more);
 
   bool is_null(size_t row) const { return !nulls_.empty() && nulls_[row] != 0; }
   bool has_nulls() const { return !nulls_.empty(); }

@@ -116,6 +116,31 @@ TEST_F(DuckDbStoreTest, AppendColumnsStoresEveryTypeNullsAndManyChunks) {
   for (const Value& v : null_row->rows[0]) EXPECT_EQ(v, Value(std::monostate{}));
 }
 
+TEST(ColumnValuesTest, ExtendKeepsValuesAndNullsInOrder) {
+  ColumnValues plain("i", ColumnType::kInt64);
+  plain.AddInt(1);
+  ColumnValues with_null("i", ColumnType::kInt64);
+  with_null.AddNull();
+  with_null.AddInt(3);
+  plain.Extend(with_null);  // the first NULL arrives with `more`
+  plain.Extend(plain);      // a copy of itself, NULL included
+  ColumnValues tail("i", ColumnType::kInt64);
+  tail.AddInt(7);
+  plain.Extend(tail);  // a column without NULLs after one with
+  std::vector<Value> got;
+  for (size_t r = 0; r < plain.size(); ++r) got.push_back(plain.ValueAt(r));
+  EXPECT_EQ(got, (std::vector<Value>{int64_t{1}, std::monostate{}, int64_t{3}, int64_t{1},
+                                     std::monostate{}, int64_t{3}, int64_t{7}}));
+
+  std::string text = "kept";
+  ColumnValues strings("s", ColumnType::kString);
+  ColumnValues more("s", ColumnType::kString);
+  more.AddString(text);
+  strings.Extend(more);
+  EXPECT_EQ(strings.ValueAt(0), Value(std::string("kept")));
+  EXPECT_EQ(strings.strings()[0].data(), text.data());  // a view, not a copy
+}
+
 TEST_F(DuckDbStoreTest, AppendColumnsRefusesWrongTypesAndRaggedColumns) {
   auto store = OpenMemory();
   ASSERT_TRUE(store->Execute("CREATE TABLE t (i BIGINT, s VARCHAR)").ok());
