@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <iterator>
 #include <optional>
 
@@ -124,8 +125,8 @@ Result<int64_t> Poller::Checkpoint(const std::string& agent_id, const std::strin
   }
   if (!loaded) {
     // Every agent's checkpoint in one scan, rather than one scan per agent.
-    auto rows = CORAL_TRY(
-        store_.Query("SELECT agent_id, max(seq) FROM " + table + " GROUP BY agent_id"));
+    auto rows =
+        CORAL_TRY(store_.Query("SELECT agent_id, max(seq) FROM " + table + " GROUP BY agent_id"));
     std::lock_guard lock(checkpoint_mu_);
     for (const auto& r : rows.rows) {
       const auto* agent = std::get_if<std::string>(&r[0]);
@@ -152,13 +153,56 @@ Result<int64_t> Poller::Checkpoint(const std::string& agent_id, const std::strin
   return last;
 }
 
-Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table, Write& into) {
+namespace {
+
+// Text that stays where it is until the chunk goes: the staged rows' strings
+// point into it.
+class StagedText {
+ public:
+  std::string_view Copy(std::string_view text) {
+    if (text.empty()) return {};
+    if (text.size() > kBlock / 4) {  // big text gets a block of its own
+      big_.push_back(std::make_unique<char[]>(text.size()));
+      std::memcpy(big_.back().get(), text.data(), text.size());
+      return {big_.back().get(), text.size()};
+    }
+    if (blocks_.empty() || used_ + text.size() > kBlock) {
+      blocks_.push_back(std::make_unique<char[]>(kBlock));
+      used_ = 0;
+    }
+    char* at = blocks_.back().get() + used_;
+    std::memcpy(at, text.data(), text.size());
+    used_ += text.size();
+    return {at, text.size()};
+  }
+
+ private:
+  static constexpr size_t kBlock = 1 << 20;
+  std::vector<std::unique_ptr<char[]>> blocks_, big_;
+  size_t used_ = 0;
+};
+
+}  // namespace
+
+struct Poller::Chunk {
+  explicit Chunk(const TelemetryTable& schema) : rows{schema.name, {}} {
+    for (size_t c = 0; c < schema.columns.size(); ++c) {
+      rows.columns.emplace_back(schema.columns[c], schema.types[c]);
+    }
+  }
+  storage::ColumnBatch rows;  // every column of the table, in order
+  StagedText text;
+  // Rows per agent; agent_id cells point at the keys.
+  std::map<std::string, int64_t, std::less<>> agents;
+  std::chrono::steady_clock::time_point since;  // when its first row was staged
+};
+
+Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table, bool& full) {
   const TelemetryTable* schema = FindTelemetryTable(table);
   if (schema == nullptr) return Internal("no colony table for agent table " + table);
   int64_t after = CORAL_TRY(Checkpoint(target.agent_id, table));
-  auto pulled = std::make_unique<coral::v1::QueryTableResponse>(
-      CORAL_TRY(source_.Pull(target, table, after, options_.batch_rows)));
-  const coral::v1::QueryTableResponse& page = *pulled;
+  const coral::v1::QueryTableResponse page =
+      CORAL_TRY(source_.Pull(target, table, after, options_.batch_rows));
   if (after > 0 && page.oldest_seq() > after + 1) {
     int64_t lost = page.oldest_seq() - after - 1;
     CORAL_LOG_WARN("colony: agent {} pruned {} rows of {} before they were pulled", target.agent_id,
@@ -169,24 +213,21 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
   if (page.rows_size() == 0) return false;
 
   // Agent columns onto colony columns: same name, or name + "_us" for times.
-  // Columns this colony does not know (a newer agent) are left out.
+  // Columns this colony does not know (a newer agent) are left out; those
+  // the agent does not send (an older one) are NULL.
   const int rows = page.rows_size();
   storage::ColumnBatch out{table, {}};
-  out.columns.emplace_back("agent_id", storage::ColumnType::kString);
-  std::vector<int> source_index;
-  for (int i = 0; i < page.columns_size(); ++i) {
-    const std::string& name = page.columns(i);
-    for (const std::string& candidate : {name, name + "_us"}) {
-      if (candidate == "agent_id") continue;
-      auto at = std::find(schema->columns.begin(), schema->columns.end(), candidate);
-      if (at != schema->columns.end()) {
-        out.columns.emplace_back(candidate, schema->types[at - schema->columns.begin()]);
-        source_index.push_back(i);
-        break;
-      }
+  std::vector<int> source_index;  // per colony column: the page's, or -1
+  for (size_t c = 0; c < schema->columns.size(); ++c) {
+    out.columns.emplace_back(schema->columns[c], schema->types[c]);
+    out.columns.back().Reserve(rows);
+    int found = -1;
+    for (int i = 0; i < page.columns_size() && found < 0 && c > 0; ++i) {
+      const std::string& name = page.columns(i);
+      if (schema->columns[c] == name || schema->columns[c] == name + "_us") found = i;
     }
+    source_index.push_back(found);
   }
-  for (auto& column : out.columns) column.Reserve(rows);
   int seq_column = -1;
   for (int i = 0; i < page.columns_size(); ++i) {
     if (page.columns(i) == "seq") seq_column = i;
@@ -202,10 +243,10 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
     }
     last_seq = seq;
     out.columns[0].AddString(target.agent_id);
-    for (size_t c = 0; c < source_index.size(); ++c) {
+    for (size_t c = 1; c < source_index.size(); ++c) {
       int i = source_index[c];
-      storage::ColumnValues& column = out.columns[c + 1];
-      if (i >= row.values_size()) {
+      storage::ColumnValues& column = out.columns[c];
+      if (i < 0 || i >= row.values_size()) {
         column.AddNull();
       } else if (!AddColonyValue(row.values(i), column)) {
         return InvalidArgument("agent " + target.agent_id + " sent " + table + "." +
@@ -215,68 +256,88 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
       }
     }
   }
+  if (!Stage(target.agent_id, out, after, last_seq)) return false;
+  std::lock_guard lock(checkpoint_mu_);
+  const auto& chunks = stages_[table];
+  full = !chunks.empty() && chunks.front()->rows.rows() >= size_t(options_.flush_rows);
+  return page.more();
+}
+
+bool Poller::Stage(const std::string& agent_id, const storage::ColumnBatch& rows, int64_t after,
+                   int64_t last_seq) {
+  const TelemetryTable& schema = *FindTelemetryTable(rows.table);
+  const size_t flush_rows = std::max(1, options_.flush_rows);
+  std::lock_guard lock(checkpoint_mu_);
+  // A failed write since the pull made the cursor unsure: the page may not
+  // follow what is in the store.
+  auto cursor = checkpoints_.find({agent_id, rows.table});
+  if (cursor == checkpoints_.end() || cursor->second != after) return false;
+  cursor->second = last_seq;
+  auto& chunks = stages_[rows.table];
+  for (size_t r = 0; r < rows.rows();) {
+    if (chunks.empty() || chunks.back()->rows.rows() >= flush_rows) {
+      chunks.push_back(std::make_unique<Chunk>(schema));
+      chunks.back()->since = std::chrono::steady_clock::now();
+    }
+    Chunk& chunk = *chunks.back();
+    const size_t n = std::min(rows.rows() - r, flush_rows - chunk.rows.rows());
+    auto agent = chunk.agents.try_emplace(agent_id, 0).first;
+    agent->second += static_cast<int64_t>(n);
+    for (size_t c = 0; c < rows.columns.size(); ++c) {
+      const storage::ColumnValues& from = rows.columns[c];
+      storage::ColumnValues& to = chunk.rows.columns[c];
+      for (size_t i = r; i < r + n; ++i) {
+        if (c == 0) {
+          to.AddString(agent->first);
+        } else if (from.is_null(i)) {
+          to.AddNull();
+        } else if (from.type() == storage::ColumnType::kString) {
+          to.AddString(chunk.text.Copy(from.strings()[i]));
+        } else if (from.type() == storage::ColumnType::kDouble) {
+          to.AddDouble(from.doubles()[i]);
+        } else {
+          to.AddInt(from.ints()[i]);
+        }
+      }
+    }
+    r += n;
+  }
+  return true;
+}
+
+Status Poller::Flush(FlushWhen when) {
+  std::lock_guard write_lock(write_mu_);
+  std::map<std::string, std::vector<std::unique_ptr<Chunk>>> taken;  // by table
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [table, chunks] : stages_) {
+      size_t n = 0;
+      if (when == FlushWhen::kAny || (when == FlushWhen::kOld && !chunks.empty() &&
+                                      now - chunks.front()->since >= options_.flush_delay)) {
+        n = chunks.size();
+      } else if (when == FlushWhen::kFull) {
+        while (n < chunks.size() && chunks[n]->rows.rows() >= size_t(options_.flush_rows)) ++n;
+      }
+      for (size_t i = 0; i < n; ++i) {
+        taken[table].push_back(std::move(chunks.front()));
+        chunks.pop_front();
+      }
+    }
+  }
+  if (taken.empty()) return Status::Ok();
+
   // The minutes the summarizer has to redo.
-  for (const storage::ColumnValues& column : out.columns) {
-    if (column.name() != Summarizer::TimeColumn(table)) continue;
-    for (int r = 0; r < rows; ++r) {
-      if (column.is_null(r)) continue;
-      into.lo = std::min(into.lo, column.ints()[r]);
-      into.hi = std::max(into.hi, column.ints()[r]);
-    }
-  }
-  into.rows += rows;
-  bool more = page.more();
-  into.pages.push_back({table, last_seq, std::move(pulled), std::move(out)});
-  return more;
-}
-
-Status Poller::Commit(Write& write) {
-  std::unique_lock lock(write_mu_);
-  write_queue_.push_back(&write);
-  while (!write.done) {
-    if (writing_) {
-      write_cv_.wait(lock);
-      continue;
-    }
-    // Lead: write everything queued so far, this one included.
-    writing_ = true;
-    std::vector<Write*> group;
-    group.swap(write_queue_);
-    lock.unlock();
-    Status status = WriteGroup(group);
-    lock.lock();
-    for (Write* w : group) {
-      w->status = status;
-      w->done = true;
-    }
-    writing_ = false;
-    write_cv_.notify_all();
-  }
-  return write.status;
-}
-
-Status Poller::WriteGroup(std::vector<Write*>& group) {
   int64_t lo = INT64_MAX, hi = INT64_MIN;
-  // One append per table and column list: pages of many agents together.
-  std::vector<storage::ColumnBatch> merged;
-  for (Write* w : group) {
-    lo = std::min(lo, w->lo);
-    hi = std::max(hi, w->hi);
-    for (Write::Page& page : w->pages) {
-      auto same = std::find_if(merged.begin(), merged.end(), [&](const storage::ColumnBatch& b) {
-        if (b.table != page.batch.table || b.columns.size() != page.batch.columns.size()) {
-          return false;
-        }
-        for (size_t c = 0; c < b.columns.size(); ++c) {
-          if (b.columns[c].name() != page.batch.columns[c].name()) return false;
-        }
-        return true;
-      });
-      if (same == merged.end()) {
-        merged.push_back(std::move(page.batch));
-      } else {
-        for (size_t c = 0; c < same->columns.size(); ++c) {
-          same->columns[c].Extend(page.batch.columns[c]);
+  for (const auto& [table, chunks] : taken) {
+    std::string_view time = Summarizer::TimeColumn(table);
+    for (const auto& chunk : chunks) {
+      for (const storage::ColumnValues& column : chunk->rows.columns) {
+        if (column.name() != time) continue;
+        for (size_t r = 0; r < column.size(); ++r) {
+          if (column.is_null(r)) continue;
+          lo = std::min(lo, column.ints()[r]);
+          hi = std::max(hi, column.ints()[r]);
         }
       }
     }
@@ -288,57 +349,93 @@ Status Poller::WriteGroup(std::vector<Write*>& group) {
       if (!noted.ok()) return noted.status().WithContext("note the rows' minutes");
       ticket = *noted;
     }
-    for (const storage::ColumnBatch& batch : merged) {
-      CORAL_TRY(txn.AppendColumns(batch).WithContext("store " + batch.table));
+    for (const auto& [table, chunks] : taken) {
+      for (const auto& chunk : chunks) {
+        CORAL_TRY(txn.AppendColumns(chunk->rows).WithContext("store " + table));
+      }
     }
     return Status::Ok();
   });
   if (ticket) summarizer_->Written(*ticket);
+
+  std::map<std::string, int64_t> agents;  // written, or to read back
+  for (const auto& [table, chunks] : taken) {
+    for (const auto& chunk : chunks) {
+      for (const auto& [agent, rows] : chunk->agents) agents[agent] += rows;
+    }
+  }
+  if (!status.ok()) {
+    status = status.WithContext("store the rows pulled");
+    CORAL_LOG_WARN("colony: {}", status.message());
+    // Whether it landed is for the store to say. Rows staged after it would
+    // not follow what is there: drop them, and read every cursor back.
+    std::lock_guard lock(checkpoint_mu_);
+    for (const auto& [table, chunks] : taken) {
+      std::set<std::string> unsure;
+      for (const auto& chunk : chunks) {
+        for (const auto& [agent, rows] : chunk->agents) unsure.insert(agent);
+      }
+      for (const auto& chunk : stages_[table]) {
+        for (const auto& [agent, rows] : chunk->agents) unsure.insert(agent);
+      }
+      stages_[table].clear();
+      for (const std::string& agent : unsure) {
+        checkpoints_.erase({agent, table});
+        unsure_.insert({agent, table});
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& [agent, rows] : agents) {
+    AgentPollStats& s = stats_[agent];
+    if (status.ok()) {
+      s.rows_pulled += rows;
+    } else {
+      s.last_error = status.message();
+    }
+  }
   return status;
 }
 
 Status Poller::PollAgent(const PollTarget& target) {
-  int64_t pulled = 0;
+  {
+    std::lock_guard lock(mu_);
+    ++polling_;
+  }
   Status result = Status::Ok();
   std::vector<std::string> tables;
   for (const auto& t : TelemetryTables()) tables.push_back(t.name);
-  // Rounds of one page per table that has more, each written at once.
+  // Rounds of one page per table that has more.
   for (int round = 0; round < options_.max_batches_per_table && !tables.empty(); ++round) {
-    Write write;
     std::vector<std::string> more;
     for (const std::string& table : tables) {
-      auto has_more = PullPage(target, table, write);
+      bool full = false;
+      auto has_more = PullPage(target, table, full);
+      if (full) {
+        Status written = Flush(FlushWhen::kFull);
+        if (result.ok() && !written.ok()) result = written;
+      }
       if (!has_more.ok()) {
-        result = has_more.status();
+        // What was pulled before is still written.
+        if (result.ok()) result = has_more.status();
         break;
       }
       if (*has_more) more.push_back(table);
     }
-    if (!write.pages.empty()) {
-      // What was pulled is written even when a later pull failed.
-      Status written = Commit(write);
-      std::lock_guard lock(checkpoint_mu_);
-      for (const Write::Page& page : write.pages) {
-        if (written.ok()) {
-          checkpoints_[{target.agent_id, page.table}] = page.last_seq;
-        } else {
-          // Whether it landed is for the store to say: read it back next time.
-          checkpoints_.erase({target.agent_id, page.table});
-          unsure_.insert({target.agent_id, page.table});
-        }
-      }
-      if (written.ok()) {
-        pulled += write.rows;
-      } else if (result.ok()) {
-        result = written.WithContext("store the rows of agent " + target.agent_id);
-      }
-    }
     if (!result.ok()) break;
     tables = std::move(more);
   }
+  bool cycle_over = false;
+  {
+    std::lock_guard lock(mu_);
+    cycle_over = --polling_ == 0 && queue_.empty();
+  }
+  if (cycle_over) {
+    Status written = Flush(FlushWhen::kAny);
+    if (result.ok() && !written.ok()) result = written;
+  }
   std::lock_guard lock(mu_);
   AgentPollStats& s = stats_[target.agent_id];
-  s.rows_pulled += pulled;
   if (result.ok()) {
     s.last_ok = clock_.Now();
     s.last_error.clear();
@@ -357,6 +454,7 @@ void Poller::Start(std::function<std::vector<PollTarget>()> targets) {
     workers_.emplace_back([this] { WorkerMain(); });
   }
   scheduler_ = std::thread([this] { SchedulerMain(); });
+  flusher_ = std::thread([this] { FlusherMain(); });
 }
 
 void Poller::Stop() {
@@ -366,10 +464,12 @@ void Poller::Stop() {
   }
   cv_.notify_all();
   if (scheduler_.joinable()) scheduler_.join();
+  if (flusher_.joinable()) flusher_.join();
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }
   workers_.clear();
+  (void)Flush(FlushWhen::kAny);  // its failure is logged, and the agents still hold the rows
 }
 
 std::map<std::string, AgentPollStats> Poller::Stats() {
@@ -388,6 +488,16 @@ void Poller::SchedulerMain() {
     }
     cv_.notify_all();
     cv_.wait_for(lock, options_.interval, [this] { return stopping_; });
+  }
+}
+
+void Poller::FlusherMain() {
+  const auto tick = std::max(std::chrono::milliseconds(10), options_.flush_delay / 4);
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, tick, [this] { return stopping_; })) {
+    lock.unlock();
+    (void)Flush(FlushWhen::kOld);  // a failure is logged and in the agents' stats
+    lock.lock();
   }
 }
 

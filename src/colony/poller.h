@@ -4,13 +4,26 @@
 // checkpoint are one write: a crash of either side never loses or duplicates
 // a row.
 //
-// Writes: an agent is pulled in rounds of one page per table that has more;
-// a round is written at once. Rounds of agents pulled at the same time go
-// together (group commit): the first worker to reach the store writes
-// every round queued by then in one transaction, with one append per table
-// (atomic on DuckDB; on ClickHouse each table's insert is atomic, and a
-// failed one leaves the checkpoints to be read back). The summarizer's note
-// of the minutes the rows touch goes first in the same transaction.
+// Pulls: an agent is pulled in rounds of one page per table that has more,
+// up to max_batches_per_table rounds per poll. Each page's rows are staged
+// in memory, in chunks of at most flush_rows rows per table, and the
+// agent's in-memory cursor moves past them. The agent still holds staged
+// rows: a colony crash loses none, they are pulled again from max(seq).
+//
+// Writes: staged rows are written in one transaction (the summarizer's note
+// of the minutes they touch first), with one append per chunk:
+//   - a table's full chunks as soon as it has one (flush_rows is DuckDB's
+//     row group: a whole one is written straight to the file rather than
+//     through the WAL, ~2x cheaper; bench/colony_scale);
+//   - everything when the poll cycle is over (no agent queued or being
+//     pulled), and on Stop;
+//   - everything of a table whose oldest staged row waited flush_delay (an
+//     agent that hangs keeps a cycle open).
+// A chunk is a prefix of its table's staged rows, so it holds a prefix of
+// each agent's: max(seq) stays an exact cursor whichever chunks landed. A
+// failed write drops the staged rows of its tables, and every agent among
+// them, written or dropped, reads its checkpoint back from the store; a page
+// pulled from a checkpoint that moved meanwhile is dropped, not staged.
 // An agent that comes back is caught up from what its retention still holds;
 // rows it already pruned are counted as lost.
 //
@@ -89,15 +102,20 @@ struct PollerOptions {
   std::chrono::milliseconds interval{15'000};
   int concurrency = 4;
   int batch_rows = 5'000;
-  // Batches per table per round, so one busy table cannot starve the rest.
+  // Pages per table per poll of an agent, so one busy table cannot starve
+  // the rest.
   int max_batches_per_table = 20;
+  // Rows per staged chunk: DuckDB's row group (see above).
+  int flush_rows = 122'880;
+  // The longest a pulled row waits to be written while a cycle is open.
+  std::chrono::milliseconds flush_delay{5'000};
 };
 
 struct AgentPollStats {
   WallTime last_ok{};
   std::string last_error;
-  int64_t rows_pulled = 0;
-  int64_t rows_lost = 0;  // pruned by the agent's retention before we pulled them
+  int64_t rows_pulled = 0;  // pulled and written
+  int64_t rows_lost = 0;    // pruned by the agent's retention before we pulled them
 };
 
 class Poller {
@@ -110,40 +128,32 @@ class Poller {
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
 
-  // Pulls every table of one agent until it is caught up or the round's bound.
+  // Pulls every table of one agent until it is caught up or the round's
+  // bound. The last poll of a cycle to finish writes what is staged; an
+  // error is its own pull's, or that of a write it made.
   Status PollAgent(const PollTarget& target);
   void Start(std::function<std::vector<PollTarget>()> targets);
   void Stop();
   std::map<std::string, AgentPollStats> Stats();
 
  private:
-  // Rows of one agent's round, to be written together.
-  struct Write {
-    struct Page {
-      std::string table;
-      int64_t last_seq;
-      // The agent's answer, which the batch's strings point into, and the
-      // rows as the colony stores them (agent_id points at the target's,
-      // which outlives the write).
-      std::unique_ptr<const coral::v1::QueryTableResponse> source;
-      storage::ColumnBatch batch;  // moved out by the writer
-    };
-    std::vector<Page> pages;
-    int64_t rows = 0;
-    int64_t lo = INT64_MAX, hi = INT64_MIN;  // times that place rows in minutes
-    Status status;                           // set with done, by the writer
-    bool done = false;
-  };
+  struct Chunk;  // staged rows of one table
+  enum class FlushWhen { kFull, kOld, kAny };
 
   Result<int64_t> Checkpoint(const std::string& agent_id, const std::string& table);
-  // Pulls the page after the checkpoint into `into`; true when there is more.
-  Result<bool> PullPage(const PollTarget& target, const std::string& table, Write& into);
-  // Writes `write`, with whatever other rounds are waiting; returns once it
-  // is written (or failed).
-  Status Commit(Write& write);
-  Status WriteGroup(std::vector<Write*>& group);
+  // Pulls the page after the checkpoint and stages it; true when the agent
+  // has more. Sets `full` when a chunk of the table is full.
+  Result<bool> PullPage(const PollTarget& target, const std::string& table, bool& full);
+  // Stages `rows` (every column of the table, views into the page) of the
+  // page pulled after `after`, unless the checkpoint moved meanwhile.
+  bool Stage(const std::string& agent_id, const storage::ColumnBatch& rows, int64_t after,
+             int64_t last_seq);
+  // Writes the staged chunks `when` says (full ones, those of tables whose
+  // oldest row waited flush_delay, or all) in one transaction.
+  Status Flush(FlushWhen when);
   void SchedulerMain();
   void WorkerMain();
+  void FlusherMain();
 
   storage::Store& store_;
   AgentSource& source_;
@@ -152,23 +162,25 @@ class Poller {
   const Clock& clock_;
   std::function<std::vector<PollTarget>()> targets_;
 
-  std::mutex checkpoint_mu_;  // guards checkpoints_, loaded_tables_, unsure_
-  std::map<std::pair<std::string, std::string>, int64_t> checkpoints_;  // (agent, table)
+  std::mutex checkpoint_mu_;  // guards checkpoints_, loaded_tables_, unsure_, stages_
+  // (agent, table): the last seq written or staged.
+  std::map<std::pair<std::string, std::string>, int64_t> checkpoints_;
   std::set<std::string> loaded_tables_;  // every agent's checkpoint read from the store
   std::set<std::pair<std::string, std::string>> unsure_;  // a write failed: read it back
+  // By table, oldest first; only the last chunk is not full.
+  std::map<std::string, std::deque<std::unique_ptr<Chunk>>> stages_;
 
-  std::mutex write_mu_;  // guards write_queue_, writing_ and the queued Writes
-  std::condition_variable write_cv_;
-  std::vector<Write*> write_queue_;
-  bool writing_ = false;
+  std::mutex write_mu_;  // held by the one Flush writing at a time
 
-  std::mutex mu_;  // guards queue_, in_flight_, stats_, stopping_
+  std::mutex mu_;  // guards queue_, in_flight_, polling_, stats_, stopping_
   std::condition_variable cv_;
   std::deque<PollTarget> queue_;
   std::set<std::string> in_flight_;  // agent ids queued or being pulled
+  int polling_ = 0;                  // PollAgent calls under way
   std::map<std::string, AgentPollStats> stats_;
   bool stopping_ = false;
   std::thread scheduler_;
+  std::thread flusher_;
   std::vector<std::thread> workers_;
 };
 

@@ -184,8 +184,7 @@ TEST_P(PollerTest, ACellOfTheWrongKindIsRefusedWithItsColumnAndNothingOfThePageL
   Poller poller(*store_, agent, options_);
   Status s = poller.PollAgent({"agent-a", ""});
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("spans.start_time as string_value"), std::string::npos)
-      << s.message();
+  EXPECT_NE(s.message().find("spans.start_time as string_value"), std::string::npos) << s.message();
   EXPECT_EQ(Count("SELECT count(*) FROM spans"), 0);
 }
 
@@ -226,8 +225,73 @@ TEST_P(PollerTest, AWriteAnsweredWithAnErrorIsReadBackNotPulledTwice) {
   EXPECT_EQ(Count("SELECT count(DISTINCT seq) FROM spans WHERE agent_id = 'agent-a'"), 15);
 }
 
-// Many agents at once: their rounds are written together (group commit),
-// each row exactly once, every agent's checkpoint its own.
+// A store that records the rows of every append, and can refuse its next
+// transaction outright (nothing lands).
+class RecordingStore : public storage::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  Status Transaction(const std::function<Status(Store&)>& body) override {
+    if (refuse_next_) {
+      refuse_next_ = false;
+      return Unavailable("disk full (test)");
+    }
+    return ForwardingStore::Transaction([&](Store& txn) {
+      Recorder recorder(txn, appends_);
+      return body(recorder);
+    });
+  }
+  std::vector<size_t> appends_;  // rows per AppendColumns
+  bool refuse_next_ = false;
+
+ private:
+  class Recorder : public ForwardingStore {
+   public:
+    Recorder(Store& inner, std::vector<size_t>& appends)
+        : ForwardingStore(inner), appends_(appends) {}
+    Status AppendColumns(const storage::ColumnBatch& batch) override {
+      appends_.push_back(batch.rows());
+      return ForwardingStore::AppendColumns(batch);
+    }
+
+   private:
+    std::vector<size_t>& appends_;
+  };
+};
+
+TEST_P(PollerTest, FullChunksAreWrittenAtOnceAndTheRestWhenTheCycleIsOver) {
+  TestAgent agent;
+  agent.AddSpans(3'000);
+  RecordingStore store(*store_);
+  options_.flush_rows = 2'500;  // pages of 1000: the third fills a chunk
+  Poller poller(store, agent, options_);
+  ASSERT_TRUE(poller.PollAgent({"agent-a", ""}).ok());
+  EXPECT_EQ(store.appends_, (std::vector<size_t>{2'500, 500}));
+  EXPECT_EQ(Count("SELECT count(DISTINCT seq) FROM spans"), 3'000);
+  EXPECT_EQ(poller.Stats()["agent-a"].rows_pulled, 3'000);
+}
+
+TEST_P(PollerTest, AFailedWriteDropsTheRowsStagedAfterItAndReadsTheCursorBack) {
+  TestAgent agent;
+  agent.AddSpans(1'000);
+  RecordingStore store(*store_);
+  options_.flush_rows = 600;  // the first page fills a chunk and starts the next
+  Poller poller(store, agent, options_);
+  store.refuse_next_ = true;
+  Status s = poller.PollAgent({"agent-a", ""});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("disk full (test)"), std::string::npos) << s.message();
+  EXPECT_EQ(poller.Stats()["agent-a"].last_error, s.message());
+  // Rows 601..1000 were staged after the refused chunk: written alone they
+  // would have moved the cursor past rows 1..600.
+  EXPECT_EQ(Count("SELECT count(*) FROM spans"), 0);
+  ASSERT_TRUE(poller.PollAgent({"agent-a", ""}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM spans"), 1'000);
+  EXPECT_EQ(Count("SELECT count(DISTINCT seq) FROM spans"), 1'000);
+  EXPECT_EQ(poller.Stats()["agent-a"].rows_pulled, 1'000);
+}
+
+// Many agents at once: their rows are staged and written together, each row
+// exactly once, every agent's checkpoint its own.
 class ManyAgents : public AgentSource {
  public:
   explicit ManyAgents(int n) : agents(n) {}
@@ -274,6 +338,7 @@ TEST_P(PollerTest, AHangingAgentDoesNotStallTheOthers) {
   agents.fast.AddSpans(5);
   options_.interval = 100ms;
   options_.concurrency = 2;
+  options_.flush_delay = 200ms;  // the hanging agent keeps the cycle open
   Poller poller(*store_, agents, options_);
   poller.Start([] { return std::vector<PollTarget>{{"slow", ""}, {"fast", ""}}; });
   auto fast_rows = [&] { return Count("SELECT count(*) FROM spans WHERE agent_id = 'fast'"); };
