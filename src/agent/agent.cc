@@ -14,6 +14,7 @@
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/resident.h"
 #include "crypto/keys.h"
 #include "mesh/addressing.h"
 #include "mesh/names.h"
@@ -227,6 +228,7 @@ void Agent::LoopMain() {
   MonoTime next_discovery = now() + options_.config.discovery_interval;
   MonoTime next_metrics = now() + options_.config.host_metrics_interval;
   MonoTime next_prune = now();
+  bool started = false;
   while (true) {
     MonoTime wake = std::min({next_discovery, next_metrics, next_prune});
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now());
@@ -247,6 +249,16 @@ void Agent::LoopMain() {
                                   static_cast<int64_t>(options_.config.store_max_mb) << 20);
       if (!pruned.ok()) CORAL_LOG_WARN("agent: prune: {}", pruned.status().message());
       next_prune = t + kPruneInterval;
+    }
+    if (!started) {
+      // Every kind of work has run once: what start-up alone read in goes back.
+      started = true;
+      auto released = ReleaseFileBackedPages();
+      if (released.ok()) {
+        CORAL_LOG_INFO("agent: up; gave back {} MB of start-up code pages", *released >> 20);
+      } else {
+        CORAL_LOG_INFO("agent: up; start-up code pages kept: {}", released.status().message());
+      }
     }
   }
 }

@@ -7,6 +7,10 @@
 // the API on its own threads; the OTLP receivers run on theirs and write
 // through telemetry_sink_ into the store. State the API reads (the latest services and
 // health) is guarded by state_mutex_.
+//
+// Memory: once every kind of work has run, the loop thread gives back the
+// code pages only start-up used (base/resident.h): the agent's resident set
+// is then what it keeps using, not what it took to start.
 #pragma once
 
 #include <sys/types.h>
