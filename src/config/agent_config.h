@@ -26,7 +26,7 @@ struct AgentConfig {
   int otlp_max_inflight = 4;
   int wireguard_port = 51820;
   Duration retention = std::chrono::hours(1);
-  int store_max_mb = 1024;
+  int store_max_mb = 1024;  // disk cap: the DuckDB file and the span journal
   Duration host_metrics_interval = std::chrono::seconds(15);
   Duration discovery_interval = std::chrono::seconds(10);
   Duration health_interval = std::chrono::seconds(10);

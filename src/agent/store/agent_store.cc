@@ -1,6 +1,7 @@
 #include "agent/store/agent_store.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 
 #include "agent/store/agent_schema.h"
@@ -389,7 +390,18 @@ Result<int64_t> AgentStore::UsedBytes() {
   auto as_int = [](const Value& v) -> int64_t {
     return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v) : 0;
   };
-  return as_int(rows.rows[0][0]) * as_int(rows.rows[0][1]);
+  int64_t used = as_int(rows.rows[0][0]) * as_int(rows.rows[0][1]);
+  if (journal_) {
+    // Staged rows not in DuckDB yet take disk too. A segment removed while
+    // we list counts for nothing.
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(journal_->dir(), ec)) {
+      std::error_code size_ec;
+      auto size = entry.file_size(size_ec);
+      if (!size_ec) used += static_cast<int64_t>(size);
+    }
+  }
+  return used;
 }
 
 Status AgentStore::DeleteRecordingSeq(const std::string& table, const std::string& where,

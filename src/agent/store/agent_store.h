@@ -88,9 +88,10 @@ class AgentStore {
   // Writes every staged row to DuckDB now.
   Status Flush();
   Result<TablePage> Read(const std::string& table, int64_t after_seq, int limit);
-  // Deletes rows older than retention, then oldest rows while the file uses
-  // more than max_bytes.
+  // Deletes rows older than retention, then oldest rows while the store uses
+  // more than max_bytes (UsedBytes).
   Result<PruneResult> Prune(Duration retention, int64_t max_bytes);
+  // Disk in use: the DuckDB file's used blocks and the journal's segments.
   Result<int64_t> UsedBytes();
   int64_t LastSeq(const std::string& table);
 

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "agent/store/agent_schema.h"
 #include "base/files.h"
 #include "base/ids.h"
@@ -147,6 +149,19 @@ TEST_F(AgentStoreTest, DiskCapPrunesOldestRowsEarly) {
   auto page = store->Read(kHostMetricsTable, 0, 1);
   EXPECT_GT(page->oldest_seq, 1);  // the oldest went first
   EXPECT_EQ(store->LastSeq(kHostMetricsTable), 400'000);
+}
+
+TEST_F(AgentStoreTest, JournaledRowsCountTowardTheDiskCap) {
+  auto store = *AgentStore::Open(url_, SystemClock::Get(), Staging());
+  int64_t before = *store->UsedBytes();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->StageColumns(MetricColumns(20'000, i)).ok());
+  EXPECT_EQ(Stored(*store), 0);  // journaled, not in DuckDB
+  int64_t journal = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir_ / "journal")) {
+    journal += static_cast<int64_t>(f.file_size());
+  }
+  ASSERT_GT(journal, 1 << 20);
+  EXPECT_GE(*store->UsedBytes(), before + journal);
 }
 
 TEST_F(AgentStoreTest, KillNineThenReopenKeepsRowsAndSequence) {
