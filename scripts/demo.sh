@@ -113,7 +113,7 @@ if [ -n "$trace" ]; then
   $CORAL query traces --trace-id "$trace"
 fi
 # The summaries follow the poller; give the load a minute to build up.
-echo; echo "Letting the demo load run for a minute..."
+echo; echo "Letting the demo load build up (150 backend requests, at most 90 s)..."
 for _ in $(seq 90); do
   n=$($CORAL query sql "SELECT coalesce(sum(requests), 0) AS n FROM service_minutes WHERE \
 service_name = 'backend'" -o csv 2>/dev/null | tail -n 1 | tr -d '\r') || n=0

@@ -18,7 +18,7 @@
 //   - everything when the poll cycle is over (no agent queued or being
 //     pulled), and on Stop;
 //   - everything of a table whose oldest staged row waited flush_delay (an
-//     agent that hangs keeps a cycle open).
+//     agent that hangs keeps a cycle open); checked by a thread of Start's.
 // A chunk is a prefix of its table's staged rows, so it holds a prefix of
 // each agent's: max(seq) stays an exact cursor whichever chunks landed. A
 // failed write drops the staged rows of its tables, and every agent among
@@ -107,7 +107,8 @@ struct PollerOptions {
   int max_batches_per_table = 20;
   // Rows per staged chunk: DuckDB's row group (see above).
   int flush_rows = 122'880;
-  // The longest a pulled row waits to be written while a cycle is open.
+  // The longest a pulled row waits to be written while a cycle is open
+  // (once Start()ed; PollAgent alone writes when its cycle is over).
   std::chrono::milliseconds flush_delay{5'000};
 };
 
