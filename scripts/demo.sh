@@ -115,8 +115,11 @@ fi
 # The summaries follow the poller; give the load a minute to build up.
 echo; echo "Letting the demo load build up (150 backend requests, at most 90 s)..."
 for _ in $(seq 90); do
+  # Only this run's minutes: an agent home kept from an earlier run still
+  # holds that run's spans (1 h retention), outside the summary's window.
   n=$($CORAL query sql "SELECT coalesce(sum(requests), 0) AS n FROM service_minutes WHERE \
-service_name = 'backend'" -o csv 2>/dev/null | tail -n 1 | tr -d '\r') || n=0
+service_name = 'backend' AND minute_us >= $(date +%s)000000 - 240000000" \
+    -o csv 2>/dev/null | tail -n 1 | tr -d '\r') || n=0
   [ "${n:-0}" -ge "${CORAL_DEMO_MIN_REQUESTS:-150}" ] 2>/dev/null && break
   sleep 1
 done
