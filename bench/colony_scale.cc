@@ -55,12 +55,12 @@
 #include <thread>
 #include <vector>
 
+#include "analysis/service_summary.h"
+#include "analysis/summarizer.h"
+#include "analysis/telemetry_schema.h"
 #include "base/log.h"
 #include "base/temp_dir.h"
 #include "colony/poller.h"
-#include "colony/service_summary.h"
-#include "colony/summarizer.h"
-#include "colony/telemetry_schema.h"
 #include "storage/clickhouse/clickhouse_test_server.h"
 #include "storage/store.h"
 
@@ -637,13 +637,13 @@ class TimedStore final : public storage::ForwardingStore {
     InTransaction(Store& txn, TimedStore& outer, bool* appended)
         : ForwardingStore(txn), outer_(outer), appended_(appended) {}
     Status Append(const storage::Batch& batch) override {
-      if (colony::FindTelemetryTable(batch.table) != nullptr) *appended_ = true;
+      if (analysis::FindTelemetryTable(batch.table) != nullptr) *appended_ = true;
       if (batch.table != "summary_dirty") return inner().Append(batch);
       Timer t(&outer_.note_ns_);
       return inner().Append(batch);
     }
     Status AppendColumns(const storage::ColumnBatch& batch) override {
-      if (colony::FindTelemetryTable(batch.table) != nullptr) *appended_ = true;
+      if (analysis::FindTelemetryTable(batch.table) != nullptr) *appended_ = true;
       return inner().AppendColumns(batch);
     }
 
@@ -708,7 +708,7 @@ double Percentile(std::vector<double> v, double p) {
 
 int64_t CountRows(storage::Store& store) {
   int64_t total = 0;
-  for (const auto& t : colony::TelemetryTables()) {
+  for (const auto& t : analysis::TelemetryTables()) {
     auto rows = store.Query("SELECT count(*) FROM " + t.name);
     CORAL_CHECK(rows.ok(), "count " + t.name + ": " + rows.status().ToString());
     total += std::get<int64_t>(rows->rows[0][0]);
@@ -758,11 +758,11 @@ int AppendProbe(const Options& o) {
   auto opened = storage::OpenStore("duckdb://" + (dir.path() / "probe.duckdb").string());
   CORAL_CHECK(opened.ok(), opened.status().ToString());
   std::unique_ptr<storage::Store> store = std::move(*opened);
-  CORAL_CHECK(store->Migrate(colony::TelemetryMigrations()).ok(), "migrate");
+  CORAL_CHECK(store->Migrate(analysis::TelemetryMigrations()).ok(), "migrate");
   const int64_t t0 = ToUnixMicros(SystemClock::Get().Now()) - 3600 * kSecondUs;
   Fleet fleet(o, t0);
   fleet.SetHorizon(t0 + 3600 * kSecondUs);
-  const colony::TelemetryTable* schema = colony::FindTelemetryTable("spans");
+  const analysis::TelemetryTable* schema = analysis::FindTelemetryTable("spans");
   constexpr int kPages = 20, kRows = 5000;
   std::vector<storage::Batch> batches;
   for (int p = 0; p < kPages; ++p) {
@@ -853,16 +853,16 @@ int QueryProbe(const Options& o) {
   int64_t horizon = 0;
   std::ifstream(o.keep_store + ".horizon") >> horizon;
   CORAL_CHECK(horizon > 0, "no " + o.keep_store + ".horizon: keep a store with a full run first");
-  auto opened = storage::OpenStore(colony::TelemetryStoreUrl("duckdb://" + o.keep_store));
+  auto opened = storage::OpenStore(analysis::TelemetryStoreUrl("duckdb://" + o.keep_store));
   CORAL_CHECK(opened.ok(), opened.status().ToString());
   auto store = std::make_unique<TimedStore>(std::move(*opened));
-  CORAL_CHECK(store->Migrate(colony::TelemetryMigrations()).ok(), "migrate");
+  CORAL_CHECK(store->Migrate(analysis::TelemetryMigrations()).ok(), "migrate");
   store->TimeStatements();
   std::vector<double> query_ms;
   for (int k = 0; k < o.query_runs + 3; ++k) {
     auto q0 = std::chrono::steady_clock::now();
     auto summary =
-        colony::Summarize(*store, colony::SummaryRequest{.since = 1h}, FromUnixMicros(horizon));
+        analysis::Summarize(*store, analysis::SummaryRequest{.since = 1h}, FromUnixMicros(horizon));
     CORAL_CHECK(summary.ok(), "summary: " + summary.status().ToString());
     if (k >= 3) query_ms.push_back(Seconds(std::chrono::steady_clock::now() - q0) * 1e3);
   }
@@ -876,7 +876,7 @@ int Run(const Options& o) {
   std::unique_ptr<storage::ClickHouseTestServer> server;
   TempDir dir{(std::filesystem::path(o.dir) / "coral-colony-scale").string()};
   // As the colony opens it.
-  std::string url = colony::TelemetryStoreUrl(
+  std::string url = analysis::TelemetryStoreUrl(
       "duckdb://" +
       (o.keep_store.empty() ? (dir.path() / "colony.duckdb").string() : o.keep_store));
   if (o.backend == "clickhouse") {
@@ -896,7 +896,7 @@ int Run(const Options& o) {
   auto opened = storage::OpenStore(url);
   CORAL_CHECK(opened.ok(), "open " + url + ": " + opened.status().ToString());
   auto store = std::make_unique<TimedStore>(std::move(*opened));
-  CORAL_CHECK(store->Migrate(colony::TelemetryMigrations()).ok(), "migrate");
+  CORAL_CHECK(store->Migrate(analysis::TelemetryMigrations()).ok(), "migrate");
 
   const int64_t now_us = ToUnixMicros(SystemClock::Get().Now());
   const int64_t t0 = now_us - now_us % (60 * kSecondUs) - int64_t{o.history_min} * 60 * kSecondUs;
@@ -908,7 +908,7 @@ int Run(const Options& o) {
     targets.push_back({id, std::to_string(a)});
   }
 
-  colony::Summarizer summarizer(*store, {.interval = 10s});
+  analysis::Summarizer summarizer(*store, {.interval = 10s});
   colony::Poller poller(*store, fleet, {.concurrency = o.concurrency}, &summarizer);
 
   // Backfill: the last history_min minutes, pulled as fast as the colony can,
@@ -969,7 +969,7 @@ int Run(const Options& o) {
   for (int k = 0; k < o.query_runs + 3; ++k) {
     auto q0 = std::chrono::steady_clock::now();
     auto summary =
-        colony::Summarize(*store, colony::SummaryRequest{.since = 1h}, FromUnixMicros(horizon));
+        analysis::Summarize(*store, analysis::SummaryRequest{.since = 1h}, FromUnixMicros(horizon));
     double ms = Seconds(std::chrono::steady_clock::now() - q0) * 1e3;
     CORAL_CHECK(summary.ok(), "summary: " + summary.status().ToString());
     if (k >= 3) query_ms.push_back(ms);  // the first runs warm caches
@@ -1068,8 +1068,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--clickhouse-url") {
       o.clickhouse_url = value;
     } else {
-      std::fprintf(stderr, "colony_scale: unknown flag %s (see --help)\n",
-                   flag.c_str());
+      std::fprintf(stderr, "colony_scale: unknown flag %s (see --help)\n", flag.c_str());
       return 2;
     }
   }

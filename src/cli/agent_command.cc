@@ -7,6 +7,7 @@
 #include "agent/agent.h"
 #include "agent/mesh/enroll.h"
 #include "agent/mesh/identity.h"
+#include "auth/local_secrets.h"
 #include "base/daemon.h"
 #include "base/files.h"
 #include "base/ids.h"
@@ -14,8 +15,7 @@
 #include "cli/agent_client.h"
 #include "cli/context.h"
 #include "cli/process_control.h"
-#include "colony/colony_dir.h"
-#include "colony/secrets.h"
+#include "config/colonies.h"
 #include "crypto/keys.h"
 
 namespace coral::cli {
@@ -37,8 +37,10 @@ Result<config::AgentConfig> PrepareConfig(const config::Home& home) {
     std::string name;
     for (char c : std::string(host)) {
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) name += c;
-      else if (!name.empty() && name.back() != '-') name += '-';
+      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+        name += c;
+      else if (!name.empty() && name.back() != '-')
+        name += '-';
       if (name.size() >= 24) break;
     }
     while (!name.empty() && name.back() == '-') name.pop_back();
@@ -49,7 +51,7 @@ Result<config::AgentConfig> PrepareConfig(const config::Home& home) {
 }
 
 Json StartedRecord(const config::Home& home, const config::AgentConfig& cfg,
-                  const std::string& mesh_ip, pid_t pid, int port) {
+                   const std::string& mesh_ip, pid_t pid, int port) {
   return {{"agent_id", cfg.agent_id},
           {"pid", pid},
           {"api", "127.0.0.1:" + std::to_string(port)},
@@ -94,22 +96,22 @@ Result<std::optional<agent::MeshIdentity>> ResolveMesh(Context& ctx, const Start
       ctx.err << "agent: colony " << m.colony_id
               << " is gone from this home; joining the current one\n";
     }
-    auto colonies = CORAL_TRY(colony::ListColonies(ctx.home));
+    auto colonies = CORAL_TRY(config::ListColonies(ctx.home));
     if (colonies.empty()) return std::optional<agent::MeshIdentity>();
-    auto sel = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
-    auto c = CORAL_TRY(colony::LoadColony(ctx.home, sel.id));
+    auto sel = CORAL_TRY(config::SelectColony(ctx.home, ctx.flags.colony));
+    auto c = CORAL_TRY(config::LoadColony(ctx.home, sel.id));
     if (ReadLivePid(ctx.home.colony_dir(sel.id) / "colony.pid") == 0) {
       return FailedPrecondition("colony " + sel.id +
                                 " on this host is not running, so the agent cannot join it: "
                                 "start it with 'coral colony start', or run the agent without "
                                 "a colony with 'coral agent start --standalone'");
     }
-    std::string secret = CORAL_TRY(colony::ReadColonySecret(ctx.home, sel.id));
+    std::string secret = CORAL_TRY(auth::ReadColonySecret(ctx.home, sel.id));
     enroll.token = {.colony_id = c.id,
                     .endpoints = {"127.0.0.1:" + std::to_string(c.public_port)},
                     .ca_fingerprint = c.ca_fingerprint,
                     .token_id = "same-host",
-                    .secret = colony::SameHostSecret(secret)};
+                    .secret = auth::SameHostSecret(secret)};
     crypto::Wipe(secret);
     same_host = true;
   }
@@ -208,7 +210,9 @@ Status RunStatus(Context& ctx) {
   Json mesh = nullptr;
   if (rc.has_mesh()) {
     const auto& m = rc.mesh();
-    auto when = [](int64_t us) { return us == 0 ? std::string() : FormatRfc3339(FromUnixMicros(us)); };
+    auto when = [](int64_t us) {
+      return us == 0 ? std::string() : FormatRfc3339(FromUnixMicros(us));
+    };
     mesh = {{"colony_id", m.colony_id()},
             {"mesh_ip", m.mesh_ip()},
             {"interface", m.interface()},
@@ -247,7 +251,8 @@ void AddAgentCommands(CLI::App& app, Commands& commands) {
   agent->require_subcommand(1);
 
   auto flags = std::make_shared<StartFlags>();
-  CLI::App* start = agent->add_subcommand("start", "Start the agent (in the background by default)");
+  CLI::App* start =
+      agent->add_subcommand("start", "Start the agent (in the background by default)");
   start->add_flag("--foreground", flags->foreground, "Stay in the foreground, logging to stderr");
   start->add_option("--join", flags->join,
                     "Enroll with a colony using a join token from 'coral colony token create'");

@@ -21,7 +21,7 @@
 #include "base/ids.h"
 #include "cli/context.h"
 #include "cli/mcp_endpoint.h"
-#include "colony/colony_dir.h"
+#include "config/colonies.h"
 #include "config/global_config.h"
 #include "llm/conversation.h"
 #include "llm/provider.h"
@@ -80,7 +80,7 @@ Result<std::string> ConversationColony(Context& ctx, const std::string& from_sta
     return ctx.flags.colony;
   }
   if (!from_status.empty()) return from_status;
-  return CORAL_TRY(colony::SelectColony(ctx.home, "")).id;
+  return CORAL_TRY(config::SelectColony(ctx.home, "")).id;
 }
 
 // One connection to the colony and the model, for one or more questions.

@@ -4,24 +4,24 @@
 
 #include <cstdlib>
 
+#include "auth/local_secrets.h"
 #include "base/daemon.h"
-#include "colony/colony_dir.h"
-#include "colony/secrets.h"
+#include "config/colonies.h"
 #include "crypto/keys.h"
 #include "net/grpc_server.h"
 
 namespace coral::cli {
 
 Result<ColonyClient> ColonyClient::Open(const config::Home& home, const std::string& colony_id) {
-  auto cfg = CORAL_TRY(colony::LoadColony(home, colony_id));
+  auto cfg = CORAL_TRY(config::LoadColony(home, colony_id));
   ColonyClient c;
   c.colony_id_ = cfg.id;
   c.address_ = "127.0.0.1:" + std::to_string(cfg.grpc_port);
   if (const char* token = std::getenv("CORAL_TOKEN"); token != nullptr && *token != '\0') {
     c.token_ = token;
   } else {
-    std::string secret = CORAL_TRY(colony::ReadColonySecret(home, cfg.id));
-    c.token_ = colony::LocalApiToken(secret);
+    std::string secret = CORAL_TRY(auth::ReadColonySecret(home, cfg.id));
+    c.token_ = auth::LocalApiToken(secret);
     crypto::Wipe(secret);
   }
   c.stub_ = coral::v1::ColonyService::NewStub(
@@ -30,7 +30,7 @@ Result<ColonyClient> ColonyClient::Open(const config::Home& home, const std::str
 }
 
 Result<ColonyClient> ColonyClient::OpenRunning(const config::Home& home, const std::string& flag) {
-  auto sel = CORAL_TRY(colony::SelectColony(home, flag));
+  auto sel = CORAL_TRY(config::SelectColony(home, flag));
   if (ReadLivePid(home.colony_dir(sel.id) / "colony.pid") == 0) {
     return FailedPrecondition("colony " + sel.id +
                               " is not running; start it with 'coral colony start'");

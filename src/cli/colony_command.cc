@@ -2,6 +2,8 @@
 //              agent revoke ID | token create|list|revoke ; coral status
 #include <unistd.h>
 
+#include "analysis/answers.h"
+#include "auth/scope.h"
 #include "base/daemon.h"
 #include "base/duration.h"
 #include "base/files.h"
@@ -11,7 +13,7 @@
 #include "cli/process_control.h"
 #include "cli/summary_command.h"
 #include "colony/colony.h"
-#include "colony/colony_dir.h"
+#include "config/colonies.h"
 
 namespace coral::cli {
 
@@ -24,9 +26,7 @@ std::filesystem::path LogFile(const config::Home& home, const std::string& id) {
   return home.colony_dir(id) / "colony.log";
 }
 
-std::string TimeText(int64_t micros) {
-  return micros == 0 ? "" : FormatRfc3339(FromUnixMicros(micros));
-}
+using analysis::TimeText;
 
 // "12s ago" for tables.
 std::string Ago(int64_t micros) {
@@ -45,7 +45,7 @@ struct Target {
   pid_t pid = 0;
 };
 Result<Target> Selected(Context& ctx) {
-  auto sel = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
+  auto sel = CORAL_TRY(config::SelectColony(ctx.home, ctx.flags.colony));
   return Target{sel.id, ReadLivePid(PidFile(ctx.home, sel.id))};
 }
 Result<ColonyClient> RunningClient(Context& ctx, const Target& t) {
@@ -53,44 +53,17 @@ Result<ColonyClient> RunningClient(Context& ctx, const Target& t) {
 }
 
 Json AgentJson(const coral::v1::AgentInfo& a, Format format) {
-  if (format == Format::kTable) {
-    std::string api = a.api_reachable() ? "ok" : (a.api_error().empty() ? "-" : "unreachable");
-    return {{"agent", a.agent_id()},
-            {"state", a.state()},
-            {"mesh_ip", a.mesh_ip()},
-            {"host", a.hostname()},
-            {"version", a.version()},
-            {"last_seen", Ago(a.last_seen_unix_micros())},
-            {"api", api},
-            {"rows", a.rows_pulled()},
-            {"endpoint", a.wireguard_endpoint()}};
-  }
-  Json runtime = Json::object();
-  if (a.has_runtime()) {
-    runtime = {{"os", a.runtime().os()},
-               {"kernel", a.runtime().kernel()},
-               {"arch", a.runtime().arch()},
-               {"connections", a.runtime().capabilities().connection_method()},
-               {"ebpf", a.runtime().capabilities().ebpf()}};
-  }
-  return {{"agent_id", a.agent_id()},
+  if (format != Format::kTable) return analysis::AgentJson(a);
+  std::string api = a.api_reachable() ? "ok" : (a.api_error().empty() ? "-" : "unreachable");
+  return {{"agent", a.agent_id()},
           {"state", a.state()},
           {"mesh_ip", a.mesh_ip()},
-          {"hostname", a.hostname()},
+          {"host", a.hostname()},
           {"version", a.version()},
-          {"last_seen", TimeText(a.last_seen_unix_micros())},
-          {"enrolled_at", TimeText(a.enrolled_at_unix_micros())},
-          {"wireguard_public_key", a.wireguard_public_key()},
-          {"wireguard_endpoint", a.wireguard_endpoint()},
-          {"last_handshake", TimeText(a.last_handshake_unix_micros())},
-          {"api_reachable", a.api_reachable()},
-          {"api_error", a.api_error()},
-          {"certificate_expires", TimeText(a.certificate_expires_unix_micros())},
-          {"rows_pulled", a.rows_pulled()},
-          {"rows_lost", a.rows_lost()},
-          {"last_pull", TimeText(a.last_pull_unix_micros())},
-          {"pull_error", a.pull_error()},
-          {"runtime", runtime}};
+          {"last_seen", Ago(a.last_seen_unix_micros())},
+          {"api", api},
+          {"rows", a.rows_pulled()},
+          {"endpoint", a.wireguard_endpoint()}};
 }
 
 const std::vector<std::string>& AgentColumns(Format format) {
@@ -147,10 +120,12 @@ Json ApiTokenJson(const coral::v1::ApiTokenInfo& t, Format format) {
   std::string expires =
       t.expires_at_unix_micros() == 0 ? "never" : TimeText(t.expires_at_unix_micros());
   if (format == Format::kTable) {
+    std::string role = t.role();
+    if (!t.scope().empty() && t.scope() != "*") role += " (" + t.scope() + ")";
     return {{"kind", "api"},
             {"id", t.id()},
             {"name", t.name()},
-            {"role", t.role()},
+            {"role", role},
             {"state", t.state()},
             {"uses", "-"},
             {"created", TimeText(t.created_at_unix_micros())},
@@ -160,34 +135,15 @@ Json ApiTokenJson(const coral::v1::ApiTokenInfo& t, Format format) {
           {"id", t.id()},
           {"name", t.name()},
           {"role", t.role()},
+          {"scope", t.scope().empty() ? "*" : t.scope()},
           {"state", t.state()},
           {"created_at", TimeText(t.created_at_unix_micros())},
           {"expires_at", TimeText(t.expires_at_unix_micros())}};
 }
 
-Json StatusJson(const coral::v1::GetStatusResponse& s, pid_t pid) {
-  Json endpoints = Json::array();
-  for (const auto& e : s.public_endpoints()) endpoints.push_back(e);
-  return {{"running", true},
-          {"colony_id", s.colony_id()},
-          {"pid", pid},
-          {"mesh_cidr", s.mesh_cidr()},
-          {"mesh_ip", s.mesh_ip()},
-          {"wireguard_interface", s.wireguard_interface()},
-          {"wireguard_port", s.wireguard_port()},
-          {"public_endpoints", endpoints},
-          {"ca_fingerprint", s.ca_fingerprint()},
-          {"started_at", TimeText(s.started_at_unix_micros())},
-          {"version", s.build().version()},
-          {"agents_healthy", s.agents_healthy()},
-          {"agents_degraded", s.agents_degraded()},
-          {"agents_unhealthy", s.agents_unhealthy()},
-          {"agents_revoked", s.agents_revoked()}};
-}
-
 Status RunStart(Context& ctx, bool foreground) {
   Target t = CORAL_TRY(Selected(ctx));
-  auto cfg = CORAL_TRY(colony::LoadColony(ctx.home, t.id));
+  auto cfg = CORAL_TRY(config::LoadColony(ctx.home, t.id));
   if (t.pid != 0) {
     return AlreadyExists("colony " + t.id + " is already running (pid " + std::to_string(t.pid) +
                          "); stop it with 'coral colony stop'");
@@ -248,7 +204,7 @@ Status RunStatus(Context& ctx) {
     return Status::Ok();
   }
   auto client = CORAL_TRY(RunningClient(ctx, t));
-  ctx.out.Object(StatusJson(CORAL_TRY(client.Status()), t.pid));
+  ctx.out.Object(analysis::ColonyJson(CORAL_TRY(client.Status())));
   return Status::Ok();
 }
 
@@ -276,16 +232,21 @@ struct TokenFlags {
   int uses = 1;
   std::string name;
   std::string role;  // set: an API token
+  std::string scope;
   CLI::Option* ttl_option = nullptr;
   CLI::Option* uses_option = nullptr;
 };
 
 Status RunApiTokenCreate(Context& ctx, const TokenFlags& f, std::chrono::seconds ttl) {
   if (f.uses_option->count() > 0) return InvalidArgument("--uses is for join tokens, not --role");
+  if (auto scope = auth::ParseScope(f.scope); !scope.ok()) {
+    return scope.status().WithContext("--scope");
+  }
   Target t = CORAL_TRY(Selected(ctx));
   auto client = CORAL_TRY(RunningClient(ctx, t));
   coral::v1::CreateApiTokenRequest req;
   req.set_role(f.role);
+  req.set_scope(f.scope);
   req.set_ttl_seconds(ttl.count());
   req.set_name(f.name);
   auto resp = CORAL_TRY(client.CreateApiToken(req));
@@ -364,12 +325,16 @@ Status RunTokenRevoke(Context& ctx, const std::string& id) {
 struct AuditFlags {
   int limit = 50;
   std::string since;
+  std::string who;
+  std::string action;
 };
 
 Status RunAudit(Context& ctx, const AuditFlags& f) {
   if (f.limit < 1 || f.limit > 10'000) return InvalidArgument("--limit must be 1..10000");
   coral::v1::ListAuditRequest req;
   req.set_limit(f.limit);
+  req.set_who(f.who);
+  req.set_action(f.action);
   if (!f.since.empty()) {
     auto since = ParseDuration(f.since);
     if (!since.ok()) return InvalidArgument("--since '" + f.since + "' is not a duration");
@@ -378,24 +343,35 @@ Status RunAudit(Context& ctx, const AuditFlags& f) {
   Target t = CORAL_TRY(Selected(ctx));
   auto client = CORAL_TRY(RunningClient(ctx, t));
   auto log = CORAL_TRY(client.ListAudit(req));
-  bool table = ctx.out.format() == Format::kTable;
+  if (ctx.out.format() != Format::kTable) {
+    // The rows the MCP tool coral_audit_log and GET /api/v1/audit give.
+    std::vector<auth::AuditEntry> entries;
+    for (const auto& r : log.records()) {
+      entries.push_back({.at = FromUnixMicros(r.at_unix_micros()),
+                         .who = r.who(),
+                         .action = r.action(),
+                         .arguments = r.arguments(),
+                         .allowed = r.allowed(),
+                         .result_bytes = r.result_bytes(),
+                         .duration_ms = r.duration_ms(),
+                         .error = r.error()});
+    }
+    Json answer = analysis::RowsJson(analysis::AuditRows(entries));
+    ctx.out.List(answer["columns"].get<std::vector<std::string>>(), answer["rows"],
+                 "Nothing in the audit log yet.");
+    return Status::Ok();
+  }
   Json rows = Json::array();
   for (const auto& r : log.records()) {
-    Json row = {{"at", TimeText(r.at_unix_micros())},
-                {"who", r.who()},
-                {"action", r.action()},
-                {"allowed", table ? Json(r.allowed() ? "yes" : "DENIED") : Json(r.allowed())},
-                {"result_bytes", r.result_bytes()},
-                {"duration_ms", r.duration_ms()},
-                {"arguments", r.arguments()},
-                {"error", r.error()}};
-    rows.push_back(std::move(row));
+    rows.push_back({{"at", TimeText(r.at_unix_micros())},
+                    {"who", r.who()},
+                    {"action", r.action()},
+                    {"allowed", r.allowed() ? "yes" : "DENIED"},
+                    {"arguments", r.arguments()},
+                    {"error", r.error()}});
   }
-  std::vector<std::string> columns =
-      table ? std::vector<std::string>{"at", "who", "action", "allowed", "arguments", "error"}
-            : std::vector<std::string>{"at",           "who",         "action",    "allowed",
-                                       "result_bytes", "duration_ms", "arguments", "error"};
-  ctx.out.List(columns, rows, "Nothing in the audit log yet.");
+  ctx.out.List({"at", "who", "action", "allowed", "arguments", "error"}, rows,
+               "Nothing in the audit log yet.");
   return Status::Ok();
 }
 
@@ -405,7 +381,7 @@ Status RunOverallStatus(Context& ctx) {
   auto client = CORAL_TRY(RunningClient(ctx, t));
   auto status = CORAL_TRY(client.Status());
   auto agents = CORAL_TRY(client.ListAgents());
-  Json summary = StatusJson(status, t.pid);
+  auto services = CORAL_TRY(RecentServiceHealth(client));
   if (ctx.out.format() == Format::kTable) {
     ctx.out.Object({{"colony", status.colony_id()},
                     {"mesh", status.mesh_cidr() + " (" + status.wireguard_interface() + ")"},
@@ -415,21 +391,18 @@ Status RunOverallStatus(Context& ctx) {
     Json rows = Json::array();
     for (const auto& a : agents.agents()) rows.push_back(AgentJson(a, ctx.out.format()));
     ctx.out.List(AgentColumns(ctx.out.format()), rows, "No agents yet.");
-    return PrintServiceHealth(ctx, client);
+    PrintServiceHealth(ctx, services);
+    return Status::Ok();
   }
-  Json rows = Json::array();
-  for (const auto& a : agents.agents()) rows.push_back(AgentJson(a, ctx.out.format()));
-  summary["agents"] = rows;
-  Status services_status = Status::Ok();
-  summary["services"] = ServiceHealthJson(client, &services_status);
-  CORAL_TRY(services_status);
-  ctx.out.Object(summary);
+  // The same object as the MCP tool coral_status and GET /api/v1/status.
+  std::vector<coral::v1::AgentInfo> list(agents.agents().begin(), agents.agents().end());
+  ctx.out.Object(analysis::StatusJson(status, list, services));
   return Status::Ok();
 }
 
 Status RunList(Context& ctx) {
-  auto colonies = CORAL_TRY(colony::ListColonies(ctx.home));
-  auto selected = colony::SelectColony(ctx.home, ctx.flags.colony);
+  auto colonies = CORAL_TRY(config::ListColonies(ctx.home));
+  auto selected = config::SelectColony(ctx.home, ctx.flags.colony);
   Json records = Json::array();
   for (const auto& c : colonies) {
     bool current = selected.ok() && selected->id == c.id;
@@ -462,7 +435,7 @@ Status RunList(Context& ctx) {
 }
 
 Status RunUse(Context& ctx, const std::string& id) {
-  CORAL_TRY(colony::SetDefaultColony(ctx.home, id));
+  CORAL_TRY(config::SetDefaultColony(ctx.home, id));
   if (ctx.out.format() == Format::kTable) {
     ctx.out.Object({{"current colony", id}});
   } else {
@@ -472,13 +445,13 @@ Status RunUse(Context& ctx, const std::string& id) {
 }
 
 Status RunCurrent(Context& ctx) {
-  auto selected = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
+  auto selected = CORAL_TRY(config::SelectColony(ctx.home, ctx.flags.colony));
   if (ctx.out.format() == Format::kTable) {
     ctx.out.Object({{"colony", selected.id},
-                    {"chosen by", std::string(colony::ColonySourceName(selected.source))}});
+                    {"chosen by", std::string(config::ColonySourceName(selected.source))}});
   } else {
     ctx.out.Object({{"colony", selected.id},
-                    {"source", std::string(colony::ColonySourceName(selected.source))}});
+                    {"source", std::string(config::ColonySourceName(selected.source))}});
   }
   return Status::Ok();
 }
@@ -549,13 +522,20 @@ void AddColonyCommands(CLI::App& app, Commands& commands) {
   create->add_option("--name", flags->name, "A note to recognise it by in 'token list'");
   create->add_option("--role", flags->role, "An API token with this role instead")
       ->check(CLI::IsMember({"viewer", "operator", "admin"}));
+  create->add_option("--scope", flags->scope,
+                     "With --role: limit the token to colonies matching app=NAME,env=NAME or "
+                     "colony=ID (default: this colony, whatever its app and env)");
   create->footer(
       "Without --role, a join token: it carries the colony id, its public endpoint(s), the CA\n"
       "fingerprint agents pin, and a secret; use it on a host with: coral agent start --join "
       "TOKEN\n"
       "With --role viewer|operator|admin, an API token (coralapi1_...) for MCP clients and the\n"
       "CLI (CORAL_TOKEN): viewer reads (status, summaries, traces, logs, metrics, SQL);\n"
-      "operator also makes join tokens; admin may do everything. Every use is audited.");
+      "operator also makes join tokens; admin may do everything. Every use is audited.\n"
+      "Examples:\n"
+      "  coral colony token create --ttl 1h --uses 1\n"
+      "  coral colony token create --role viewer --name claude-desktop\n"
+      "  coral colony token create --role viewer --scope env=staging --ttl 30d");
   commands.Bind(create, [flags](Context& ctx) { return RunTokenCreate(ctx, *flags); });
   commands.Bind(token->add_subcommand("list", "Join tokens with their state and uses"),
                 RunTokenList);
@@ -571,6 +551,10 @@ void AddColonyCommands(CLI::App& app, Commands& commands) {
   audit->add_option("--limit", audit_flags->limit, "At most this many records (1..10000)")
       ->capture_default_str();
   audit->add_option("--since", audit_flags->since, "Only the last 15m, 1h, 7d, ...");
+  audit->add_option("--who", audit_flags->who, "Only callers whose name contains this");
+  audit->add_option("--action", audit_flags->action,
+                    "Only actions containing this (tool:coral_query_sql, rpc:, api:, enroll)");
+  audit->footer("Example: coral colony audit --since 1h --action tool: -o json");
   commands.Bind(audit, [audit_flags](Context& ctx) { return RunAudit(ctx, *audit_flags); });
 }
 

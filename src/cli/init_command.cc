@@ -1,6 +1,7 @@
 // coral init APP [--env ENV] [--force]
 #include "cli/context.h"
 #include "colony/colony_dir.h"
+#include "config/colonies.h"
 
 namespace coral::cli {
 
@@ -17,7 +18,7 @@ Status RunInit(Context& ctx, const InitFlags& flags) {
       ctx.home, {.app = flags.app,
                  .env = flags.env,
                  .replace = flags.force ? colony::Replace::kYes : colony::Replace::kNo}));
-  auto selected = colony::SelectColony(ctx.home, "");
+  auto selected = config::SelectColony(ctx.home, "");
   bool is_default = selected.ok() && selected->id == colony.id;
   Json record = {
       {"id", colony.id},

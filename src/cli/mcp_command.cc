@@ -10,9 +10,10 @@
 // error for that request, so the client is never left waiting.
 #include <iostream>
 
+#include "base/json_text.h"
 #include "cli/context.h"
 #include "cli/mcp_endpoint.h"
-#include "colony/colony_dir.h"
+#include "config/colonies.h"
 #include "mcp/client.h"
 
 namespace coral::cli {
@@ -26,7 +27,7 @@ Status RunProxy(Context& ctx, const std::string& url, const std::string& ca_file
   // What the colony sends besides the answer (progress, log messages) goes
   // out first, each as its own line.
   auto forward = [](const JsonValue& message) {
-    std::cout << message.dump() << "\n" << std::flush;
+    std::cout << JsonText(message) << "\n" << std::flush;
   };
   std::string line;
   while (std::getline(std::cin, line)) {
@@ -43,7 +44,7 @@ Status RunProxy(Context& ctx, const std::string& url, const std::string& ca_file
       JsonValue error = {{"jsonrpc", "2.0"},
                          {"id", request["id"]},
                          {"error", {{"code", -32000}, {"message", answer.status().message()}}}};
-      std::cout << error.dump() << "\n" << std::flush;
+      std::cout << JsonText(error) << "\n" << std::flush;
     }
   }
   client.Close();
@@ -70,7 +71,7 @@ Status RunListTools(Context& ctx, const std::string& url, const std::string& ca_
 }
 
 Status RunConfigure(Context& ctx) {
-  auto sel = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
+  auto sel = CORAL_TRY(config::SelectColony(ctx.home, ctx.flags.colony));
   std::string coral = std::filesystem::read_symlink("/proc/self/exe").string();
   std::string name = "coral-" + sel.id;
   JsonValue stdio = {{"command", coral},
@@ -107,7 +108,7 @@ Status RunConfigure(Context& ctx) {
     ctx.out.Text(text);
     return Status::Ok();
   }
-  ctx.out.Object(Json::parse(out.dump()));
+  ctx.out.Object(Json::parse(JsonText(out)));
   return Status::Ok();
 }
 

@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "base/files.h"
-#include "colony/colony_dir.h"
+#include "config/colonies.h"
 
 namespace coral::cli {
 
@@ -30,8 +30,8 @@ Result<mcp::McpEndpoint> ResolveMcpEndpoint(Context& ctx, const std::string& url
     }
     return e;
   }
-  auto sel = CORAL_TRY(colony::SelectColony(ctx.home, ctx.flags.colony));
-  auto cfg = CORAL_TRY(colony::LoadColony(ctx.home, sel.id));
+  auto sel = CORAL_TRY(config::SelectColony(ctx.home, ctx.flags.colony));
+  auto cfg = CORAL_TRY(config::LoadColony(ctx.home, sel.id));
   e.url = "https://127.0.0.1:" + std::to_string(cfg.public_port) + "/mcp";
   e.ca_pem = CORAL_TRY(ReadFile(ca_file.empty() ? ctx.home.colony_dir(sel.id) / "ca.crt"
                                                 : std::filesystem::path(ca_file)));

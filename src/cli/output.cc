@@ -6,6 +6,8 @@
 #include <cctype>
 #include <ostream>
 
+#include "base/json_text.h"
+
 namespace coral::cli {
 
 namespace {
@@ -82,7 +84,7 @@ Result<Format> ParseFormat(std::string_view name) {
 std::string CellText(const Json& value) {
   if (value.is_null()) return "";
   if (value.is_string()) return value.get<std::string>();
-  return value.dump();
+  return JsonText(value);
 }
 
 std::string CsvField(std::string_view text) {
@@ -105,7 +107,7 @@ void Output::Write(const std::vector<std::string>& columns, const Json& records,
                    std::string_view empty_note) const {
   switch (format_) {
     case Format::kJson:
-      out_ << records.dump(2) << "\n";
+      out_ << JsonText(records, 2) << "\n";
       return;
     case Format::kYaml: {
       YAML::Emitter e;
@@ -159,7 +161,7 @@ void Output::Text(std::string_view text) const {
 void Output::WriteObject(const Json& record) const {
   switch (format_) {
     case Format::kJson:
-      out_ << record.dump(2) << "\n";
+      out_ << JsonText(record, 2) << "\n";
       return;
     case Format::kYaml: {
       YAML::Emitter e;

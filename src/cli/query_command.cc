@@ -5,13 +5,15 @@
 #include <map>
 #include <set>
 
+#include "analysis/answers.h"
+#include "analysis/raw_views.h"
+#include "analysis/sql.h"
 #include "base/clock.h"
 #include "base/duration.h"
 #include "cli/colony_client.h"
 #include "cli/context.h"
 #include "cli/query_output.h"
 #include "cli/summary_command.h"
-#include "colony/raw_views.h"
 
 namespace coral::cli {
 
@@ -58,20 +60,17 @@ std::string TableDouble(double v) {
   return s;
 }
 
-// One cell for output. In tables, *_us integers (the colony's times) read as
-// RFC 3339 and doubles are rounded; -o json/yaml/csv keep the number.
-Json Cell(const coral::v1::Value& v, bool time_column, Format format) {
+// One cell as a table shows it: *_us integers (the colony's times) read as
+// RFC 3339 and doubles are rounded.
+Json TableCell(const coral::v1::Value& v, bool time_column) {
   switch (v.kind_case()) {
     case coral::v1::Value::kBoolValue:
       return v.bool_value();
     case coral::v1::Value::kIntValue:
-      if (time_column && format == Format::kTable) {
-        return FormatRfc3339(FromUnixMicros(v.int_value()));
-      }
+      if (time_column) return FormatRfc3339(FromUnixMicros(v.int_value()));
       return v.int_value();
     case coral::v1::Value::kDoubleValue:
-      if (format == Format::kTable) return TableDouble(v.double_value());
-      return v.double_value();
+      return TableDouble(v.double_value());
     case coral::v1::Value::kStringValue:
       return v.string_value();
     case coral::v1::Value::kTimestampMicros:
@@ -88,13 +87,13 @@ Result<int64_t> DurationFlag(std::string_view flag, const std::string& text) {
     return InvalidArgument(std::string(flag) + " '" + text +
                            "' is not a duration; write it like 250ms, 90s, 15m, 1h or 7d");
   }
-  if (*d > colony::kMaxSince) return InvalidArgument(std::string(flag) + " must be at most 30d");
+  if (*d > analysis::kMaxSince) return InvalidArgument(std::string(flag) + " must be at most 30d");
   return d->count();
 }
 
 Status CheckLimit(int limit) {
-  if (limit < 0 || limit > colony::kMaxLimit) {
-    return InvalidArgument("--limit must be 1.." + std::to_string(colony::kMaxLimit));
+  if (limit < 0 || limit > analysis::kMaxLimit) {
+    return InvalidArgument("--limit must be 1.." + std::to_string(analysis::kMaxLimit));
   }
   return Status::Ok();
 }
@@ -107,8 +106,8 @@ void NoteTruncated(Context& ctx, bool truncated, std::string_view what) {
 Status RunSql(Context& ctx, const SqlFlags& f) {
   auto timeout = ParseDuration(f.timeout);
   if (!timeout.ok()) return InvalidArgument("--timeout '" + f.timeout + "' is not a duration");
-  if (f.max_rows < 1 || f.max_rows > 100'000) {
-    return InvalidArgument("--max-rows must be 1..100000");
+  if (f.max_rows < 1 || f.max_rows > analysis::kMaxSqlRows) {
+    return InvalidArgument("--max-rows must be 1.." + std::to_string(analysis::kMaxSqlRows));
   }
   auto client = CORAL_TRY(ColonyClient::OpenRunning(ctx.home, ctx.flags.colony));
   coral::v1::QuerySqlRequest req;
@@ -116,7 +115,7 @@ Status RunSql(Context& ctx, const SqlFlags& f) {
   req.set_max_rows(f.max_rows);
   req.set_timeout_ms(std::chrono::duration_cast<std::chrono::milliseconds>(*timeout).count());
   auto resp = CORAL_TRY(client.QuerySql(req));
-  PrintQueryRows(ctx, resp.columns(), resp.rows(), "(no rows)");
+  PrintQueryRows(ctx, resp.columns(), resp.rows(), "(no rows)", {}, resp.truncated());
   if (resp.truncated()) {
     ctx.err << "note: stopped at " << f.max_rows << " rows; raise --max-rows or narrow the query\n";
   }
@@ -232,7 +231,7 @@ Status RunLogs(Context& ctx, const LogFlags& f) {
   coral::v1::QueryLogsRequest req;
   req.set_service(f.service);
   req.set_grep(f.grep);
-  if (auto level = colony::SeverityFloor(f.severity); !level.ok()) {
+  if (auto level = analysis::SeverityFloor(f.severity); !level.ok()) {
     return InvalidArgument("--" + std::string(level.status().message()));
   }
   req.set_severity(f.severity);
@@ -326,28 +325,26 @@ void AddMetrics(CLI::App& query, Commands& commands) {
 }  // namespace
 
 void PrintQueryRows(Context& ctx, const ProtoColumns& proto_columns, const ProtoRows& proto_rows,
-                    std::string_view empty_note, const std::vector<std::string>& table_columns) {
-  std::vector<std::string> columns;
-  std::vector<bool> time_column;
-  for (const auto& c : proto_columns) {
-    // Duplicate names (SELECT a.x, b.x) would collapse in JSON objects.
-    std::string name = c.name();
-    for (int n = 2; std::find(columns.begin(), columns.end(), name) != columns.end(); ++n) {
-      name = c.name() + "_" + std::to_string(n);
-    }
-    columns.push_back(name);
-    time_column.push_back(c.name().size() > 3 && c.name().ends_with("_us"));
+                    std::string_view empty_note, const std::vector<std::string>& table_columns,
+                    bool truncated) {
+  // json, yaml and csv print the rows as every other door gives them.
+  Json answer = analysis::RowsJson(analysis::RowSetFromProto(proto_columns, proto_rows, truncated));
+  std::vector<std::string> columns = answer["columns"].get<std::vector<std::string>>();
+  if (ctx.out.format() != Format::kTable) {
+    ctx.out.List(columns, answer["rows"], empty_note);
+    return;
   }
+  // Tables read times (*_us) as RFC 3339 and round doubles.
   Json rows = Json::array();
   for (const auto& r : proto_rows) {
     Json row = Json::object();
     for (int i = 0; i < r.values_size() && i < static_cast<int>(columns.size()); ++i) {
-      row[columns[i]] = Cell(r.values(i), time_column[i], ctx.out.format());
+      const std::string& name = proto_columns[i].name();
+      row[columns[i]] = TableCell(r.values(i), name.size() > 3 && name.ends_with("_us"));
     }
     rows.push_back(std::move(row));
   }
-  bool table = ctx.out.format() == Format::kTable && !table_columns.empty();
-  ctx.out.List(table ? table_columns : columns, rows, empty_note);
+  ctx.out.List(table_columns.empty() ? columns : table_columns, rows, empty_note);
 }
 
 void AddQueryCommands(CLI::App& app, Commands& commands) {

@@ -1,9 +1,10 @@
 // coral query summary | topology | hosts, and the service part of
-// coral status: what the colony's summaries say (see colony/service_summary.h).
+// coral status: what the colony's summaries say (see analysis/service_summary.h).
 #include "cli/summary_command.h"
 
 #include <cstdio>
 
+#include "analysis/answers.h"
 #include "base/clock.h"
 #include "base/duration.h"
 #include "cli/colony_client.h"
@@ -33,28 +34,6 @@ std::string Fixed(double v, int digits) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
-}
-
-Json Optional(bool has, double v) { return has ? Json(v) : Json(nullptr); }
-
-Json ServiceJson(const coral::v1::ServiceSummary& s) {
-  return {{"service", s.service()},
-          {"status", s.status()},
-          {"requests", s.requests()},
-          {"errors", s.errors()},
-          {"error_rate", s.error_rate()},
-          {"requests_per_s", s.requests_per_s()},
-          {"p50_ms", Optional(s.has_p50_ms(), s.p50_ms())},
-          {"p95_ms", Optional(s.has_p95_ms(), s.p95_ms())},
-          {"p99_ms", Optional(s.has_p99_ms(), s.p99_ms())},
-          {"avg_ms", Optional(s.has_avg_ms(), s.avg_ms())},
-          {"max_ms", Optional(s.has_max_ms(), s.max_ms())},
-          {"health", s.health()},
-          {"health_reason", s.health_reason()},
-          {"health_since_us", s.health_since_unix_micros()},
-          {"previous_requests", s.previous_requests()},
-          {"previous_error_rate", s.previous_error_rate()},
-          {"previous_p95_ms", Optional(s.has_previous_p95_ms(), s.previous_p95_ms())}};
 }
 
 Json ServiceRow(const coral::v1::ServiceSummary& s) {
@@ -123,7 +102,7 @@ Status RunSummary(Context& ctx, const SummaryFlags& f) {
       Json rows = Json::array();
       std::vector<std::string> columns;
       for (const auto& svc : s.services()) {
-        Json row = ServiceJson(svc);
+        Json row = analysis::ServiceSummaryJson(svc);
         if (columns.empty()) {
           for (const auto& [k, v] : row.items()) columns.push_back(k);
         }
@@ -132,24 +111,9 @@ Status RunSummary(Context& ctx, const SummaryFlags& f) {
       ctx.out.List(columns, rows, "");
       return Status::Ok();
     }
-    default: {
-      Json services = Json::array();
-      for (const auto& svc : s.services()) services.push_back(ServiceJson(svc));
-      Json findings = Json::array();
-      for (const auto& fd : s.findings()) {
-        findings.push_back({{"kind", fd.kind()},
-                            {"severity", fd.severity()},
-                            {"subject", fd.subject()},
-                            {"title", fd.title()},
-                            {"evidence", fd.evidence()}});
-      }
-      ctx.out.Object({{"from_us", s.from_unix_micros()},
-                      {"to_us", s.to_unix_micros()},
-                      {"backend", s.backend()},
-                      {"services", services},
-                      {"findings", findings}});
+    default:
+      ctx.out.Object(analysis::SummaryJson(s));
       return Status::Ok();
-    }
   }
 }
 
@@ -187,10 +151,13 @@ Status RunHosts(Context& ctx, const std::string& since) {
 
 }  // namespace
 
-Status PrintServiceHealth(Context& ctx, ColonyClient& client) {
+Result<coral::v1::GetSummaryResponse> RecentServiceHealth(ColonyClient& client) {
   coral::v1::GetSummaryRequest req;
   req.set_since_ms(15 * 60'000);
-  auto s = CORAL_TRY(client.GetSummary(req));
+  return client.GetSummary(req);
+}
+
+void PrintServiceHealth(Context& ctx, const coral::v1::GetSummaryResponse& s) {
   ctx.out.Text("\nServices (last 15m):\n");
   Json rows = Json::array();
   for (const auto& svc : s.services()) rows.push_back(ServiceRow(svc));
@@ -199,20 +166,6 @@ Status PrintServiceHealth(Context& ctx, ColonyClient& client) {
     ctx.out.Text(std::to_string(s.findings_size()) +
                  " finding(s); 'coral query summary --since 15m' shows them.\n");
   }
-  return Status::Ok();
-}
-
-Json ServiceHealthJson(ColonyClient& client, Status* status) {
-  coral::v1::GetSummaryRequest req;
-  req.set_since_ms(15 * 60'000);
-  auto s = client.GetSummary(req);
-  if (!s.ok()) {
-    *status = s.status();
-    return nullptr;
-  }
-  Json services = Json::array();
-  for (const auto& svc : s->services()) services.push_back(ServiceJson(svc));
-  return services;
 }
 
 void AddSummaryQueryCommands(CLI::App& query, Commands& commands) {

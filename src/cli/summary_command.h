@@ -10,9 +10,9 @@ namespace coral::cli {
 // summary, topology and hosts under `coral query`.
 void AddSummaryQueryCommands(CLI::App& query, Commands& commands);
 
-// Service health over the last 15 minutes, as `coral status` shows it.
-Status PrintServiceHealth(Context& ctx, ColonyClient& client);
-// The same for -o json/yaml; null (and *status set) when the colony failed.
-Json ServiceHealthJson(ColonyClient& client, Status* status);
+// Service health over the last 15 minutes, as `coral status` asks for it and
+// prints it in a table.
+Result<coral::v1::GetSummaryResponse> RecentServiceHealth(ColonyClient& client);
+void PrintServiceHealth(Context& ctx, const coral::v1::GetSummaryResponse& summary);
 
 }  // namespace coral::cli

@@ -10,19 +10,23 @@
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
+#include "analysis/mcp_tools.h"
+#include "analysis/rest_api.h"
+#include "analysis/telemetry_schema.h"
+#include "auth/local_secrets.h"
 #include "base/files.h"
+#include "base/json_text.h"
 #include "base/log.h"
 #include "colony/colony_api.h"
-#include "colony/colony_dir.h"
-#include "colony/mcp_tools.h"
-#include "colony/secrets.h"
-#include "colony/telemetry_schema.h"
+#include "colony/control_schema.h"
+#include "config/colonies.h"
 #include "coral/v1/agent.grpc.pb.h"
 #include "coral/v1/mesh.pb.h"
 #include "crypto/digest.h"
 #include "crypto/keys.h"
 #include "mesh/addressing.h"
 #include "mesh/endpoint.h"
+#include "mesh/join_token.h"
 #include "mesh/names.h"
 
 namespace coral::colony {
@@ -63,24 +67,7 @@ std::vector<std::string> DetectEndpoints(const mesh::Ipv4Prefix& mesh_range, int
 
 net::HttpResponse JsonError(int status, const std::string& message) {
   nlohmann::json body = {{"error", message}};
-  return net::HttpResponse::Json(status, body.dump());
-}
-
-int HttpStatusFor(const coral::Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument:
-      return 400;
-    case StatusCode::kUnauthenticated:
-      return 401;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kResourceExhausted:
-      return 503;
-    default:
-      return 500;
-  }
+  return net::HttpResponse::Json(status, JsonText(body));
 }
 
 }  // namespace
@@ -89,14 +76,14 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   std::unique_ptr<Colony> colony(new Colony(std::move(options)));
   Colony& c = *colony;
   c.started_at_ = SystemClock::Get().Now();
-  c.config_ = CORAL_TRY(LoadColony(c.options_.home, c.options_.colony_id));
+  c.config_ = CORAL_TRY(config::LoadColony(c.options_.home, c.options_.colony_id));
   const auto dir = c.options_.home.colony_dir(c.config_.id);
   mesh::Ipv4Prefix range = CORAL_TRY(mesh::ParseIpv4Prefix(c.config_.mesh_cidr));
   uint32_t mesh_ip = CORAL_TRY(mesh::ParseIpv4(c.config_.mesh_ip));
 
-  std::string secret = CORAL_TRY(ReadColonySecret(c.options_.home, c.config_.id));
-  c.local_token_ = LocalApiToken(secret);
-  std::string same_host = SameHostSecret(secret);
+  std::string secret = CORAL_TRY(auth::ReadColonySecret(c.options_.home, c.config_.id));
+  c.local_token_ = auth::LocalApiToken(secret);
+  std::string same_host = auth::SameHostSecret(secret);
   crypto::Wipe(secret);
 
   crypto::CaFiles ca_files{CORAL_TRY(ReadFile(dir / "ca.crt")),
@@ -135,10 +122,23 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
 
   c.control_ = CORAL_TRY(storage::OpenStore("duckdb://" + (dir / "control.duckdb").string() +
                                             "?threads=1&memory_limit=128MB"));
-  c.registry_ = CORAL_TRY(Registry::Open(*c.control_, range, std::move(same_host)));
-  c.access_ = CORAL_TRY(AccessControl::Open(*c.control_));
-  c.telemetry_ = CORAL_TRY(storage::OpenStore(TelemetryStoreUrl(c.config_.storage_url)));
-  CORAL_TRY(c.telemetry_->Migrate(TelemetryMigrations()).WithContext(c.config_.storage_url));
+  CORAL_TRY(c.control_->Migrate(ControlMigrations()));
+  c.tokens_ = CORAL_TRY(auth::TokenStore::Open(*c.control_));
+  c.audit_ = std::make_unique<auth::AuditLog>(*c.control_);
+  c.registry_ = CORAL_TRY(Registry::Open(*c.control_, range, *c.tokens_));
+  c.policy_ = ColonyPolicy();
+  c.door_ = std::make_unique<auth::FrontDoor>(auth::FrontDoorOptions{
+      .resource = {.colony = c.config_.id, .app = c.config_.app, .env = c.config_.env},
+      .verifiers = {auth::LocalTokenVerifier(c.local_token_), auth::ApiTokenVerifier(*c.tokens_),
+                    auth::JoinTokenVerifier(*c.tokens_, std::move(same_host)),
+                    c.AgentCertificates()},
+      .policy = &c.policy_,
+      .audit = c.audit_.get(),
+      .missing_hint = "an API token ('coral colony token create --role viewer') as "
+                      "'Authorization: Bearer <token>'"});
+  c.telemetry_ = CORAL_TRY(storage::OpenStore(analysis::TelemetryStoreUrl(c.config_.storage_url)));
+  CORAL_TRY(
+      c.telemetry_->Migrate(analysis::TelemetryMigrations()).WithContext(c.config_.storage_url));
 
   // The mesh interface, with every enrolled agent as a peer again.
   std::string key_text = CORAL_TRY(ReadFile(dir / "wireguard.key"));
@@ -164,8 +164,8 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   }
   CORAL_TRY(c.mesh_->ReplacePeers(peers));
 
-  c.mesh_api_ = std::make_unique<ColonyApi>(c, ColonyApi::Access::kMesh);
-  c.local_api_ = std::make_unique<ColonyApi>(c, ColonyApi::Access::kLocal);
+  c.mesh_api_ = std::make_unique<ColonyApi>(c);
+  c.local_api_ = std::make_unique<ColonyApi>(c);
   std::string port = std::to_string(c.config_.grpc_port);
   c.mesh_server_ = CORAL_TRY(
       net::GrpcServer::Start({.addresses = {c.config_.mesh_ip + ":" + port},
@@ -182,34 +182,11 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
       .version = c.options_.version,
       .instructions = "Observability of the " + c.config_.app + " application (" + c.config_.env +
                       "): start with coral_service_summary; its findings carry evidence."});
-  {
-    Colony* colony_ptr = colony.get();
-    AddColonyTools(*c.mcp_, {.telemetry = c.telemetry_.get(),
-                             .clock = &SystemClock::Get(),
-                             .status = [colony_ptr] { return colony_ptr->Status(); },
-                             .agents =
-                                 [colony_ptr] {
-                                   std::vector<coral::v1::AgentInfo> out;
-                                   for (const auto& a : colony_ptr->registry().Agents()) {
-                                     out.push_back(colony_ptr->Describe(a));
-                                   }
-                                   return out;
-                                 },
-                             .host_names =
-                                 [colony_ptr] {
-                                   std::map<std::string, std::string> names;
-                                   for (const auto& a : colony_ptr->registry().Agents()) {
-                                     names[a.agent_id] = a.hostname;
-                                   }
-                                   return names;
-                                 },
-                             .audit =
-                                 [colony_ptr](int limit, std::optional<WallTime> since) {
-                                   return colony_ptr->access().AuditLog(limit, since);
-                                 }});
-  }
+  analysis::AddColonyTools(*c.mcp_, c);
   c.mcp_transport_ = std::make_unique<mcp::McpHttpTransport>(
       *c.mcp_, mcp::HttpTransportOptions{.allowed_hosts = std::move(mcp_hosts)});
+  c.mcp_gate_ = std::make_unique<auth::McpGate>(*c.door_, *c.mcp_transport_);
+  c.rest_ = std::make_unique<analysis::RestApi>(c, *c.door_, c.options_.version);
 
   net::HttpServerOptions http{
       .bind = "0.0.0.0",
@@ -220,45 +197,16 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
                                   .client_certs = net::ClientCerts::kOptional},
       .max_body_bytes = 1 << 20};
   Colony* self = colony.get();
-  c.public_server_ = CORAL_TRY(net::HttpServer::Start(http, [self](const net::HttpRequest& req) {
-    if (req.path == "/v1/ca" && req.method == "GET") {
-      return net::HttpResponse{.status = 200,
-                               .headers = {{"Content-Type", "application/x-pem-file"}},
-                               .body = self->ca_->files().cert_pem};
-    }
-    if (req.path == "/v1/enroll") {
-      if (req.method != "POST") return JsonError(405, "enroll takes POST");
-      coral::v1::EnrollRequest er;
-      google::protobuf::util::JsonParseOptions parse;
-      if (!google::protobuf::util::JsonStringToMessage(req.body, &er, parse).ok()) {
-        return JsonError(400, "the enrollment request is not a JSON EnrollRequest");
-      }
-      std::string host = req.header("Host").empty() ? "" : HostOf(std::string(req.header("Host")));
-      auto resp = self->Enroll(er, host);
-      if (!resp.ok()) {
-        CORAL_LOG_WARN("colony: enrollment of agent '{}' from {} refused: {}", er.agent_id(),
-                       req.remote, resp.status().message());
-        return JsonError(HttpStatusFor(resp.status()), resp.status().message());
-      }
-      std::string body;
-      google::protobuf::util::JsonPrintOptions print;
-      print.preserve_proto_field_names = true;
-      (void)google::protobuf::util::MessageToJsonString(*resp, &body, print);
-      return net::HttpResponse::Json(200, body);
-    }
-    if (req.path == "/v1/agent/self" && req.method == "GET") return self->AgentSelf(req);
-    if (req.path == "/mcp") return self->Mcp(req);
-    return JsonError(
-        404, "no such endpoint; the colony serves /v1/ca, /v1/enroll, /v1/agent/self and /mcp");
-  }));
+  c.public_server_ = CORAL_TRY(net::HttpServer::Start(
+      http, [self](const net::HttpRequest& req) { return self->Public(req); }));
 
   c.prober_ = std::thread([self] { self->ProberMain(); });
   c.agent_source_ = std::make_unique<GrpcAgentSource>(
       c.ca_->files().cert_pem, c.colony_cert_.cert_pem, c.colony_cert_.key_pem);
-  c.summarizer_ = std::make_unique<Summarizer>(
-      *c.telemetry_, SummarizerOptions{.interval = c.config_.summary_interval,
-                                       .raw_retention = c.config_.raw_retention,
-                                       .summary_retention = c.config_.summary_retention});
+  c.summarizer_ = std::make_unique<analysis::Summarizer>(
+      *c.telemetry_, analysis::SummarizerOptions{.interval = c.config_.summary_interval,
+                                                 .raw_retention = c.config_.raw_retention,
+                                                 .summary_retention = c.config_.summary_retention});
   c.summarizer_->Start();
   c.poller_ = std::make_unique<Poller>(
       *c.telemetry_, *c.agent_source_,
@@ -297,6 +245,7 @@ void Colony::Stop() {
   if (public_server_) public_server_->Stop();
   // Waits for MCP requests still running on their own threads; they use the
   // stores, which go before the transport would.
+  mcp_gate_.reset();
   mcp_transport_.reset();
   if (mesh_server_) mesh_server_->Stop();
   if (local_server_) local_server_->Stop();
@@ -306,7 +255,7 @@ void Colony::Stop() {
 int Colony::grpc_port() const { return local_server_ ? local_server_->ports()[0] : 0; }
 uint16_t Colony::public_port() const { return public_server_ ? public_server_->port() : 0; }
 
-Result<std::string> Colony::TokenFor(const Registry::NewToken& token) const {
+Result<std::string> Colony::JoinTokenText(const auth::TokenStore::NewToken& token) {
   mesh::JoinToken t{.colony_id = config_.id,
                     .endpoints = endpoints_,
                     .ca_fingerprint = ca_->fingerprint(),
@@ -315,14 +264,78 @@ Result<std::string> Colony::TokenFor(const Registry::NewToken& token) const {
   return mesh::EncodeJoinToken(t);
 }
 
+net::HttpResponse Colony::Public(const net::HttpRequest& req) {
+  if (req.path == "/v1/ca" && req.method == "GET") {
+    return net::HttpResponse{.status = 200,
+                             .headers = {{"Content-Type", "application/x-pem-file"}},
+                             .body = ca_->files().cert_pem};
+  }
+  if (req.path == "/v1/enroll") return Enroll(req);
+  if (req.path == "/v1/agent/self" && req.method == "GET") return AgentSelf(req);
+  if (req.path == "/mcp") return mcp_gate_->Handle(req);
+  if (analysis::RestApi::Handles(req.path)) return rest_->Handle(req);
+  return JsonError(404,
+                   "no such endpoint; the colony serves /v1/ca, /v1/enroll, /v1/agent/self, /mcp "
+                   "and /api/v1/ (see /api/v1/openapi.json)");
+}
+
+net::HttpResponse Colony::Enroll(const net::HttpRequest& req) {
+  if (req.method != "POST") return JsonError(405, "enroll takes POST");
+  coral::v1::EnrollRequest er;
+  google::protobuf::util::JsonParseOptions parse;
+  if (!google::protobuf::util::JsonStringToMessage(req.body, &er, parse).ok()) {
+    return JsonError(400, "the enrollment request is not a JSON EnrollRequest");
+  }
+  auth::Credentials credentials{.join_secret = er.token_secret(), .remote = req.remote};
+  nlohmann::json arguments = {{"agent_id", er.agent_id().substr(0, 80)},
+                              {"hostname", er.hostname().substr(0, 255)}};
+  auto pass = door_->Admit(credentials, "enroll", JsonText(arguments));
+  Result<coral::v1::EnrollResponse> resp = Unauthenticated("");
+  if (pass.ok()) {
+    std::string host = req.header("Host").empty() ? "" : HostOf(std::string(req.header("Host")));
+    resp = Enroll(er, pass->caller.id, host);
+    door_->Finish(*pass, 0, resp.ok() ? "" : resp.status().message());
+  } else {
+    resp = pass.status();
+  }
+  if (!resp.ok()) {
+    CORAL_LOG_WARN("colony: enrollment of agent '{}' from {} refused: {}",
+                   er.agent_id().substr(0, 80), req.remote, resp.status().message());
+    return JsonError(net::HttpStatusOf(resp.status()), resp.status().message());
+  }
+  std::string body;
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(*resp, &body, print);
+  return net::HttpResponse::Json(200, body);
+}
+
+auth::Verifier Colony::AgentCertificates() {
+  return [this](const auth::Credentials& c) -> std::optional<Result<auth::Caller>> {
+    if (c.client_cert_pem.empty()) return std::nullopt;
+    auto info = crypto::InspectCertificate(c.client_cert_pem);
+    if (!info.ok()) return Result<auth::Caller>(Unauthenticated("unreadable client certificate"));
+    for (const auto& uri : info->uris) {
+      std::string id = mesh::AgentIdFromUri(config_.id, uri);
+      if (id.empty()) continue;
+      auto agent = registry_->Authenticate(id, info->fingerprint);
+      if (!agent.ok()) return Result<auth::Caller>(agent.status());
+      return auth::Caller{.kind = auth::CallerKind::kAgent, .id = id, .who = "agent " + id};
+    }
+    return Result<auth::Caller>(
+        PermissionDenied("the certificate names no agent of colony " + config_.id));
+  };
+}
+
 Result<coral::v1::EnrollResponse> Colony::Enroll(const coral::v1::EnrollRequest& request,
+                                                 const std::string& token_id,
                                                  const std::string& enrolled_via_host) {
   auto wg_key = crypto::KeyFromBase64(request.wireguard_public_key());
   if (!wg_key.ok()) {
     return InvalidArgument("wireguard_public_key is not a base64 WireGuard key (44 characters)");
   }
   if (request.csr_pem().empty()) return InvalidArgument("csr_pem is missing");
-  EnrollClaim claim{.token_secret = request.token_secret(),
+  EnrollClaim claim{.token_id = token_id,
                     .agent_id = request.agent_id(),
                     .hostname = request.hostname(),
                     .version = request.version(),
@@ -371,20 +384,23 @@ Result<coral::v1::EnrollResponse> Colony::Enroll(const coral::v1::EnrollRequest&
 }
 
 net::HttpResponse Colony::AgentSelf(const net::HttpRequest& req) {
-  auto info = crypto::InspectCertificate(req.peer_cert_pem);
-  if (!info.ok()) return JsonError(401, "present the certificate this agent got at enrollment");
-  for (const auto& uri : info->uris) {
-    std::string id = mesh::AgentIdFromUri(config_.id, uri);
-    if (id.empty()) continue;
-    auto agent = registry_->Authenticate(id, info->fingerprint);
-    if (!agent.ok()) return JsonError(403, agent.status().message());
-    nlohmann::json body = {
-        {"agent_id", id},
-        {"state", std::string(AgentStateName(StateOf(*agent, registry_->clock().Now())))},
-        {"mesh_ip", agent->mesh_ip}};
-    return net::HttpResponse::Json(200, body.dump());
+  auto pass = door_->Admit(auth::FromHttp(req), "agent:self");
+  if (!pass.ok()) {
+    return JsonError(
+        net::HttpStatusOf(pass.status()),
+        pass.status().code() == StatusCode::kUnauthenticated && req.peer_cert_pem.empty()
+            ? "present the certificate this agent got at enrollment"
+            : pass.status().message());
   }
-  return JsonError(403, "the certificate names no agent of colony " + config_.id);
+  auto agent = registry_->Agent(pass->caller.id);
+  if (!agent.ok()) return JsonError(net::HttpStatusOf(agent.status()), agent.status().message());
+  nlohmann::json body = {
+      {"agent_id", agent->agent_id},
+      {"state", std::string(AgentStateName(StateOf(*agent, registry_->clock().Now())))},
+      {"mesh_ip", agent->mesh_ip}};
+  std::string text = JsonText(body);
+  door_->Finish(*pass, static_cast<int64_t>(text.size()));
+  return net::HttpResponse::Json(200, text);
 }
 
 coral::v1::GetStatusResponse Colony::Status() {
@@ -458,7 +474,28 @@ coral::v1::AgentInfo Colony::Describe(const AgentRecord& a) {
   return out;
 }
 
-Result<coral::v1::AgentInfo> Colony::Revoke(const std::string& agent_id) {
+std::vector<coral::v1::AgentInfo> Colony::Agents() {
+  std::vector<coral::v1::AgentInfo> out;
+  for (const auto& a : registry_->Agents()) out.push_back(Describe(a));
+  return out;
+}
+
+Result<std::vector<auth::AuditEntry>> Colony::Audit(const auth::AuditQuery& query) {
+  return audit_->List(query);
+}
+
+coral::Status Colony::AgentRegistered(const std::string& agent_id, const std::string& hostname,
+                                      const std::string& version, int64_t api_port) {
+  CORAL_TRY(registry_->MarkSeen(agent_id, hostname, version, api_port));
+  ProbeSoon();
+  return coral::Status::Ok();
+}
+
+coral::Status Colony::AgentHeartbeat(const std::string& agent_id) {
+  return registry_->MarkSeen(agent_id);
+}
+
+Result<coral::v1::AgentInfo> Colony::RevokeAgent(const std::string& agent_id) {
   AgentRecord a = CORAL_TRY(registry_->RevokeAgent(agent_id));
   CORAL_TRY(mesh_->RemovePeer(a.wireguard_public_key));
   {
@@ -502,8 +539,7 @@ void Colony::ProberMain() {
     if (MonoTime now = registry_->clock().Monotonic();
         !pruned || now - *pruned >= std::chrono::hours(1)) {
       pruned = now;
-      if (coral::Status s =
-              access_->PruneAuditLog(registry_->clock().Now() - config_.audit_retention);
+      if (coral::Status s = audit_->Prune(registry_->clock().Now() - config_.audit_retention);
           !s.ok()) {
         CORAL_LOG_WARN("colony: pruning the audit log: {}", s.message());
       }
@@ -530,92 +566,6 @@ void Colony::ProbeSoon() {
     probe_soon_ = true;
   }
   stop_cv_.notify_all();
-}
-
-net::HttpResponse Colony::Mcp(const net::HttpRequest& req) {
-  std::string bearer(req.header("Authorization"));
-  if (bearer.rfind("Bearer ", 0) == 0) bearer = bearer.substr(7);
-  Result<Caller> caller = Unauthenticated(
-      "missing bearer token: an API token from 'coral colony token create --role viewer'");
-  if (!bearer.empty()) {
-    caller = crypto::ConstantTimeEquals(bearer, local_token_)
-                 ? Caller{"local operator", Role::kAdmin}
-                 : access_->Authenticate(bearer);
-  }
-  if (!caller.ok()) {
-    access_->Record({.at = registry_->clock().Now(),
-                     .who = "unauthenticated (" + req.remote + ")",
-                     .action = "mcp",
-                     .error = caller.status().message()});
-    net::HttpResponse r = JsonError(401, caller.status().message());
-    r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"coral\""});
-    return r;
-  }
-  // What the message asks for, when it needs more than being a known caller.
-  std::string action;
-  nlohmann::json message, id, arguments;
-  if (req.method == "POST") {
-    message = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (message.is_object() && message.contains("method") && message["method"].is_string()) {
-      std::string method = message["method"];
-      const nlohmann::json params = message.value("params", nlohmann::json::object());
-      if (method == "tools/call" && params.is_object()) {
-        action = "tool:" + params.value("name", std::string());
-        arguments = params.value("arguments", nlohmann::json::object());
-      } else if (method == "resources/read") {
-        action = "resource:read";
-        arguments = params;
-      } else if (method == "prompts/get") {
-        action = "prompt:get";
-        arguments = params;
-      }
-      id = message.value("id", nlohmann::json());
-    }
-  }
-  if (action.empty()) return mcp_transport_->Handle(req);
-  AuditEntry entry{.at = registry_->clock().Now(),
-                   .who = caller->who,
-                   .action = action,
-                   .arguments = arguments.dump()};
-  if (coral::Status allowed = AccessControl::Authorize(*caller, action); !allowed.ok()) {
-    entry.error = allowed.message();
-    access_->Record(entry);
-    nlohmann::json error = {
-        {"jsonrpc", "2.0"},
-        {"id", id},
-        {"error", {{"code", -32003}, {"message", "permission denied: " + allowed.message()}}}};
-    return net::HttpResponse::Json(200, error.dump());
-  }
-  MonoTime start = registry_->clock().Monotonic();
-  // The answer may come later, on a stream: the audit entry is written when
-  // it exists, from whichever thread produced it.
-  auto answered = std::make_shared<std::atomic<bool>>(false);
-  net::HttpResponse resp = mcp_transport_->Handle(
-      req, [this, entry, start, answered](const std::optional<mcp::Message>& answer) {
-        answered->store(true);
-        AuditEntry done = entry;
-        done.allowed = true;
-        done.duration_ms =
-            std::chrono::duration<double, std::milli>(registry_->clock().Monotonic() - start)
-                .count();
-        if (answer) {
-          done.result_bytes = static_cast<int64_t>(mcp::Serialize(*answer).size());
-          if (const auto* e = std::get_if<mcp::ErrorResponse>(&*answer)) {
-            done.error = e->error.message;
-          }
-        } else {
-          done.error = "cancelled by the client";
-        }
-        access_->Record(done);
-      });
-  if (!answered->load() && !resp.stream) {
-    // Refused before it ran (a bad session, version or size): no answer came.
-    AuditEntry refused = entry;
-    refused.allowed = true;
-    refused.error = "HTTP " + std::to_string(resp.status);
-    access_->Record(refused);
-  }
-  return resp;
 }
 
 }  // namespace coral::colony

@@ -1,27 +1,36 @@
-// ColonyService over gRPC (proto/coral/v1/colony.proto), served twice:
-//   kMesh  on mesh-ip:9000 with mTLS: the caller is the agent named by its
-//          certificate's URI (coral://COLONY/agent/ID), which must be the
-//          certificate the registry holds for a non-revoked agent. Agents may
-//          Register, Heartbeat and GetStatus.
-//   kLocal on 127.0.0.1:9000: the operator on the colony's host, with the
-//          local token derived from colony.secret. Everything but agent calls.
+// ColonyService over gRPC (proto/coral/v1/colony.proto), served on the mesh
+// (mesh-ip:9000, mTLS: agents present the certificate they got at enrollment)
+// and on 127.0.0.1:9000 (the operator on the colony's host with the local
+// token, or anyone with an API token). Every call goes through the colony's
+// front door (auth/front_door.h) as "rpc:<method>": agents may Register,
+// Heartbeat and read the status; people and tokens what their role allows
+// (ColonyPolicy). The read calls are adapters over analysis/.
 //
-// Thread-safety: gRPC calls these from its threads; Colony is thread-safe.
+// Thread-safety: gRPC calls these from its threads; ColonyControl is
+// thread-safe.
 #pragma once
 
-#include <map>
-#include <string>
+#include <string_view>
 
+#include "auth/policy.h"
+#include "colony/control.h"
 #include "coral/v1/colony.grpc.pb.h"
 
 namespace coral::colony {
 
-class Colony;
+// Who may call what on a colony, every door included: the gRPC API (rpc:),
+// MCP (tool:, resource:read, prompt:get), REST (api:) and enrollment.
+//   viewer    status, agents, services, summaries, traces, logs, metrics,
+//             topology, hosts, read-only SQL, the read-only MCP tools
+//   operator  + join tokens (create, list): bring hosts into the mesh
+//   admin     + revoking agents and join tokens, API tokens, the audit log
+//   agents    register, heartbeat (neither audited when allowed), status
+//   enrollees (a join token's secret) enroll
+auth::Policy ColonyPolicy();
 
 class ColonyApi final : public coral::v1::ColonyService::Service {
  public:
-  enum class Access { kLocal, kMesh };
-  ColonyApi(Colony& colony, Access access) : colony_(colony), access_(access) {}
+  explicit ColonyApi(ColonyControl& colony) : colony_(colony) {}
 
   grpc::Status GetStatus(grpc::ServerContext* ctx, const coral::v1::GetStatusRequest* req,
                          coral::v1::GetStatusResponse* out) override;
@@ -67,20 +76,14 @@ class ColonyApi final : public coral::v1::ColonyService::Service {
                          coral::v1::ListAuditResponse* out) override;
 
  private:
-  // The calling agent's id (kMesh), checked against the registry.
-  grpc::Status CallingAgent(grpc::ServerContext* ctx, std::string* agent_id) const;
-  // OK for a caller on kLocal whose role allows `method` (the local token is
-  // an admin, API tokens have their role); every decision is audited with
-  // the request as JSON.
-  grpc::Status Authorize(grpc::ServerContext* ctx, std::string_view method,
-                         const google::protobuf::Message* request) const;
-  // OK for either kind of caller.
-  grpc::Status AnyCaller(grpc::ServerContext* ctx) const;
-  // agent id -> hostname, from the registry.
-  std::map<std::string, std::string> HostNames() const;
+  // Admits the call through the front door as "rpc:<method>", runs `body`
+  // with the caller, and finishes the audit record with the answer's size.
+  template <typename Body>
+  grpc::Status Serve(grpc::ServerContext* ctx, std::string_view method,
+                     const google::protobuf::Message& request,
+                     const google::protobuf::Message& response, Body&& body);
 
-  Colony& colony_;
-  const Access access_;
+  ColonyControl& colony_;
 };
 
 }  // namespace coral::colony

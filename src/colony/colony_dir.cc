@@ -1,10 +1,10 @@
 #include "colony/colony_dir.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "base/files.h"
 #include "base/ids.h"
+#include "config/colonies.h"
 #include "config/global_config.h"
 #include "crypto/ca.h"
 #include "crypto/keys.h"
@@ -13,11 +13,6 @@
 namespace coral::colony {
 
 namespace {
-
-Result<config::GlobalConfig> LoadGlobal(const config::Home& home) {
-  return config::LoadConfig<config::GlobalConfig>(home.global_config(), config::kGlobalEnvPrefix,
-                                                  false);
-}
 
 // The global config as the file has it, to change and save.
 Result<config::GlobalConfig> LoadGlobalFileOnly(const config::Home& home) {
@@ -51,7 +46,7 @@ Result<config::ColonyConfig> CreateColony(const config::Home& home,
   ColonyId id = CORAL_TRY(NewColonyId(options.app, options.env));
   CORAL_TRY(MakeDirs(home.colonies_dir(), FileMode::kPrivate));
 
-  std::vector<config::ColonyConfig> existing = CORAL_TRY(ListColonies(home));
+  std::vector<config::ColonyConfig> existing = CORAL_TRY(config::ListColonies(home));
   std::vector<std::string> replaced;
   for (const auto& c : existing) {
     if (c.app != id.app || c.env != id.env) continue;
@@ -99,82 +94,9 @@ Result<config::ColonyConfig> CreateColony(const config::Home& home,
   bool replaced_default =
       std::find(replaced.begin(), replaced.end(), global.default_colony) != replaced.end();
   for (const auto& old : replaced) CORAL_TRY(RemoveAll(home.colony_dir(old)));
-  if (global.default_colony.empty() || replaced_default) CORAL_TRY(SetDefaultColony(home, c.id));
+  if (global.default_colony.empty() || replaced_default)
+    CORAL_TRY(config::SetDefaultColony(home, c.id));
   return c;
-}
-
-Result<config::ColonyConfig> LoadColony(const config::Home& home, std::string_view colony_id) {
-  CORAL_TRY(ParseColonyId(colony_id));
-  std::filesystem::path path = home.colony_dir(colony_id) / "colony.yaml";
-  auto loaded = config::LoadConfig<config::ColonyConfig>(path, config::kColonyEnvPrefix, true);
-  if (loaded.status().code() == StatusCode::kNotFound) {
-    return NotFound("no colony '" + std::string(colony_id) + "' in " + home.root().string() +
-                    "; see 'coral colony list'");
-  }
-  return loaded;
-}
-
-Result<std::vector<config::ColonyConfig>> ListColonies(const config::Home& home) {
-  std::vector<config::ColonyConfig> out;
-  std::error_code ec;
-  if (!std::filesystem::exists(home.colonies_dir(), ec)) return out;
-  for (const auto& entry : std::filesystem::directory_iterator(home.colonies_dir(), ec)) {
-    std::string name = entry.path().filename().string();
-    if (!entry.is_directory() || name.starts_with(".")) continue;
-    if (!ParseColonyId(name).ok()) continue;  // not ours
-    out.push_back(CORAL_TRY(LoadColony(home, name)));
-  }
-  if (ec) return IoError("list " + home.colonies_dir().string() + ": " + ec.message());
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  return out;
-}
-
-std::string_view ColonySourceName(ColonySource source) {
-  switch (source) {
-    case ColonySource::kFlag:
-      return "flag";
-    case ColonySource::kEnvironment:
-      return "environment";
-    case ColonySource::kConfig:
-      return "config";
-    case ColonySource::kOnlyOne:
-      return "only";
-  }
-  CORAL_PANIC("unknown ColonySource");
-}
-
-Result<SelectedColony> SelectColony(const config::Home& home, std::string_view flag_value) {
-  SelectedColony selected;
-  if (!flag_value.empty()) {
-    selected = {std::string(flag_value), ColonySource::kFlag};
-  } else if (const char* env = std::getenv("CORAL_COLONY"); env != nullptr && *env != '\0') {
-    selected = {env, ColonySource::kEnvironment};
-  } else {
-    config::GlobalConfig global = CORAL_TRY(LoadGlobal(home));
-    if (!global.default_colony.empty()) {
-      selected = {global.default_colony, ColonySource::kConfig};
-    } else {
-      auto all = CORAL_TRY(ListColonies(home));
-      if (all.size() != 1) {
-        return FailedPrecondition(
-            all.empty()
-                ? "no colony in " + home.root().string() + "; create one with 'coral init APP'"
-                : "no default colony and " + std::to_string(all.size()) +
-                      " to choose from; pick one with 'coral colony use ID' or --colony");
-      }
-      selected = {all[0].id, ColonySource::kOnlyOne};
-    }
-  }
-  CORAL_TRY(LoadColony(home, selected.id));
-  return selected;
-}
-
-Status SetDefaultColony(const config::Home& home, std::string_view colony_id) {
-  CORAL_TRY(LoadColony(home, colony_id));
-  config::GlobalConfig global = CORAL_TRY(LoadGlobalFileOnly(home));
-  global.default_colony = std::string(colony_id);
-  CORAL_TRY(MakeDirs(home.root(), FileMode::kPrivate));
-  return config::SaveConfig(home.global_config(), global, "Coral settings for this machine.");
 }
 
 }  // namespace coral::colony

@@ -1,5 +1,5 @@
-// Colonies on this machine: colonies/<id>/ under CORAL_HOME. Creating one
-// makes its identity (WireGuard key pair, CA, colony secret, mesh range) in a
+// Creating a colony: colonies/<id>/ under CORAL_HOME (config/colonies.h reads
+// them). Creating one makes its identity (WireGuard key pair, CA, colony secret, mesh range) in a
 // temp folder and renames it into place, so a crash never leaves half a
 // colony. Files:
 //   colony.yaml     config (public)           wireguard.key  private key (0600)
@@ -31,24 +31,5 @@ struct CreateColonyOptions {
 Result<config::ColonyConfig> CreateColony(const config::Home& home,
                                           const CreateColonyOptions& options,
                                           const Clock& clock = SystemClock::Get());
-
-Result<config::ColonyConfig> LoadColony(const config::Home& home, std::string_view colony_id);
-
-// Every colony in the home, sorted by id.
-Result<std::vector<config::ColonyConfig>> ListColonies(const config::Home& home);
-
-enum class ColonySource { kFlag, kEnvironment, kConfig, kOnlyOne };
-std::string_view ColonySourceName(ColonySource source);
-
-struct SelectedColony {
-  std::string id;
-  ColonySource source;
-};
-
-// Which colony a command acts on: --colony, else CORAL_COLONY, else the
-// default in config.yaml, else the only colony there is. The colony must exist.
-Result<SelectedColony> SelectColony(const config::Home& home, std::string_view flag_value);
-
-Status SetDefaultColony(const config::Home& home, std::string_view colony_id);
 
 }  // namespace coral::colony

@@ -6,6 +6,7 @@
 
 #include "base/files.h"
 #include "base/ids.h"
+#include "config/colonies.h"
 #include "crypto/ca.h"
 #include "crypto/keys.h"
 #include "mesh/addressing.h"
@@ -53,13 +54,13 @@ TEST_F(ColonyDirTest, CreatesIdentityWithPrivateSecrets) {
   EXPECT_EQ(*mesh::ParseIpv4(c->mesh_ip), mesh::ColonyMeshRange(c->id).address | 1);
   EXPECT_EQ(c->storage_url, "duckdb://" + (dir / "colony.duckdb").string());
   // It reads back, and it became the default.
-  auto loaded = LoadColony(*home_, c->id);
+  auto loaded = config::LoadColony(*home_, c->id);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->wireguard_public_key, c->wireguard_public_key);
-  auto selected = SelectColony(*home_, "");
+  auto selected = config::SelectColony(*home_, "");
   ASSERT_TRUE(selected.ok());
   EXPECT_EQ(selected->id, c->id);
-  EXPECT_EQ(selected->source, ColonySource::kConfig);
+  EXPECT_EQ(selected->source, config::ColonySource::kConfig);
 }
 
 TEST_F(ColonyDirTest, RefusesToOverwriteWithoutReplace) {
@@ -71,10 +72,10 @@ TEST_F(ColonyDirTest, RefusesToOverwriteWithoutReplace) {
   EXPECT_NE(again.status().message().find(first->id), std::string::npos);
   EXPECT_NE(again.status().message().find("--force"), std::string::npos);
   // The first colony is untouched.
-  EXPECT_EQ(LoadColony(*home_, first->id)->ca_fingerprint, first->ca_fingerprint);
+  EXPECT_EQ(config::LoadColony(*home_, first->id)->ca_fingerprint, first->ca_fingerprint);
   // Another env is a different colony.
   EXPECT_TRUE(CreateColony(*home_, {.app = "shop", .env = "prod"}).ok());
-  EXPECT_EQ(ListColonies(*home_)->size(), 2u);
+  EXPECT_EQ(config::ListColonies(*home_)->size(), 2u);
 }
 
 TEST_F(ColonyDirTest, ReplaceDeletesTheOldColonyAndMovesTheDefault) {
@@ -84,41 +85,41 @@ TEST_F(ColonyDirTest, ReplaceDeletesTheOldColonyAndMovesTheDefault) {
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_NE(second->id, first->id);
   EXPECT_FALSE(std::filesystem::exists(home_->colony_dir(first->id)));
-  auto all = ListColonies(*home_);
+  auto all = config::ListColonies(*home_);
   ASSERT_EQ(all->size(), 1u);
-  EXPECT_EQ(SelectColony(*home_, "")->id, second->id);
+  EXPECT_EQ(config::SelectColony(*home_, "")->id, second->id);
 }
 
 TEST_F(ColonyDirTest, SelectionPrecedence) {
   auto a = *CreateColony(*home_, {.app = "aaa", .env = "dev"});
   auto b = *CreateColony(*home_, {.app = "bbb", .env = "dev"});
-  EXPECT_EQ(SelectColony(*home_, "")->id, a.id);  // first one became the default
-  ASSERT_TRUE(SetDefaultColony(*home_, b.id).ok());
-  EXPECT_EQ(SelectColony(*home_, "")->id, b.id);
+  EXPECT_EQ(config::SelectColony(*home_, "")->id, a.id);  // first one became the default
+  ASSERT_TRUE(config::SetDefaultColony(*home_, b.id).ok());
+  EXPECT_EQ(config::SelectColony(*home_, "")->id, b.id);
   ::setenv("CORAL_COLONY", a.id.c_str(), 1);
-  EXPECT_EQ(SelectColony(*home_, "")->source, ColonySource::kEnvironment);
-  EXPECT_EQ(SelectColony(*home_, "")->id, a.id);
-  EXPECT_EQ(SelectColony(*home_, b.id)->source, ColonySource::kFlag);
-  auto missing = SelectColony(*home_, "zzz-dev-000000");
+  EXPECT_EQ(config::SelectColony(*home_, "")->source, config::ColonySource::kEnvironment);
+  EXPECT_EQ(config::SelectColony(*home_, "")->id, a.id);
+  EXPECT_EQ(config::SelectColony(*home_, b.id)->source, config::ColonySource::kFlag);
+  auto missing = config::SelectColony(*home_, "zzz-dev-000000");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_NE(missing.status().message().find("coral colony list"), std::string::npos);
 }
 
 TEST_F(ColonyDirTest, EmptyHomeExplainsWhatToDo) {
-  auto selected = SelectColony(*home_, "");
+  auto selected = config::SelectColony(*home_, "");
   ASSERT_FALSE(selected.ok());
   EXPECT_NE(selected.status().message().find("coral init"), std::string::npos);
-  EXPECT_TRUE(ListColonies(*home_)->empty());
-  EXPECT_EQ(SetDefaultColony(*home_, "shop-dev-000000").code(), StatusCode::kNotFound);
+  EXPECT_TRUE(config::ListColonies(*home_)->empty());
+  EXPECT_EQ(config::SetDefaultColony(*home_, "shop-dev-000000").code(), StatusCode::kNotFound);
 }
 
 TEST_F(ColonyDirTest, LeftoversOfACrashedCreateAreIgnored) {
   ASSERT_TRUE(
       MakeDirs(home_->colonies_dir() / ".creating-shop-dev-abcdef", FileMode::kPrivate).ok());
   ASSERT_TRUE(MakeDirs(home_->colonies_dir() / "not-a-colony", FileMode::kPrivate).ok());
-  EXPECT_TRUE(ListColonies(*home_)->empty());
+  EXPECT_TRUE(config::ListColonies(*home_)->empty());
   EXPECT_TRUE(CreateColony(*home_, {.app = "shop", .env = "dev"}).ok());
-  EXPECT_EQ(ListColonies(*home_)->size(), 1u);
+  EXPECT_EQ(config::ListColonies(*home_)->size(), 1u);
 }
 
 TEST_F(ColonyDirTest, BadNamesAreRejectedBeforeAnythingIsWritten) {

@@ -1,6 +1,10 @@
 #include "colony/control_schema.h"
 
+#include <string>
 #include <vector>
+
+#include "auth/audit.h"
+#include "auth/tokens.h"
 
 namespace coral::colony {
 
@@ -22,17 +26,28 @@ CREATE TABLE agents (
   api_port BIGINT, last_seen TIMESTAMP, revoked_at TIMESTAMP);
 )sql",
        ""},
-      // api_tokens: like join tokens, only the hash of the secret. audit_log:
-      // every authorization decision (and, for MCP tools, the result size and
-      // time), newest rows appended.
+      // api_tokens: like join tokens, only the hash of the secret. audit_log
+      // (auth/audit.h): every authorization decision, newest rows appended.
       {2, "access",
        R"sql(
 CREATE TABLE api_tokens (
   id VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR NOT NULL, secret_hash VARCHAR NOT NULL,
   created_at_us BIGINT NOT NULL, expires_at_us BIGINT, revoked_at_us BIGINT);
-CREATE TABLE audit_log (
-  at_us BIGINT NOT NULL, who VARCHAR NOT NULL, action VARCHAR NOT NULL, arguments VARCHAR,
-  allowed BIGINT NOT NULL, result_bytes BIGINT, duration_ms DOUBLE, error VARCHAR);
+)sql" + std::string(auth::AuditTableSql()),
+       ""},
+      // One token table for join and API tokens (auth/tokens.h): the rows of
+      // both move over with their hashes, times in microseconds.
+      {3, "one token table", std::string(auth::TokensTableSql()) + R"sql(
+INSERT INTO tokens (id, kind, name, role, scope, secret_hash, created_at_us, expires_at_us,
+                    uses_allowed, uses, revoked_at_us)
+  SELECT id, 'join', name, NULL, NULL, secret_hash, epoch_us(created_at), epoch_us(expires_at),
+         uses_allowed, uses, epoch_us(revoked_at) FROM join_tokens;
+INSERT INTO tokens (id, kind, name, role, scope, secret_hash, created_at_us, expires_at_us,
+                    uses_allowed, uses, revoked_at_us)
+  SELECT id, 'api', name, role, '*', secret_hash, created_at_us, expires_at_us, 0, 0,
+         revoked_at_us FROM api_tokens;
+DROP TABLE join_tokens;
+DROP TABLE api_tokens;
 )sql",
        ""},
   };

@@ -1,7 +1,7 @@
-// The colony's control store (control.duckdb beside colony.yaml): join tokens
-// and the agent registry. It stays DuckDB whatever backend holds telemetry,
-// because enrollment needs real transactions (a token's use and the agent's
-// record land together).
+// The colony's control store (control.duckdb beside colony.yaml): the agent
+// registry, and auth/'s tokens (join and API) and audit log. It stays DuckDB whatever backend holds
+// telemetry, because enrollment needs real transactions (a token's use and the agent's record land
+// together).
 #pragma once
 
 #include <span>

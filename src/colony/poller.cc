@@ -8,12 +8,16 @@
 #include <iterator>
 #include <optional>
 
+#include "analysis/summarizer.h"
+#include "analysis/telemetry_schema.h"
 #include "base/log.h"
-#include "colony/summarizer.h"
-#include "colony/telemetry_schema.h"
 #include "net/grpc_server.h"
 
 namespace coral::colony {
+
+using analysis::FindTelemetryTable;
+using analysis::TelemetryTable;
+using analysis::TelemetryTables;
 
 namespace {
 

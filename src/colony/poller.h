@@ -55,9 +55,13 @@
 #include "storage/column_batch.h"
 #include "storage/store.h"
 
+namespace coral::analysis {
+class Summarizer;
+}
+
 namespace coral::colony {
 
-class Summarizer;
+using analysis::Summarizer;
 
 struct PollTarget {
   std::string agent_id;

@@ -5,11 +5,13 @@
 #include <atomic>
 #include <thread>
 
+#include "analysis/telemetry_schema.h"
+#include "analysis/test_store.h"
 #include "base/temp_dir.h"
-#include "colony/telemetry_schema.h"
-#include "colony/test_store.h"
 
 namespace coral::colony {
+
+using analysis::ColonyStoreTest;
 namespace {
 
 using namespace std::chrono_literals;

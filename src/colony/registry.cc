@@ -4,7 +4,6 @@
 
 #include "base/ids.h"
 #include "base/log.h"
-#include "colony/control_schema.h"
 #include "crypto/ca.h"
 #include "crypto/digest.h"
 #include "mesh/address_pool.h"
@@ -24,14 +23,8 @@ std::optional<WallTime> OptionalTime(const Value& v) {
   if (const auto* t = std::get_if<Timestamp>(&v)) return FromUnixMicros(t->micros);
   return std::nullopt;
 }
-std::string Text(const Value& v) {
-  const auto* s = std::get_if<std::string>(&v);
-  return s ? *s : "";
-}
-int64_t Int(const Value& v) {
-  const auto* i = std::get_if<int64_t>(&v);
-  return i ? *i : 0;
-}
+using storage::IntOr;
+using storage::TextOr;
 
 }  // namespace
 
@@ -42,13 +35,6 @@ Status ValidateAgentId(std::string_view id) {
   return InvalidArgument("agent id '" + std::string(id.substr(0, 80)) +
                          "' must be 1 to 64 characters of a-z, 0-9 and '-', not starting or "
                          "ending with '-'");
-}
-
-std::string JoinTokenState(const JoinTokenRecord& token, WallTime now) {
-  if (token.revoked_at) return "revoked";
-  if (token.expires_at && now >= *token.expires_at) return "expired";
-  if (token.uses_allowed > 0 && token.uses >= token.uses_allowed) return "used-up";
-  return "usable";
 }
 
 AgentState StateOf(const AgentRecord& agent, WallTime now) {
@@ -77,117 +63,32 @@ std::string_view AgentStateName(AgentState state) {
 }
 
 Result<std::unique_ptr<Registry>> Registry::Open(storage::Store& store, mesh::Ipv4Prefix range,
-                                                 std::string same_host_secret, const Clock& clock) {
-  CORAL_TRY(store.Migrate(ControlMigrations()));
-  std::unique_ptr<Registry> r(new Registry(store, range, std::move(same_host_secret), clock));
+                                                 auth::TokenStore& tokens, const Clock& clock) {
+  std::unique_ptr<Registry> r(new Registry(store, range, tokens, clock));
   CORAL_TRY(r->Load());
   return r;
 }
 
 Status Registry::Load() {
-  auto tokens = CORAL_TRY(store_.Query(
-      "SELECT id, name, secret_hash, created_at, expires_at, uses_allowed, uses, revoked_at "
-      "FROM join_tokens"));
   auto agents = CORAL_TRY(store_.Query(
       "SELECT agent_id, hostname, version, mesh_ip, wireguard_public_key, cert_fingerprint, "
       "cert_expires_at, enrolled_at, api_port, last_seen, revoked_at FROM agents"));
   std::lock_guard lock(mu_);
-  for (const auto& row : tokens.rows) {
-    JoinTokenRecord t{.id = Text(row[0]),
-                      .name = Text(row[1]),
-                      .created_at = OptionalTime(row[3]).value_or(WallTime{}),
-                      .expires_at = OptionalTime(row[4]),
-                      .uses_allowed = Int(row[5]),
-                      .uses = Int(row[6]),
-                      .revoked_at = OptionalTime(row[7])};
-    token_hashes_[Text(row[2])] = t.id;
-    tokens_[t.id] = std::move(t);
-  }
   for (const auto& row : agents.rows) {
-    AgentRecord a{.agent_id = Text(row[0]),
-                  .hostname = Text(row[1]),
-                  .version = Text(row[2]),
-                  .mesh_ip = Text(row[3]),
-                  .wireguard_public_key = Text(row[4]),
-                  .cert_fingerprint = Text(row[5]),
+    AgentRecord a{.agent_id = TextOr(row[0]),
+                  .hostname = TextOr(row[1]),
+                  .version = TextOr(row[2]),
+                  .mesh_ip = TextOr(row[3]),
+                  .wireguard_public_key = TextOr(row[4]),
+                  .cert_fingerprint = TextOr(row[5]),
                   .cert_expires_at = OptionalTime(row[6]).value_or(WallTime{}),
                   .enrolled_at = OptionalTime(row[7]).value_or(WallTime{}),
-                  .api_port = Int(row[8]),
+                  .api_port = IntOr(row[8]),
                   .last_seen = OptionalTime(row[9]),
                   .revoked_at = OptionalTime(row[10])};
     agents_[a.agent_id] = std::move(a);
   }
   return Status::Ok();
-}
-
-Result<Registry::NewToken> Registry::CreateToken(std::chrono::seconds ttl, int64_t uses,
-                                                 const std::string& name) {
-  if (ttl.count() < 0) return InvalidArgument("--ttl must not be negative");
-  if (uses < 0) return InvalidArgument("--uses must not be negative");
-  NewToken out;
-  out.secret = RandomHex(32);
-  out.record = {.id = RandomHex(6), .name = name, .created_at = clock_.Now(), .uses_allowed = uses};
-  if (ttl.count() > 0) out.record.expires_at = out.record.created_at + ttl;
-  std::string hash = mesh::HashSecret(out.secret);
-  std::lock_guard lock(mu_);
-  CORAL_TRY(store_.Execute(
-      "INSERT INTO join_tokens (id, name, secret_hash, created_at, expires_at, uses_allowed, uses) "
-      "VALUES (?, ?, ?, ?, ?, ?, 0)",
-      {out.record.id, name, hash, TimeValue(out.record.created_at),
-       TimeValue(out.record.expires_at), uses}));
-  tokens_[out.record.id] = out.record;
-  token_hashes_[hash] = out.record.id;
-  return out;
-}
-
-std::vector<JoinTokenRecord> Registry::Tokens() {
-  std::lock_guard lock(mu_);
-  std::vector<JoinTokenRecord> out;
-  for (const auto& [id, t] : tokens_) out.push_back(t);
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
-  return out;
-}
-
-Result<JoinTokenRecord> Registry::RevokeToken(const std::string& id) {
-  std::lock_guard lock(mu_);
-  auto it = tokens_.find(id);
-  if (it == tokens_.end()) {
-    return NotFound("no join token with id '" + id + "'; see 'coral colony token list'");
-  }
-  if (it->second.revoked_at) return it->second;
-  WallTime now = clock_.Now();
-  CORAL_TRY(
-      store_.Execute("UPDATE join_tokens SET revoked_at = ? WHERE id = ?", {TimeValue(now), id}));
-  it->second.revoked_at = now;
-  return it->second;
-}
-
-Result<std::optional<std::string>> Registry::CheckTokenLocked(const std::string& secret) {
-  if (!same_host_secret_.empty() && crypto::ConstantTimeEquals(secret, same_host_secret_)) {
-    return std::optional<std::string>();
-  }
-  auto hash = token_hashes_.find(mesh::HashSecret(secret));
-  if (hash == token_hashes_.end()) {
-    return PermissionDenied(
-        "the join token is not one this colony issued (mistyped, or from another colony); "
-        "create one with 'coral colony token create'");
-  }
-  const JoinTokenRecord& t = tokens_.at(hash->second);
-  std::string state = JoinTokenState(t, clock_.Now());
-  if (state == "revoked") {
-    return PermissionDenied("join token " + t.id + " was revoked at " +
-                            FormatRfc3339(*t.revoked_at));
-  }
-  if (state == "expired") {
-    return PermissionDenied("join token " + t.id + " expired at " + FormatRfc3339(*t.expires_at) +
-                            "; create a new one with 'coral colony token create'");
-  }
-  if (state == "used-up") {
-    return PermissionDenied("join token " + t.id + " is used up (" + std::to_string(t.uses) +
-                            " of " + std::to_string(t.uses_allowed) + " uses)");
-  }
-  return std::optional<std::string>(t.id);
 }
 
 Result<std::string> Registry::AddressForLocked(const std::string& agent_id) {
@@ -203,7 +104,12 @@ Result<std::string> Registry::AddressForLocked(const std::string& agent_id) {
 Result<Enrolled> Registry::Enroll(const EnrollClaim& claim, const CertIssuer& issue) {
   CORAL_TRY(ValidateAgentId(claim.agent_id));
   std::lock_guard lock(mu_);
-  std::optional<std::string> token_id = CORAL_TRY(CheckTokenLocked(claim.token_secret));
+  // The front door checked the token; uses are counted here, serialized by
+  // mu_, so a one-use token enrolls one agent.
+  std::optional<std::string> token_id;
+  if (claim.token_id != "same-host") {
+    token_id = CORAL_TRY(tokens_.Usable(auth::TokenKind::kJoin, claim.token_id)).id;
+  }
   auto existing = agents_.find(claim.agent_id);
   if (existing != agents_.end() && existing->second.revoked_at) {
     return PermissionDenied("agent " + claim.agent_id + " was revoked by the colony at " +
@@ -234,7 +140,7 @@ Result<Enrolled> Registry::Enroll(const EnrollClaim& claim, const CertIssuer& is
   const AgentRecord& a = out.agent;
   CORAL_TRY(store_.Transaction([&](storage::Store& tx) -> Status {
     if (token_id) {
-      CORAL_TRY(tx.Execute("UPDATE join_tokens SET uses = uses + 1 WHERE id = ?", {*token_id}));
+      CORAL_TRY(tokens_.CountUse(tx, *token_id));
     }
     CORAL_TRY(tx.Execute("DELETE FROM agents WHERE agent_id = ?", {a.agent_id}));
     return tx.Execute(
@@ -245,7 +151,7 @@ Result<Enrolled> Registry::Enroll(const EnrollClaim& claim, const CertIssuer& is
          TimeValue(a.cert_expires_at), TimeValue(a.enrolled_at),
          token_id ? *token_id : std::string("same-host"), a.api_port, TimeValue(a.last_seen)});
   }));
-  if (token_id) ++tokens_[*token_id].uses;
+  if (token_id) tokens_.Used(*token_id);
   agents_[a.agent_id] = a;
   return out;
 }

@@ -1,14 +1,12 @@
-// The colony's registry: join tokens and enrolled agents, kept in the
-// colony's control store (DuckDB, control.duckdb) and mirrored in memory.
-// Enrollment checks a token, gives the agent a persistent mesh address (the
-// same agent id always gets the same address), records the certificate the
-// colony signed for it, and counts the token's use in the same transaction.
+// The colony's registry of enrolled agents, kept in the colony's control store
+// (DuckDB, control.duckdb) and mirrored in memory. Enrollment (after the front
+// door checked the join token, auth/front_door.h) gives the agent a persistent
+// mesh address (the same agent id always gets the same address), records the
+// certificate the colony signed for it, and counts the token's use
+// (auth/tokens.h) in the same transaction.
 // Heartbeats move an agent's last-seen time; its state follows from it:
 // healthy up to 30 s, degraded up to 2 min, unhealthy after. Revoking an agent
 // is permanent: its certificate is refused and it may not enroll again.
-//
-// Only SHA-256 hashes of token secrets are stored. The same-host secret (derived
-// from colony.secret, see colony/secrets.h) enrolls without a token.
 //
 // Thread-safety: every method is safe from any thread (mu_ serializes them).
 #pragma once
@@ -22,28 +20,16 @@
 #include <string>
 #include <vector>
 
+#include "auth/tokens.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "mesh/addressing.h"
-#include "mesh/join_token.h"
 #include "storage/store.h"
 
 namespace coral::colony {
 
 inline constexpr std::chrono::seconds kHealthyWithin{30};
 inline constexpr std::chrono::minutes kDegradedWithin{2};
-
-struct JoinTokenRecord {
-  std::string id;
-  std::string name;
-  WallTime created_at{};
-  std::optional<WallTime> expires_at;
-  int64_t uses_allowed = 0;  // 0: unlimited
-  int64_t uses = 0;
-  std::optional<WallTime> revoked_at;
-};
-// usable | expired | used-up | revoked
-std::string JoinTokenState(const JoinTokenRecord& token, WallTime now);
 
 struct AgentRecord {
   std::string agent_id;
@@ -68,7 +54,7 @@ std::string_view AgentStateName(AgentState state);
 Status ValidateAgentId(std::string_view id);
 
 struct EnrollClaim {
-  std::string token_secret;  // a join token's secret, or the same-host secret
+  std::string token_id;  // the join token it came with, or "same-host"
   std::string agent_id;
   std::string hostname;
   std::string version;
@@ -85,19 +71,11 @@ using CertIssuer = std::function<Result<std::string>(const std::string& mesh_ip)
 
 class Registry {
  public:
-  // Loads tokens and agents from `store` (migrating it first).
+  // Loads the agents from `store`, whose control migrations must have run;
+  // `tokens` (in the same store) counts join token uses.
   static Result<std::unique_ptr<Registry>> Open(storage::Store& store, mesh::Ipv4Prefix range,
-                                                std::string same_host_secret,
+                                                auth::TokenStore& tokens,
                                                 const Clock& clock = SystemClock::Get());
-
-  // Tokens. Create returns the secret (shown once) with the record.
-  struct NewToken {
-    JoinTokenRecord record;
-    std::string secret;
-  };
-  Result<NewToken> CreateToken(std::chrono::seconds ttl, int64_t uses, const std::string& name);
-  std::vector<JoinTokenRecord> Tokens();
-  Result<JoinTokenRecord> RevokeToken(const std::string& id);
 
   Result<Enrolled> Enroll(const EnrollClaim& claim, const CertIssuer& issue);
 
@@ -117,26 +95,19 @@ class Registry {
   const Clock& clock() const { return clock_; }
 
  private:
-  Registry(storage::Store& store, mesh::Ipv4Prefix range, std::string same_host_secret,
+  Registry(storage::Store& store, mesh::Ipv4Prefix range, auth::TokenStore& tokens,
            const Clock& clock)
-      : store_(store),
-        range_(range),
-        same_host_secret_(std::move(same_host_secret)),
-        clock_(clock) {}
+      : store_(store), range_(range), tokens_(tokens), clock_(clock) {}
   Status Load();
-  // The token a secret belongs to, checked for use; nullopt for the same-host secret.
-  Result<std::optional<std::string>> CheckTokenLocked(const std::string& secret);
   Result<std::string> AddressForLocked(const std::string& agent_id);
 
   storage::Store& store_;
   const mesh::Ipv4Prefix range_;
-  const std::string same_host_secret_;
+  auth::TokenStore& tokens_;
   const Clock& clock_;
 
-  std::mutex mu_;                                    // guards tokens_, token_hashes_, agents_
-  std::map<std::string, JoinTokenRecord> tokens_;    // by id
-  std::map<std::string, std::string> token_hashes_;  // secret hash -> id
-  std::map<std::string, AgentRecord> agents_;        // by agent id
+  std::mutex mu_;                              // guards agents_; serializes enrollments
+  std::map<std::string, AgentRecord> agents_;  // by agent id
 };
 
 }  // namespace coral::colony

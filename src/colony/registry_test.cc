@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "base/temp_dir.h"
+#include "colony/control_schema.h"
 #include "crypto/ca.h"
+#include "mesh/join_token.h"
 
 namespace coral::colony {
 namespace {
@@ -16,6 +18,7 @@ class RegistryTest : public ::testing::Test {
     auto store = storage::OpenStore("duckdb://" + (dir_.path() / "control.duckdb").string());
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
+    ASSERT_TRUE(store_->Migrate(ControlMigrations()).ok());
     Reopen();
     auto ca = crypto::CertificateAuthority::Create("test", 1);
     ASSERT_TRUE(ca.ok());
@@ -24,7 +27,8 @@ class RegistryTest : public ::testing::Test {
 
   void Reopen() {
     registry_.reset();
-    auto r = Registry::Open(*store_, *mesh::ParseIpv4Prefix(range_), "same-host-secret", clock_);
+    tokens_ = std::move(*auth::TokenStore::Open(*store_, clock_));
+    auto r = Registry::Open(*store_, *mesh::ParseIpv4Prefix(range_), *tokens_, clock_);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     registry_ = std::move(*r);
   }
@@ -37,9 +41,10 @@ class RegistryTest : public ::testing::Test {
     };
   }
 
-  Result<Enrolled> Enroll(const std::string& secret, const std::string& agent_id,
+  // As the front door hands it on: the join token's id, or "same-host".
+  Result<Enrolled> Enroll(const std::string& token_id, const std::string& agent_id,
                           const std::string& wg_key = "key-a") {
-    return registry_->Enroll({.token_secret = secret,
+    return registry_->Enroll({.token_id = token_id,
                               .agent_id = agent_id,
                               .hostname = "host-" + agent_id,
                               .version = "0.1",
@@ -51,60 +56,87 @@ class RegistryTest : public ::testing::Test {
   FakeClock clock_;
   std::string range_ = "100.97.0.0/16";
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<auth::TokenStore> tokens_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<crypto::CertificateAuthority> ca_;
 };
 
-TEST_F(RegistryTest, ATokenEnrollsUpToItsUsesAndKeepsOnlyItsHash) {
-  auto token = registry_->CreateToken(seconds(3600), 2, "ci");
+TEST_F(RegistryTest, ATokenEnrollsUpToItsUses) {
+  auto token = tokens_->Create({.kind = auth::TokenKind::kJoin, .name = "ci", .uses = 2});
   ASSERT_TRUE(token.ok()) << token.status().ToString();
-  EXPECT_EQ(token->secret.size(), 64u);
-  auto a = Enroll(token->secret, "agent-a");
+  const std::string& id = token->record.id;
+  auto a = Enroll(id, "agent-a");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->agent.mesh_ip, "100.97.0.2");
-  auto b = Enroll(token->secret, "agent-b");
+  auto b = Enroll(id, "agent-b");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->agent.mesh_ip, "100.97.0.3");
-  auto c = Enroll(token->secret, "agent-c");
+  // The door let it through before the second use landed: the registry
+  // counts, so the third agent is refused all the same.
+  auto c = Enroll(id, "agent-c");
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().code(), StatusCode::kPermissionDenied);
   EXPECT_NE(c.status().message().find("used up (2 of 2 uses)"), std::string::npos)
       << c.status().message();
-  EXPECT_EQ(JoinTokenState(registry_->Tokens()[0], clock_.Now()), "used-up");
-
-  // The store holds the hash, never the secret.
-  auto rows = store_->Query("SELECT secret_hash FROM join_tokens");
-  ASSERT_TRUE(rows.ok());
-  ASSERT_EQ(rows->rows.size(), 1u);
-  EXPECT_EQ(std::get<std::string>(rows->rows[0][0]), mesh::HashSecret(token->secret));
+  Reopen();  // the count is stored with the enrollments
+  EXPECT_EQ(auth::StateOf(tokens_->List(auth::TokenKind::kJoin)[0], clock_.Now()),
+            auth::TokenState::kUsedUp);
 }
 
-TEST_F(RegistryTest, ExpiredRevokedAndUnknownTokensAreRefusedSayingWhy) {
-  auto expiring = registry_->CreateToken(seconds(60), 0, "");
-  auto revoked = registry_->CreateToken(seconds(0), 0, "");
+TEST_F(RegistryTest, ExpiredAndRevokedTokensAreRefusedSayingWhy) {
+  auto expiring = tokens_->Create({.kind = auth::TokenKind::kJoin, .ttl = seconds(60)});
+  auto revoked = tokens_->Create({.kind = auth::TokenKind::kJoin});
   ASSERT_TRUE(expiring.ok() && revoked.ok());
-  ASSERT_TRUE(registry_->RevokeToken(revoked->record.id).ok());
+  ASSERT_TRUE(tokens_->Revoke(auth::TokenKind::kJoin, revoked->record.id).ok());
   clock_.Advance(seconds(61));
-  auto e = Enroll(expiring->secret, "agent-a");
+  auto e = Enroll(expiring->record.id, "agent-a");
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("expired at"), std::string::npos) << e.status().message();
-  auto r = Enroll(revoked->secret, "agent-a");
+  auto r = Enroll(revoked->record.id, "agent-a");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("was revoked"), std::string::npos) << r.status().message();
-  auto u = Enroll(std::string(64, 'a'), "agent-a");
-  ASSERT_FALSE(u.ok());
-  EXPECT_NE(u.status().message().find("not one this colony issued"), std::string::npos);
+  EXPECT_FALSE(Enroll("nothere", "agent-a").ok());
   EXPECT_TRUE(registry_->Agents().empty());
-  EXPECT_EQ(registry_->RevokeToken("nope").status().code(), StatusCode::kNotFound);
+}
+
+// Tokens made before join and API tokens shared a table keep working after
+// the migration that merged them.
+TEST(ControlMigrationTest, TokensOfBothOldTablesMoveIntoOneAndStillAuthenticate) {
+  auto store = std::move(*storage::OpenStore("duckdb://:memory:"));
+  auto migrations = ControlMigrations();
+  ASSERT_TRUE(store->Migrate(migrations.subspan(0, 2)).ok());
+  ASSERT_TRUE(store
+                  ->Execute("INSERT INTO join_tokens VALUES ('j1', 'web', ?, "
+                            "TIMESTAMP '2026-11-01 10:00:00', NULL, 3, 1, NULL)",
+                            {mesh::HashSecret("join-secret")})
+                  .ok());
+  ASSERT_TRUE(store
+                  ->Execute("INSERT INTO api_tokens VALUES ('api-1a2b3c4d', 'claude', 'operator', "
+                            "?, 1700000000000000, NULL, NULL)",
+                            {mesh::HashSecret("api-secret")})
+                  .ok());
+  ASSERT_TRUE(store->Migrate(migrations).ok());
+  FakeClock clock(FromUnixMicros(1'800'000'000'000'000));
+  auto tokens = std::move(*auth::TokenStore::Open(*store, clock));
+  auto join = tokens->Check(auth::TokenKind::kJoin, "join-secret");
+  ASSERT_TRUE(join.ok()) << join.status().ToString();
+  EXPECT_EQ(join->id, "j1");
+  EXPECT_EQ(join->uses, 1);
+  EXPECT_EQ(join->uses_allowed, 3);
+  EXPECT_EQ(FormatRfc3339(join->created_at), "2026-11-01T10:00:00.000000Z");
+  auto api = tokens->Check(auth::TokenKind::kApi, "coralapi1_api-1a2b3c4d_api-secret");
+  ASSERT_TRUE(api.ok()) << api.status().ToString();
+  EXPECT_EQ(api->role, auth::Role::kOperator);
+  EXPECT_TRUE(api->scope.everything());
+  EXPECT_FALSE(store->Query("SELECT * FROM join_tokens").ok());
 }
 
 TEST_F(RegistryTest, TheSameAgentKeepsItsAddressAcrossReenrollmentAndRestarts) {
-  auto a = Enroll("same-host-secret", "agent-a", "key-1");
+  auto a = Enroll("same-host", "agent-a", "key-1");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  auto b = Enroll("same-host-secret", "agent-b");
+  auto b = Enroll("same-host", "agent-b");
   ASSERT_TRUE(b.ok());
   Reopen();  // a colony restart
-  auto again = Enroll("same-host-secret", "agent-a", "key-2");
+  auto again = Enroll("same-host", "agent-a", "key-2");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->agent.mesh_ip, a->agent.mesh_ip);
   EXPECT_EQ(again->replaced_wireguard_key, "key-1");
@@ -115,7 +147,7 @@ TEST_F(RegistryTest, TheSameAgentKeepsItsAddressAcrossReenrollmentAndRestarts) {
 }
 
 TEST_F(RegistryTest, StateFollowsTheLastHeartbeat) {
-  auto a = Enroll("same-host-secret", "agent-a");
+  auto a = Enroll("same-host", "agent-a");
   ASSERT_TRUE(a.ok());
   auto state = [&] { return StateOf(*registry_->Agent("agent-a"), clock_.Now()); };
   EXPECT_EQ(state(), AgentState::kEnrolled);
@@ -136,14 +168,14 @@ TEST_F(RegistryTest, StateFollowsTheLastHeartbeat) {
 }
 
 TEST_F(RegistryTest, ARevokedAgentIsRefusedEverywhereForGood) {
-  auto a = Enroll("same-host-secret", "agent-a");
+  auto a = Enroll("same-host", "agent-a");
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(registry_->RevokeAgent("agent-a").ok());
   Reopen();
   auto auth = registry_->Authenticate("agent-a", a->agent.cert_fingerprint);
   ASSERT_FALSE(auth.ok());
   EXPECT_NE(auth.status().message().find("was revoked by the colony"), std::string::npos);
-  auto again = Enroll("same-host-secret", "agent-a");
+  auto again = Enroll("same-host", "agent-a");
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.status().message().find("cannot enroll again"), std::string::npos);
   EXPECT_EQ(StateOf(*registry_->Agent("agent-a"), clock_.Now()), AgentState::kRevoked);
@@ -153,24 +185,24 @@ TEST_F(RegistryTest, AFullPoolIsAClearError) {
   range_ = "100.97.0.0/29";  // .2 to .6 for agents
   Reopen();
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(Enroll("same-host-secret", "agent-" + std::to_string(i)).ok()) << i;
+    ASSERT_TRUE(Enroll("same-host", "agent-" + std::to_string(i)).ok()) << i;
   }
-  auto full = Enroll("same-host-secret", "agent-9");
+  auto full = Enroll("same-host", "agent-9");
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(registry_->Agents().size(), 5u);
 }
 
 TEST_F(RegistryTest, BadAgentIdsAreRefusedBeforeAnyChange) {
-  auto token = registry_->CreateToken(seconds(0), 1, "");
+  auto token = tokens_->Create({.kind = auth::TokenKind::kJoin, .uses = 1});
   ASSERT_TRUE(token.ok());
   for (const std::string& bad :
        std::vector<std::string>{"", "UPPER", "a/b", "-x", std::string(65, 'a')}) {
-    auto r = Enroll(token->secret, bad);
+    auto r = Enroll(token->record.id, bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
   }
-  EXPECT_EQ(registry_->Tokens()[0].uses, 0);
+  EXPECT_EQ(tokens_->List(auth::TokenKind::kJoin)[0].uses, 0);
 }
 
 }  // namespace

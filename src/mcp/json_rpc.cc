@@ -3,6 +3,8 @@
 #include <limits>
 #include <utility>
 
+#include "base/json_text.h"
+
 namespace coral::mcp {
 namespace {
 
@@ -149,9 +151,7 @@ Json ToJson(const Message& message) {
   return out;
 }
 
-std::string Serialize(const Json& value) {
-  return value.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
-}
+std::string Serialize(const Json& value) { return JsonText(value); }
 
 std::string Serialize(const Message& message) { return Serialize(ToJson(message)); }
 

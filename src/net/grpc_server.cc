@@ -1,7 +1,5 @@
 #include "net/grpc_server.h"
 
-#include <openssl/crypto.h>
-
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 
@@ -134,24 +132,6 @@ grpc::Status ToGrpc(const Status& s) {
       break;
   }
   return grpc::Status(code, s.message());
-}
-
-grpc::Status CheckBearer(const grpc::ServerContext& ctx, std::string_view token,
-                         std::string_view where_token_is) {
-  auto it = ctx.client_metadata().find("authorization");
-  if (it == ctx.client_metadata().end()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "missing bearer token; the token is in " + std::string(where_token_is));
-  }
-  std::string_view value(it->second.data(), it->second.size());
-  constexpr std::string_view kPrefix = "Bearer ";
-  std::string_view given = value.substr(0, kPrefix.size()) == kPrefix ? value.substr(kPrefix.size())
-                                                                      : std::string_view();
-  if (token.empty() || given.size() != token.size() ||
-      CRYPTO_memcmp(given.data(), token.data(), token.size()) != 0) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "bad bearer token");
-  }
-  return grpc::Status::OK;
 }
 
 std::string PeerCertificatePem(const grpc::ServerContext& ctx) {

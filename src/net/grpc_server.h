@@ -52,10 +52,6 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const std::string& 
 Status FromGrpc(const grpc::Status& status, std::string_view what);
 grpc::Status ToGrpc(const Status& status);
 
-// OK when the call carries `authorization: Bearer <token>` (compared in
-// constant time); UNAUTHENTICATED naming `where_token_is` otherwise.
-grpc::Status CheckBearer(const grpc::ServerContext& ctx, std::string_view token,
-                         std::string_view where_token_is);
 // The PEM certificate the client presented over mTLS, or "".
 std::string PeerCertificatePem(const grpc::ServerContext& ctx);
 

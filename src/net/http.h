@@ -11,12 +11,24 @@
 #include <utility>
 #include <vector>
 
+#include "base/status.h"
+
 namespace coral::net {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Case-insensitive header lookup; "" when absent.
 std::string_view FindHeader(const Headers& headers, std::string_view name);
+
+// The HTTP status that says what a failed Status means: 400 bad input, 401
+// no valid credentials, 403 not allowed, 404, 409 already exists, 503 busy
+// or unavailable, 504 deadline, else 500.
+int HttpStatusOf(const Status& status);
+
+// The pairs of a URL query string ("a=1&b=x%20y"), percent-decoded, '+' read
+// as a space, in order; a key without '=' has an empty value. InvalidArgument
+// for a bad escape or a decoded NUL.
+Result<std::vector<std::pair<std::string, std::string>>> ParseQueryString(std::string_view query);
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...

@@ -43,4 +43,14 @@ Result<size_t> RowSet::ColumnIndex(std::string_view name) const {
   return NotFound("result has no column '" + std::string(name) + "'");
 }
 
+std::string TextOr(const Value& v, std::string fallback) {
+  const auto* s = std::get_if<std::string>(&v);
+  return s ? *s : fallback;
+}
+
+int64_t IntOr(const Value& v, int64_t fallback) {
+  const auto* i = std::get_if<int64_t>(&v);
+  return i ? *i : fallback;
+}
+
 }  // namespace coral::storage

@@ -27,6 +27,11 @@ std::string_view ColumnTypeName(ColumnType type);
 // timestamps as RFC 3339).
 std::string ValueToText(const Value& v);
 
+// A cell read as the kind a caller's schema says it is: the value when it is
+// of that kind, else the fallback (NULL reads as the fallback).
+std::string TextOr(const Value& v, std::string fallback = "");
+int64_t IntOr(const Value& v, int64_t fallback = 0);
+
 struct Column {
   std::string name;
   ColumnType type = ColumnType::kNull;

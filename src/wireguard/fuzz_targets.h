@@ -2,8 +2,8 @@
 // the network (and packets from the TUN, segmented and coalesced as with TUN
 // offloads) into a Device, and UAPI requests.
 // Each target checks its invariants with CORAL_CHECK, so a violation is a crash
-// that libFuzzer (fuzz/*_fuzzer.cc, clang builds) or the bounded smoke test
-// (fuzz_smoke_test.cc, every build) reports.
+// that libFuzzer (fuzz_wireguard_*, clang builds) or the bounded smoke test
+// (fuzz_smoke_wireguard_*, every build) reports; see tests/fuzz/fuzz_target.h.
 //
 // Invariants: no crash or sanitizer report; a datagram that is dropped is
 // counted and changes no peer state; a UAPI request always gets an errno reply,

@@ -47,27 +47,46 @@ std::string OsName() {
 
 }  // namespace
 
-grpc::Status AgentApi::Authorize(grpc::ServerContext* ctx) const {
-  if (access_ == Access::kLocal) {
-    return net::CheckBearer(*ctx, agent_.token(), "<home>/agent/api.token");
+AgentApi::AgentApi(Agent& agent, Access access) : agent_(agent) {
+  for (const char* method :
+       {"GetRuntimeContext", "ListServices", "ConnectService", "DisconnectService", "QueryTable"}) {
+    policy_.Allow(std::string("rpc:") + method, auth::Role::kAdmin)
+        .AllowKind(std::string("rpc:") + method, auth::CallerKind::kColony);
   }
-  // On the mesh, gRPC has checked the certificate chains to the colony CA;
-  // of those certificates only the colony's own may call.
-  std::string pem = net::PeerCertificatePem(*ctx);
-  auto info = crypto::InspectCertificate(pem);
-  const std::string& allowed = agent_.mesh_caller_uri();
-  if (!info.ok() || allowed.empty() ||
-      std::find(info->uris.begin(), info->uris.end(), allowed) == info->uris.end()) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        "only the colony (" + allowed + ") may call this agent over the mesh");
+  auth::Verifier verifier;
+  if (access == Access::kLocal) {
+    verifier = auth::LocalTokenVerifier(agent_.token());
+  } else {
+    // gRPC has checked that the certificate chains to the colony CA; of those
+    // certificates only the colony's own may call.
+    verifier = [this](const auth::Credentials& c) -> std::optional<Result<auth::Caller>> {
+      auto info = crypto::InspectCertificate(c.client_cert_pem);
+      const std::string& allowed = agent_.mesh_caller_uri();
+      if (!info.ok() || allowed.empty() ||
+          std::find(info->uris.begin(), info->uris.end(), allowed) == info->uris.end()) {
+        return Result<auth::Caller>(PermissionDenied("only the colony (" + allowed +
+                                                     ") may call this agent over the mesh"));
+      }
+      return auth::Caller{.kind = auth::CallerKind::kColony, .id = allowed, .who = allowed};
+    };
   }
-  return grpc::Status::OK;
+  door_ = std::make_unique<auth::FrontDoor>(auth::FrontDoorOptions{
+      .verifiers = {std::move(verifier)},
+      .policy = &policy_,
+      .missing_hint = access == Access::kLocal
+                          ? "the agent's API token from <home>/agent/api.token as "
+                            "'authorization: Bearer <token>'"
+                          : "the colony's certificate"});
+}
+
+grpc::Status AgentApi::Authorize(grpc::ServerContext* ctx, std::string_view method) {
+  return net::ToGrpc(door_->Admit(auth::FromGrpc(*ctx), "rpc:" + std::string(method)).status());
 }
 
 grpc::Status AgentApi::GetRuntimeContext(grpc::ServerContext* ctx,
                                          const coral::v1::GetRuntimeContextRequest*,
                                          coral::v1::RuntimeContext* out) {
-  if (auto s = Authorize(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "GetRuntimeContext"); !s.ok()) return s;
   char host[256] = "";
   ::gethostname(host, sizeof(host) - 1);
   utsname u{};
@@ -126,7 +145,7 @@ grpc::Status AgentApi::GetRuntimeContext(grpc::ServerContext* ctx,
 
 grpc::Status AgentApi::ListServices(grpc::ServerContext* ctx, const coral::v1::ListServicesRequest*,
                                     coral::v1::ListServicesResponse* out) {
-  if (auto s = Authorize(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "ListServices"); !s.ok()) return s;
   WallTime at;
   for (const auto& st : agent_.Services(&at)) FillService(st, out->add_services());
   out->set_discovered_at_unix_micros(ToUnixMicros(at));
@@ -136,12 +155,11 @@ grpc::Status AgentApi::ListServices(grpc::ServerContext* ctx, const coral::v1::L
 grpc::Status AgentApi::ConnectService(grpc::ServerContext* ctx,
                                       const coral::v1::ConnectServiceRequest* req,
                                       coral::v1::ConnectServiceResponse* out) {
-  if (auto s = Authorize(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "ConnectService"); !s.ok()) return s;
   if (req->port() <= 0 || req->port() > 65535) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "port must be 1-65535");
   }
-  auto st = agent_.Connect(
-      {req->name(), static_cast<uint16_t>(req->port()), req->health_path()});
+  auto st = agent_.Connect({req->name(), static_cast<uint16_t>(req->port()), req->health_path()});
   if (!st.ok()) return net::ToGrpc(st.status());
   FillService(*st, out->mutable_service());
   return grpc::Status::OK;
@@ -150,13 +168,13 @@ grpc::Status AgentApi::ConnectService(grpc::ServerContext* ctx,
 grpc::Status AgentApi::DisconnectService(grpc::ServerContext* ctx,
                                          const coral::v1::DisconnectServiceRequest* req,
                                          coral::v1::DisconnectServiceResponse*) {
-  if (auto s = Authorize(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "DisconnectService"); !s.ok()) return s;
   return net::ToGrpc(agent_.Disconnect(req->name()));
 }
 
 grpc::Status AgentApi::QueryTable(grpc::ServerContext* ctx, const coral::v1::QueryTableRequest* req,
                                   coral::v1::QueryTableResponse* out) {
-  if (auto s = Authorize(ctx); !s.ok()) return s;
+  if (auto s = Authorize(ctx, "QueryTable"); !s.ok()) return s;
   auto page = agent_.store().Read(req->table(), req->after_seq(), req->limit());
   if (!page.ok()) return net::ToGrpc(page.status());
   out->set_table(page->table);

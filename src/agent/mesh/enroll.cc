@@ -45,9 +45,8 @@ Result<std::string> PinnedCa(const EnrollOptions& o, const std::string& endpoint
     return Unavailable("enroll: " + endpoint + " sent something that is not a certificate");
   }
   if (*fingerprint != o.token.ca_fingerprint) {
-    return PermissionDenied("enroll: colony at " + endpoint +
-                            " presented a CA with fingerprint " + *fingerprint + ", expected " +
-                            o.token.ca_fingerprint +
+    return PermissionDenied("enroll: colony at " + endpoint + " presented a CA with fingerprint " +
+                            *fingerprint + ", expected " + o.token.ca_fingerprint +
                             " from the join token; check the token (or someone is in between)");
   }
   return resp.body;
@@ -96,9 +95,9 @@ Result<MeshIdentity> Enroll(const EnrollOptions& o) {
     crypto::Wipe(body);
     if (resp->status != 200) {
       std::string why = ColonyError(*resp);
-      Status s = resp->status == 403   ? PermissionDenied(why)
-                 : resp->status == 400 ? InvalidArgument(why)
-                                       : Unavailable(why);
+      Status s = resp->status == 401 || resp->status == 403 ? PermissionDenied(why)
+                 : resp->status == 400                      ? InvalidArgument(why)
+                                                            : Unavailable(why);
       return s.WithContext("enroll: colony " + o.token.colony_id + " refused");
     }
     coral::v1::EnrollResponse er;
@@ -139,8 +138,8 @@ Result<MeshIdentity> Enroll(const EnrollOptions& o) {
     return m;
   }
   crypto::Wipe(body);
-  return Unavailable("enroll: could not reach colony " + o.token.colony_id + " at any endpoint:" +
-                     errors);
+  return Unavailable("enroll: could not reach colony " + o.token.colony_id +
+                     " at any endpoint:" + errors);
 }
 
 }  // namespace coral::agent

@@ -11,18 +11,18 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "analysis/mcp_tools.h"
+#include "analysis/summarizer.h"
+#include "analysis/test_store.h"
 #include "base/files.h"
 #include "base/subprocess.h"
 #include "base/temp_dir.h"
-#include "colony/mcp_tools.h"
-#include "colony/summarizer.h"
-#include "colony/test_store.h"
 #include "fake_provider.h"
 #include "mcp/client.h"
 #include "mcp/http_transport.h"
 #include "net/http_server.h"
 
-namespace coral::colony {
+namespace coral::analysis {
 namespace {
 
 using namespace std::chrono_literals;
@@ -103,17 +103,10 @@ class AskE2eTest : public ::testing::TestWithParam<Wire> {
     ASSERT_TRUE(AppendSlowBackendDemo(*store_, kM0).ok());
     Summarizer summarizer(*store_, {}, clock_);
     ASSERT_TRUE(summarizer.Recompute(kM0, kM0 + 2 * 60'000'000).ok());
-    AddColonyTools(server_, {.telemetry = store_.get(),
-                             .clock = &clock_,
-                             .status =
-                                 [] {
-                                   coral::v1::GetStatusResponse s;
-                                   s.set_colony_id(kColony);
-                                   s.set_agents_healthy(1);
-                                   return s;
-                                 },
-                             .agents = [] { return std::vector<coral::v1::AgentInfo>{}; },
-                             .host_names = [] { return std::map<std::string, std::string>{}; }});
+    view_ = std::make_unique<FakeColonyView>(*store_, clock_);
+    view_->status.set_colony_id(kColony);
+    view_->status.set_agents_healthy(1);
+    AddColonyTools(server_, *view_);
     transport_ = std::make_unique<mcp::McpHttpTransport>(server_, mcp::HttpTransportOptions{});
     auto http = net::HttpServer::Start({.threads = 4}, [this](const net::HttpRequest& req) {
       if (req.header("Authorization") != "Bearer right-token") {
@@ -186,6 +179,7 @@ class AskE2eTest : public ::testing::TestWithParam<Wire> {
   TempDir dir_{"coral-ask-e2e"};
   FakeClock clock_{FromUnixMicros(kM0 + 5 * 60'000'000)};
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<FakeColonyView> view_;
   mcp::McpServer server_{{}};
   std::unique_ptr<mcp::McpHttpTransport> transport_;
   std::unique_ptr<net::HttpServer> http_;
@@ -207,9 +201,9 @@ TEST_P(AskE2eTest, InvestigatesWithTheColonysToolsStreamsTheAnswerAndSavesIt) {
   auto bodies = fake_.bodies();
   ASSERT_EQ(bodies.size(), 3u);
   Wire wire = GetParam();
-  // Every request carries the colony's ten tools with their schemas.
+  // Every request carries the colony's eleven tools with their schemas.
   Json tools = Direct("tools/list", Json::object())["tools"];
-  ASSERT_EQ(tools.size(), 10u);
+  ASSERT_EQ(tools.size(), 11u);
   for (const Json& body : bodies) {
     ASSERT_EQ(body["tools"].size(), tools.size());
     for (size_t i = 0; i < tools.size(); ++i) {
@@ -361,4 +355,4 @@ INSTANTIATE_TEST_SUITE_P(Wires, AskE2eTest,
                          [](const auto& info) { return llm::testing::WireName(info.param); });
 
 }  // namespace
-}  // namespace coral::colony
+}  // namespace coral::analysis

@@ -15,19 +15,26 @@
 
 #include "../../eventually.h"
 #include "../../free_port.h"
+#include "analysis/service_summary.h"
+#include "analysis/summarizer.h"
+#include "analysis/telemetry_schema.h"
+#include "analysis/test_store.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/subprocess.h"
 #include "base/temp_dir.h"
-#include "colony/service_summary.h"
-#include "colony/summarizer.h"
-#include "colony/telemetry_schema.h"
-#include "colony/test_store.h"
 #include "coral/v1/agent.grpc.pb.h"
 #include "net/http_client.h"
 
 namespace coral::colony {
 namespace {
+
+using analysis::kMinuteUs;
+using analysis::Summarize;
+using analysis::SummaryDialect;
+using analysis::TelemetryTables;
+using analysis::TestColonyStoreUrl;
+using analysis::Topology;
 
 using namespace std::chrono_literals;
 

@@ -13,13 +13,17 @@
 #include <string>
 #include <vector>
 
+#include "analysis/summarizer.h"
+#include "analysis/telemetry_schema.h"
 #include "base/files.h"
 #include "colony/poller.h"
-#include "colony/summarizer.h"
-#include "colony/telemetry_schema.h"
 #include "net/grpc_server.h"
 
 namespace coral::colony {
+
+using analysis::Summarizer;
+using analysis::TelemetryMigrations;
+using analysis::TelemetryStoreUrl;
 namespace {
 
 class TokenAgentSource final : public AgentSource {

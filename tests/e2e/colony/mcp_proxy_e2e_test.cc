@@ -7,14 +7,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "analysis/mcp_tools.h"
+#include "analysis/test_store.h"
 #include "base/subprocess.h"
 #include "base/temp_dir.h"
-#include "colony/mcp_tools.h"
-#include "colony/test_store.h"
 #include "mcp/http_transport.h"
 #include "net/http_server.h"
 
-namespace coral::colony {
+namespace coral::analysis {
 namespace {
 
 using namespace std::chrono_literals;
@@ -26,16 +26,9 @@ class McpProxyTest : public ::testing::Test {
     auto store = OpenTestColonyStore("duckdb", dir_.path());
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
-    AddColonyTools(server_, {.telemetry = store_.get(),
-                             .clock = &SystemClock::Get(),
-                             .status =
-                                 [] {
-                                   coral::v1::GetStatusResponse s;
-                                   s.set_colony_id("shop-proxy-1");
-                                   return s;
-                                 },
-                             .agents = [] { return std::vector<coral::v1::AgentInfo>{}; },
-                             .host_names = [] { return std::map<std::string, std::string>{}; }});
+    view_ = std::make_unique<FakeColonyView>(*store_, SystemClock::Get());
+    view_->status.set_colony_id("shop-proxy-1");
+    AddColonyTools(server_, *view_);
     transport_ = std::make_unique<mcp::McpHttpTransport>(server_, mcp::HttpTransportOptions{});
     auto http = net::HttpServer::Start({}, [this](const net::HttpRequest& req) {
       if (req.header("Authorization") != "Bearer right-token") {
@@ -76,6 +69,7 @@ class McpProxyTest : public ::testing::Test {
 
   TempDir dir_{"coral-mcp-proxy"};
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<FakeColonyView> view_;
   mcp::McpServer server_{{}};
   std::unique_ptr<mcp::McpHttpTransport> transport_;
   std::unique_ptr<net::HttpServer> http_;
@@ -104,7 +98,7 @@ TEST_F(McpProxyTest, StdioClientsGetOnlyJsonRpcOnStdoutAndEveryAnswer) {
   }
   ASSERT_EQ(by_id.size(), 4u) << err;
   EXPECT_EQ(by_id[1]["result"]["protocolVersion"], "2025-11-25");
-  EXPECT_EQ(by_id[2]["result"]["tools"].size(), 10u);
+  EXPECT_EQ(by_id[2]["result"]["tools"].size(), 11u);  // ten read-only tools and the audit log
   EXPECT_NE(by_id[3]["result"]["content"][0]["text"].get<std::string>().find("shop-proxy-1"),
             std::string::npos);
   EXPECT_EQ(by_id[4]["result"]["isError"], true) << by_id[4].dump();
@@ -160,4 +154,4 @@ TEST_F(McpProxyTest, StreamedNotificationsComeOutAsTheirOwnLinesBeforeTheAnswer)
 }
 
 }  // namespace
-}  // namespace coral::colony
+}  // namespace coral::analysis

@@ -8,15 +8,18 @@
 // `coral colony agents` with its API reached by the colony over the mesh; the
 // colony's `wg show` listing every agent; the LAN carrying only WireGuard (and
 // the HTTPS enrollment), counted by nftables; wrong-fingerprint, expired and
-// used-up tokens refused with clear messages; kill -9 and restart of the
+// used-up tokens refused with clear messages; a job that only sends spans
+// listed alike by the CLI, `coral status` and MCP; kill -9 and restart of the
 // colony and an agent bringing everyone back healthy with the same addresses
 // and no new token; a revoked agent refused, and told why.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "../../eventually.h"
@@ -48,6 +51,7 @@ class MeshE2eTest : public ::testing::Test {
         GTEST_SKIP() << tool << " is not installed (scripts/setup.sh installs it)";
       }
     }
+    SweepEarlierRuns();
     id_ = std::to_string(getpid() % 100000);
     sw_ = "cms" + id_;
     router_ = "cmr" + id_;
@@ -120,6 +124,33 @@ class MeshE2eTest : public ::testing::Test {
         for (pid_t pid; in >> pid;) ::kill(pid, SIGKILL);
       }
       (void)RunCommand({"ip", "netns", "del", ns});
+    }
+  }
+
+  // A run that crashed (a sanitizer abort skips TearDown) leaves its coral
+  // processes running inside namespaces nobody deletes; they would load the
+  // machine and hold UDP ports. Kill those of runs whose test process is gone.
+  static void SweepEarlierRuns() {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::string pid = entry.path().filename().string();
+      if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      auto cmdline = ReadFile(entry.path() / "cmdline");
+      if (!cmdline.ok() || cmdline->find("/coral-mesh-e2e-") == std::string::npos) continue;
+      std::string home = cmdline->substr(cmdline->find("/tmp/coral-mesh-e2e-"));
+      home = home.substr(0, home.find('\0'));
+      if (!std::filesystem::exists(std::filesystem::path(home).parent_path())) {
+        ::kill(std::atoi(pid.c_str()), SIGKILL);
+      }
+    }
+    auto list = RunCommand({"ip", "netns", "list"});
+    if (!list.ok()) return;
+    std::istringstream in(list->out);
+    for (std::string ns, rest; in >> ns && std::getline(in, rest);) {
+      // cm?<pid of the test process that made it>
+      if (ns.size() < 4 || ns.rfind("cm", 0) != 0) continue;
+      std::string owner = ns.substr(3);
+      if (owner.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (::kill(std::atoi(owner.c_str()), 0) != 0) (void)RunCommand({"ip", "netns", "del", ns});
     }
   }
 
@@ -391,6 +422,57 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   }
   EXPECT_TRUE(tool_denial_audited);
   EXPECT_TRUE(audit_tool_denial_audited);
+
+  // A job that only sends spans (the OpenTelemetry JS SDK over OTLP/gRPC to
+  // agent A, then it exits; it never listens): one service with its rate and
+  // errors, the same in `coral query services`, `coral status` and the MCP
+  // tool coral_list_services.
+  {
+    std::string js = CORAL_OTEL_JS_DIR;
+    auto job = RunCommand(
+        {"ip", "netns", "exec", a_.ns, "env", "NODE_PATH=" + js + "/node_modules", "node",
+         CORAL_OTLP_JOB_JS, "nightly-report", "40", "4", "http://127.0.0.1:4317"},
+        60s);
+    ASSERT_TRUE(job.ok() && job->exit.ok())
+        << (job.ok() ? job->out + job->err : job.status().ToString());
+    // Every span summarized: `coral status` counts all 40 requests.
+    Json in_status;
+    ASSERT_TRUE(Eventually(
+        [&] {
+          Json now = CoralJson(colony_, {"status"});
+          for (const auto& s : now["services"]) {
+            if (s["service"] == "nightly-report") in_status = s;
+          }
+          return in_status.is_object() && in_status.value("requests", 0) == 40;
+        },
+        120s, 1s))
+        << in_status.dump() << CoralJson(colony_, {"status"}).dump(2);
+    EXPECT_EQ(in_status["errors"], 4) << in_status.dump();
+    Json row;
+    RunResult services_now = Coral(colony_, {"query", "services", "-o", "json"}, viewer_token);
+    for (const auto& s : Json::parse(services_now.out, nullptr, false)) {
+      if (s.value("service", "") == "nightly-report") row = s;
+    }
+    ASSERT_TRUE(row.is_object()) << services_now.out << services_now.err;
+    EXPECT_EQ(row["source"], "spans") << row.dump();
+    EXPECT_TRUE(row["hosts"].is_null()) << row.dump();  // no agent saw it listen
+    EXPECT_GT(row["requests_per_s"].get<double>(), 0) << row.dump();
+    EXPECT_DOUBLE_EQ(row["error_pct"].get<double>(), 10.0) << row.dump();
+    std::string listed = mcp(viewer_token, session, call("coral_list_services"));
+    size_t body = listed.find("{\"");
+    ASSERT_NE(body, std::string::npos) << listed;
+    Json answer = Json::parse(listed.substr(body), nullptr, false);
+    Json in_tool;
+    for (const auto& s : answer["result"]["structuredContent"]["rows"]) {
+      if (s["service"] == "nightly-report") in_tool = s;
+    }
+    // The rate is over a window that ends now: asked a moment apart, it moves.
+    EXPECT_NEAR(in_tool["requests_per_s"].get<double>(), row["requests_per_s"].get<double>(),
+                0.05 * row["requests_per_s"].get<double>())
+        << listed;
+    EXPECT_EQ(in_tool["error_pct"], row["error_pct"]) << listed;
+    EXPECT_EQ(in_tool["source"], "spans") << listed;
+  }
 
   // Claude-Desktop-style use: `coral mcp proxy` with the viewer's token on the
   // colony's host (its endpoint and CA from the colony folder), JSON-RPC lines

@@ -4,15 +4,15 @@
 // behind the tools: a slow backend behind a frontend, a log record, a metric.
 #include <gtest/gtest.h>
 
+#include "analysis/mcp_tools.h"
+#include "analysis/summarizer.h"
+#include "analysis/test_store.h"
 #include "base/temp_dir.h"
-#include "colony/mcp_tools.h"
-#include "colony/summarizer.h"
-#include "colony/test_store.h"
 #include "mcp/http_transport.h"
 #include "mcp_js.h"
 #include "net/http_server.h"
 
-namespace coral::colony {
+namespace coral::analysis {
 namespace {
 
 using Json = nlohmann::json;
@@ -31,16 +31,9 @@ class SdkClientTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     Seed();
-    AddColonyTools(server_, {.telemetry = store_.get(),
-                             .clock = &clock_,
-                             .status =
-                                 [] {
-                                   coral::v1::GetStatusResponse s;
-                                   s.set_colony_id("shop-sdk-1");
-                                   return s;
-                                 },
-                             .agents = [] { return std::vector<coral::v1::AgentInfo>{}; },
-                             .host_names = [] { return std::map<std::string, std::string>{}; }});
+    view_ = std::make_unique<FakeColonyView>(*store_, clock_);
+    view_->status.set_colony_id("shop-sdk-1");
+    AddColonyTools(server_, *view_);
     transport_ = std::make_unique<mcp::McpHttpTransport>(server_, mcp::HttpTransportOptions{});
     auto http = net::HttpServer::Start({.threads = 4}, [this](const net::HttpRequest& req) {
       if (req.header("Authorization") != std::string("Bearer ") + kToken) {
@@ -152,7 +145,7 @@ class SdkClientTest : public ::testing::Test {
               (std::set<std::string>{"coral_status", "coral_list_services", "coral_service_summary",
                                      "coral_query_traces", "coral_get_trace", "coral_query_metrics",
                                      "coral_query_logs", "coral_topology", "coral_host_metrics",
-                                     "coral_query_sql"}));
+                                     "coral_query_sql", "coral_audit_log"}));
     Json r = out["results"];
     for (const auto& [key, result] : r.items()) {
       if (key != "sql_write") {
@@ -160,9 +153,13 @@ class SdkClientTest : public ::testing::Test {
       }
     }
     EXPECT_NE(r["status"]["text"].get<std::string>().find("shop-sdk-1"), std::string::npos);
-    ASSERT_EQ(r["services"]["structuredContent"]["rows"].size(), 1u) << r["services"].dump();
-    EXPECT_EQ(r["services"]["structuredContent"]["rows"][0]["name"], "backend");
-    EXPECT_EQ(r["services"]["structuredContent"]["rows"][0]["port"], 8081);
+    // The backend listens where an agent saw it; the frontend only sends spans.
+    Json services = r["services"]["structuredContent"]["rows"];
+    ASSERT_EQ(services.size(), 2u) << r["services"].dump();
+    EXPECT_EQ(services[0]["service"], "backend");
+    EXPECT_EQ(services[0]["ports"], "8081");
+    EXPECT_EQ(services[1]["service"], "frontend");
+    EXPECT_EQ(services[1]["source"], "spans");
     std::string summary = r["summary"]["text"];
     EXPECT_NE(summary.find("backend is slow"), std::string::npos) << summary;
     EXPECT_EQ(r["summary"]["structuredContent"]["services"].size(), 2u);
@@ -204,6 +201,7 @@ class SdkClientTest : public ::testing::Test {
   TempDir dir_{"coral-mcp-sdk"};
   FakeClock clock_{FromUnixMicros(kM0 + 30 * 60'000'000)};
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<FakeColonyView> view_;
   mcp::McpServer server_{{}};
   std::unique_ptr<mcp::McpHttpTransport> transport_;
   std::unique_ptr<net::HttpServer> http_;
@@ -216,4 +214,4 @@ TEST_F(SdkClientTest, EveryToolOverStdioThroughCoralMcpProxy) {
 }
 
 }  // namespace
-}  // namespace coral::colony
+}  // namespace coral::analysis
