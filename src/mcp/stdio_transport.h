@@ -8,6 +8,12 @@
 // call can be cancelled while it runs. Responses may therefore leave in a
 // different order than their requests came in, which JSON-RPC allows.
 //
+// One session serves both eras (server.h): a client that initializes gets the
+// handshake protocol; one whose requests carry their _meta (2026-07-28),
+// server/discover first as a dual-era client does, needs no initialize. A
+// subscriptions/listen holds a worker until the client cancels it with
+// notifications/cancelled.
+//
 // A process that serves stdio should ignore SIGPIPE, so that a client that
 // goes away shows up as a write error rather than a killed process.
 #pragma once
