@@ -12,7 +12,7 @@
 // handshake protocol; one whose requests carry their _meta (2026-07-28),
 // server/discover first as a dual-era client does, needs no initialize. A
 // subscriptions/listen holds a worker until the client cancels it with
-// notifications/cancelled.
+// notifications/cancelled, or its input ends.
 //
 // A process that serves stdio should ignore SIGPIPE, so that a client that
 // goes away shows up as a write error rather than a killed process.
@@ -30,8 +30,9 @@ struct StdioOptions {
   size_t max_message_bytes = 16u << 20;  // a longer line is refused with -32600
 };
 
-// Serves one session until end of input, then waits for the requests still in
-// progress and returns. Fails on a read or write error. Does not close the fds.
+// Serves one session until end of input, then ends what waits on the client
+// and waits for the requests still in progress, and returns. Fails on a read or write error. Does
+// not close the fds.
 Status ServeStdio(McpServer& server, int in_fd, int out_fd, const StdioOptions& options = {});
 
 }  // namespace coral::mcp
