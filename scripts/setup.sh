@@ -197,4 +197,11 @@ else
   mv "$MCP_JS_DIR/node.part" "$MCP_JS_DIR/node"
   say "Node $NODE22_VERSION: installed"
 fi
+# The conformance suite's prerelease with the 2026-07-28 (stateless) server
+# scenarios, in a folder of its own beside the one above: 0.1.16 stays what the
+# dated-revision run uses. Run on the same Node 22.
+MCP_CONFORMANCE_ALPHA=0.2.0-alpha.12
+MCP_CONFORMANCE_ALPHA_DIR=$CACHE/mcp-js/conformance-$MCP_CONFORMANCE_ALPHA
+install_npm_packages "MCP conformance $MCP_CONFORMANCE_ALPHA" "$MCP_CONFORMANCE_ALPHA_DIR" \
+  "@modelcontextprotocol/conformance@$MCP_CONFORMANCE_ALPHA"
 say "done"

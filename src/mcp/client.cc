@@ -1,7 +1,9 @@
 #include "mcp/client.h"
 
+#include <openssl/evp.h>
 #include <strings.h>
 
+#include "mcp/server.h"
 #include "net/http_client.h"
 #include "net/sse_parser.h"
 
@@ -57,6 +59,28 @@ net::SseParser JsonEvents(const std::function<void(Json)>& deliver, Status& erro
   });
 }
 
+// A value as a header carries it: as it is when it is printable ASCII
+// without surrounding blanks, otherwise =?base64?...?= (SEP-2243).
+std::string HeaderSafe(const std::string& value) {
+  bool plain = !value.empty() && value.front() != ' ' && value.back() != ' ' &&
+               value.front() != '\t' && value.back() != '\t';
+  for (unsigned char c : value) plain = plain && c >= 0x20 && c <= 0x7e;
+  if (plain) return value;
+  std::string out(4 * ((value.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(value.data()),
+                          static_cast<int>(value.size()));
+  out.resize(static_cast<size_t>(n));
+  return "=?base64?" + out + "?=";
+}
+
+// An argument as its Mcp-Param header writes it.
+std::string ParamText(const Json& value) {
+  if (value.is_string()) return HeaderSafe(value.get<std::string>());
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  return HeaderSafe(value.dump());
+}
+
 }  // namespace
 
 McpClient::McpClient(McpEndpoint endpoint, McpClientOptions options)
@@ -72,6 +96,11 @@ std::string McpClient::session_id() const {
 std::string McpClient::protocol_version() const {
   std::lock_guard lock(mu_);
   return version_;
+}
+
+bool McpClient::stateless() const {
+  std::lock_guard lock(mu_);
+  return stateless_;
 }
 
 Result<std::optional<Json>> McpClient::Post(std::string_view message, const MessageFn& on_message) {
@@ -91,10 +120,43 @@ Result<std::optional<Json>> McpClient::Post(std::string_view message, const Mess
   req.headers = {{"Authorization", "Bearer " + endpoint_.token},
                  {"Content-Type", "application/json"},
                  {"Accept", "application/json, text/event-stream"}};
+  // A body that carries its version in _meta is a 2026-07-28 request: the
+  // routing headers mirror it, so intermediaries need not parse the body.
+  const Json& params = sent.is_object() ? sent.value("params", Json::object()) : Json::object();
+  std::string meta_version;
+  if (params.is_object() && params.contains("_meta") && params["_meta"].is_object()) {
+    const Json& meta = params["_meta"];
+    if (auto v = meta.find(meta_key::kProtocolVersion); v != meta.end() && v->is_string()) {
+      meta_version = v->get<std::string>();
+    }
+  }
   {
     std::lock_guard lock(mu_);
     if (!session_.empty()) req.headers.push_back({"Mcp-Session-Id", session_});
-    if (!version_.empty()) req.headers.push_back({"MCP-Protocol-Version", version_});
+    if (!meta_version.empty()) {
+      req.headers.push_back({"MCP-Protocol-Version", meta_version});
+    } else if (!version_.empty()) {
+      req.headers.push_back({"MCP-Protocol-Version", version_});
+    }
+    if (!meta_version.empty() && !method.empty()) {
+      req.headers.push_back({"Mcp-Method", method});
+      const char* name_field = method == "tools/call" || method == "prompts/get" ? "name"
+                               : method == "resources/read"                      ? "uri"
+                                                                                 : nullptr;
+      if (name_field != nullptr && params.value(name_field, Json()).is_string()) {
+        std::string name = params[name_field].get<std::string>();
+        req.headers.push_back({"Mcp-Name", HeaderSafe(name)});
+        const Json& args = params.value("arguments", Json::object());
+        if (auto tool = param_headers_.find(name);
+            method == "tools/call" && tool != param_headers_.end() && args.is_object()) {
+          for (const auto& [argument, header] : tool->second) {
+            if (args.contains(argument) && !args[argument].is_null()) {
+              req.headers.push_back({"Mcp-Param-" + header, ParamText(args[argument])});
+            }
+          }
+        }
+      }
+    }
   }
 
   std::optional<Json> response;
@@ -123,7 +185,15 @@ Result<std::optional<Json>> McpClient::Post(std::string_view message, const Mess
   };
   auto resp = CORAL_TRY(net::HttpFetch(req));
   CORAL_TRY(stream_error.WithContext("the MCP server at " + endpoint_.url));
-  if (resp.status != 200 && resp.status != 202) return HttpError(endpoint_.url, resp.status, body);
+  if (resp.status != 200 && resp.status != 202) {
+    // 2026-07-28 answers a refused request with 400 or 404 and its JSON-RPC
+    // error: that error is the answer.
+    Json error = Json::parse(body, nullptr, false);
+    bool answers_us = request_id && error.is_object() && error.contains("error") &&
+                      error.value("id", Json()) == *request_id;
+    if (!answers_us) return HttpError(endpoint_.url, resp.status, body);
+    return std::optional<Json>(std::move(error));
+  }
   if (!streaming && !body.empty()) {
     for (Json& m : CORAL_TRY(MessagesFromBody(resp.header("Content-Type"), body))) {
       deliver(std::move(m));
@@ -148,6 +218,15 @@ Result<std::optional<Json>> McpClient::Post(std::string_view message, const Mess
 }
 
 Result<Json> McpClient::Call(const std::string& method, Json params, const MessageFn& on_message) {
+  if (stateless() && (params.is_null() || params.is_object())) {
+    // What the handshake told the server once, every request tells it now.
+    if (params.is_null()) params = Json::object();
+    Json& meta = params["_meta"];
+    meta[meta_key::kProtocolVersion] = std::string(kStatelessProtocolVersions[0]);
+    meta[meta_key::kClientCapabilities] = Json::object();
+    meta[meta_key::kClientInfo] = {{"name", options_.client_name},
+                                   {"version", options_.client_version}};
+  }
   Json request = {{"jsonrpc", "2.0"}, {"id", ++next_id_}, {"method", method}};
   if (!params.is_null()) request["params"] = std::move(params);
   std::optional<Json> answer = CORAL_TRY(Post(Serialize(request), on_message));
@@ -168,13 +247,58 @@ Result<Json> McpClient::Initialize() {
   return result;
 }
 
+Result<Json> McpClient::Connect() {
+  {
+    std::lock_guard lock(mu_);
+    stateless_ = true;
+  }
+  Result<Json> discovered = Call("server/discover", Json::object());
+  if (discovered.ok() && discovered->is_object()) {
+    for (const Json& v : discovered->value("supportedVersions", Json::array())) {
+      if (v == kStatelessProtocolVersions[0]) {
+        std::lock_guard lock(mu_);
+        version_ = v.get<std::string>();
+        return discovered;
+      }
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    stateless_ = false;
+  }
+  // A token the server refuses is refused by initialize too: say so once.
+  if (!discovered.ok() && (discovered.status().code() == StatusCode::kUnauthenticated ||
+                           discovered.status().code() == StatusCode::kPermissionDenied)) {
+    return discovered.status();
+  }
+  // Any other answer is a server before 2026-07-28 (an unsupported version
+  // header, no server/discover, no session): the handshake it knows.
+  return Initialize();
+}
+
 Result<std::vector<Json>> McpClient::ListTools() {
   std::vector<Json> tools;
   Json params = Json::object();
   // Bounded: a server that keeps handing out cursors does not keep us here.
   for (int page = 0; page < 100; ++page) {
     Json result = CORAL_TRY(Call("tools/list", params));
-    for (const Json& t : result.value("tools", Json::array())) tools.push_back(t);
+    for (const Json& t : result.value("tools", Json::array())) {
+      tools.push_back(t);
+      // Arguments the tool wants mirrored into Mcp-Param headers.
+      if (!t.is_object() || !t.value("name", Json()).is_string()) continue;
+      const Json& schema = t.value("inputSchema", Json::object());
+      const Json& properties =
+          schema.is_object() ? schema.value("properties", Json::object()) : Json::object();
+      if (!properties.is_object()) continue;
+      std::map<std::string, std::string> headers;
+      for (const auto& [argument, schema] : properties.items()) {
+        if (schema.is_object() && schema.value("x-mcp-header", Json()).is_string()) {
+          headers[argument] = schema["x-mcp-header"].get<std::string>();
+        }
+      }
+      std::lock_guard lock(mu_);
+      param_headers_[t["name"].get<std::string>()] = std::move(headers);
+    }
     if (!result.contains("nextCursor") || !result["nextCursor"].is_string()) return tools;
     params = {{"cursor", result["nextCursor"]}};
   }

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "mcp/http_transport.h"
+#include "mcp/server.h"
 #include "net/http_server.h"
 
 namespace coral::mcp {
@@ -179,6 +180,119 @@ TEST(McpClientTest, BodiesSplitIntoMessages) {
   ASSERT_TRUE(json.ok());
   EXPECT_EQ(json->size(), 2u);
   EXPECT_FALSE(MessagesFromBody("application/json", "{").ok());
+}
+
+// Against Coral's own (dual-era) server, Connect stays stateless: no session,
+// and every request carries what the server needs to answer it alone.
+TEST(McpClientTest, ConnectSpeaks2026WithCoralsServerWithoutASession) {
+  McpServer server{McpServerOptions{}};
+  server.AddTool(
+      {.name = "echo",
+       .handler = [](const Json& args, RequestContext& ctx) -> coral::Result<ToolResult> {
+         return ToolResult::Text(args.value("text", "") + " " + ctx.protocol_version());
+       }});
+  server.AddTool(
+      {.name = "regional",
+       .input_schema = {{"type", "object"},
+                        {"properties",
+                         {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}}}}},
+       .handler = [](const Json& args, RequestContext&) -> coral::Result<ToolResult> {
+         return ToolResult::Text("in " + args.value("region", ""));
+       }});
+  McpHttpTransport transport(server, HttpTransportOptions{});
+  std::mutex mu;
+  std::vector<net::HttpRequest> seen;
+  auto http = net::HttpServer::Start({.threads = 2}, [&](const net::HttpRequest& r) {
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(r);
+    }
+    return transport.Handle(r);
+  });
+  ASSERT_TRUE(http.ok());
+  McpClient client({.url = "http://127.0.0.1:" + std::to_string((*http)->port()) + "/mcp"});
+  auto discovered = client.Connect();
+  ASSERT_TRUE(discovered.ok()) << discovered.status().ToString();
+  EXPECT_EQ((*discovered)["supportedVersions"][0], "2026-07-28");
+  EXPECT_TRUE(client.stateless());
+  EXPECT_EQ(client.protocol_version(), "2026-07-28");
+  EXPECT_EQ(client.session_id(), "");
+
+  auto tools = client.ListTools();
+  ASSERT_TRUE(tools.ok()) << tools.status().ToString();
+  EXPECT_EQ(tools->size(), 2u);
+  auto echoed = client.CallTool("echo", {{"text", "hi"}});
+  ASSERT_TRUE(echoed.ok()) << echoed.status().ToString();
+  EXPECT_EQ(ToolResultText(*echoed), "hi 2026-07-28");
+  // The server checks the Mcp-Param header the client sends for it.
+  auto regional = client.CallTool("regional", {{"region", "zürich"}});
+  ASSERT_TRUE(regional.ok()) << regional.status().ToString();
+  EXPECT_EQ(ToolResultText(*regional), "in zürich");
+  // A refused request is the server's JSON-RPC error, not an HTTP failure.
+  auto unknown = client.CallTool("nope", Json::object());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("error -32602"), std::string::npos)
+      << unknown.status().message();
+  client.Close();
+  EXPECT_EQ(transport.session_count(), 0u);
+
+  std::lock_guard lock(mu);
+  ASSERT_EQ(seen.size(), 5u);  // discover, list, three calls: no DELETE
+  for (const net::HttpRequest& r : seen) {
+    EXPECT_EQ(r.method, "POST");
+    EXPECT_EQ(r.header("Mcp-Session-Id"), "");
+    EXPECT_EQ(r.header("MCP-Protocol-Version"), "2026-07-28");
+    Json body = Json::parse(r.body);
+    EXPECT_EQ(r.header("Mcp-Method"), body["method"]);
+    EXPECT_EQ(body["params"]["_meta"][meta_key::kClientInfo]["name"], "coral");
+  }
+  EXPECT_EQ(seen[2].header("Mcp-Name"), "echo");
+  EXPECT_EQ(seen[3].header("Mcp-Param-Region"), "=?base64?esO8cmljaA==?=");
+}
+
+// A server before 2026-07-28 refuses server/discover (here as Coral's own
+// server did, for the version header); Connect falls back to initialize.
+TEST(McpClientTest, ConnectFallsBackToInitializeForHandshakeServers) {
+  ScriptedServer server([](const Json& m) {
+    std::string method = m.value("method", "");
+    if (method == "server/discover") {
+      return net::HttpResponse::Json(
+          400,
+          R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"unsupported MCP-Protocol-Version: 2026-07-28"}})");
+    }
+    if (method == "initialize") {
+      auto r = net::HttpResponse::Json(
+          200,
+          Result(m, {{"protocolVersion", "2025-06-18"}, {"capabilities", Json::object()}}).dump());
+      r.headers.push_back({"Mcp-Session-Id", "session-1"});
+      return r;
+    }
+    if (method == "notifications/initialized") return net::HttpResponse::Text(202, "");
+    return net::HttpResponse::Json(200, Result(m, {{"tools", Json::array()}}).dump());
+  });
+  McpClient client({.url = server.url(), .token = "tok"});
+  auto init = client.Connect();
+  ASSERT_TRUE(init.ok()) << init.status().ToString();
+  EXPECT_EQ((*init)["protocolVersion"], "2025-06-18");
+  EXPECT_FALSE(client.stateless());
+  EXPECT_EQ(client.session_id(), "session-1");
+  ASSERT_TRUE(client.ListTools().ok());
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(Json::parse(requests[0].body)["method"], "server/discover");
+  EXPECT_EQ(Json::parse(requests[1].body)["method"], "initialize");
+  Json list = Json::parse(requests[3].body);
+  EXPECT_FALSE(list["params"].contains("_meta"));  // the handshake's requests are as they were
+  EXPECT_EQ(requests[3].header("Mcp-Session-Id"), "session-1");
+  EXPECT_EQ(requests[3].header("MCP-Protocol-Version"), "2025-06-18");
+  EXPECT_EQ(requests[3].header("Mcp-Method"), "");
+
+  // A refused token is refused once, not tried again with initialize.
+  ScriptedServer locked(
+      [](const Json&) { return net::HttpResponse::Json(401, R"({"error":"bad token"})"); });
+  McpClient denied({.url = locked.url(), .token = "wrong"});
+  EXPECT_EQ(denied.Connect().status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(locked.requests().size(), 1u);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "mcp/http_transport.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <deque>
 #include <thread>
 
@@ -12,6 +14,9 @@ namespace {
 
 constexpr char kSessionHeader[] = "Mcp-Session-Id";
 constexpr char kVersionHeader[] = "MCP-Protocol-Version";
+constexpr char kMethodHeader[] = "Mcp-Method";
+constexpr char kNameHeader[] = "Mcp-Name";
+constexpr char kParamHeaderPrefix[] = "Mcp-Param-";
 
 // An HTTP error with a JSON-RPC error body (id null), which the spec allows
 // and which clients can show.
@@ -19,6 +24,97 @@ net::HttpResponse HttpError(int status, std::string message,
                             int code = error_code::kInvalidRequest) {
   return net::HttpResponse::Json(
       status, Serialize(Message(MakeError(std::nullopt, code, std::move(message)))) + "\n");
+}
+
+// Without the optional whitespace around a field value (RFC 9110 section 5.5).
+std::string_view Trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// Standard base64 with its padding, nothing lenient: header values must
+// decode exactly, or they are not the value the body has.
+std::optional<std::string> DecodeBase64Strict(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < text.size() - padding; ++i) {
+    char c = text[i];
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else {
+      return std::nullopt;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+// A routing header's value: literal, or decoded from =?base64?...?= (how
+// clients send values that are not plain printable ASCII). Nothing when the
+// base64 is invalid.
+std::optional<std::string> HeaderValue(std::string_view raw) {
+  constexpr std::string_view kOpen = "=?base64?", kClose = "?=";
+  if (raw.size() >= kOpen.size() + kClose.size() && raw.starts_with(kOpen) &&
+      raw.ends_with(kClose)) {
+    return DecodeBase64Strict(raw.substr(kOpen.size(), raw.size() - kOpen.size() - kClose.size()));
+  }
+  return std::string(raw);
+}
+
+// Whether an Mcp-Param header's value is the argument's value, as clients
+// write them: strings as they are, booleans as true/false, numbers compared
+// as numbers.
+bool ParamMatches(const Json& value, const std::string& header) {
+  if (value.is_string()) return value.get_ref<const std::string&>() == header;
+  if (value.is_boolean()) return header == (value.get<bool>() ? "true" : "false");
+  if (value.is_number()) {
+    char* end = nullptr;
+    double parsed = std::strtod(header.c_str(), &end);
+    if (header.empty() || end != header.c_str() + header.size()) return false;
+    if (value.is_number_float()) return std::fabs(parsed - value.get<double>()) <= 1e-9;
+    return parsed == static_cast<double>(value.get<int64_t>());
+  }
+  return header == Serialize(value);
+}
+
+// The HTTP status of a stateless answer in JSON: what 2026-07-28 names for
+// unknown methods and rejected requests, 200 for the rest.
+int StatelessStatus(const Message& answer) {
+  const auto* error = std::get_if<ErrorResponse>(&answer);
+  if (error == nullptr) return 200;
+  switch (error->error.code) {
+    case error_code::kMethodNotFound:
+      return 404;
+    case error_code::kInvalidRequest:
+    case error_code::kInvalidParams:
+    case error_code::kHeaderMismatch:
+    case error_code::kMissingClientCapability:
+    case error_code::kUnsupportedProtocolVersion:
+      return 400;
+    default:
+      return 200;
+  }
 }
 
 net::HttpResponse JsonMessage(const Message& m) {
@@ -178,6 +274,67 @@ struct McpHttpTransport::SessionState {
   }
 };
 
+// A stateless request on a thread of its own, and how its answer travels:
+// the HTTP worker waits to answer in JSON until the handler sends something
+// of its own, which turns the answer into a stream. Its session lives as long
+// as the request.
+struct McpHttpTransport::StatelessCall {
+  enum class Phase { kRunning, kAnswered, kStreaming };
+
+  std::shared_ptr<McpSession> session;
+
+  std::mutex mu;  // guards everything below
+  std::condition_variable cv;
+  Phase phase = Phase::kRunning;
+  std::optional<Message> answer;                // for kAnswered
+  std::shared_ptr<net::ResponseStream> stream;  // for kStreaming
+
+  // Sends one message, turning the answer into a stream first. A client that
+  // left cancels the request (its answer has nowhere to go).
+  void Send(const Message& m) {
+    bool gone = false;
+    {
+      std::lock_guard lock(mu);
+      if (phase == Phase::kRunning) {
+        stream = std::make_shared<net::ResponseStream>();
+        phase = Phase::kStreaming;
+        cv.notify_all();
+      }
+      if (phase != Phase::kStreaming) return;  // answered already: nothing can follow
+      gone = !stream->Write("event: message\ndata: " + Serialize(m) + "\n\n");
+    }
+    if (gone) session->CancelAll();
+  }
+
+  void KeepAlive() {
+    bool gone = false;
+    {
+      std::lock_guard lock(mu);
+      if (phase == Phase::kStreaming) gone = !stream->Write(": keepalive\n\n");
+    }
+    if (gone) session->CancelAll();
+  }
+
+  // The handler is done: the answer goes to the waiting worker, or ends the
+  // stream.
+  void Finish(std::optional<Message> result) {
+    std::lock_guard lock(mu);
+    if (phase == Phase::kStreaming) {
+      if (result) stream->Write("event: message\ndata: " + Serialize(*result) + "\n\n");
+      stream->Close();
+      return;
+    }
+    answer = std::move(result);
+    phase = Phase::kAnswered;
+    cv.notify_all();
+  }
+
+  void Close() {
+    std::lock_guard lock(mu);
+    if (stream) stream->Close();
+  }
+};
+
 namespace {
 
 HttpTransportOptions WithLowercaseHosts(HttpTransportOptions options) {
@@ -208,7 +365,18 @@ McpHttpTransport::~McpHttpTransport() {
     entry.state->session->AbandonClientRequests();
     entry.state->CloseAll();
   }
+  for (const auto& call : stateless_calls_) {
+    call->session->AbandonClientRequests();  // ends subscriptions/listen too
+    call->Close();
+  }
   workers_done_.wait(lock, [this] { return workers_ == 0; });
+}
+
+bool McpHttpTransport::ReserveWorker() {
+  std::lock_guard lock(mu_);
+  if (workers_ >= options_.max_streaming_requests) return false;
+  ++workers_;
+  return true;
 }
 
 void McpHttpTransport::KeepAliveMain() {
@@ -216,8 +384,11 @@ void McpHttpTransport::KeepAliveMain() {
   while (!stop_.wait_for(lock, options_.sse_keepalive, [this] { return stopping_; })) {
     std::vector<std::shared_ptr<SessionState>> states;
     for (const auto& [id, entry] : sessions_) states.push_back(entry.state);
+    std::vector<std::shared_ptr<StatelessCall>> calls(stateless_calls_.begin(),
+                                                      stateless_calls_.end());
     lock.unlock();  // a slow session's lock must not hold up requests
     for (const auto& state : states) state->KeepAlive();
+    for (const auto& call : calls) call->KeepAlive();
     lock.lock();
   }
 }
@@ -280,6 +451,14 @@ net::HttpResponse McpHttpTransport::Handle(const net::HttpRequest& request,
     return HttpError(403, "origin " + std::string(origin) + " is not allowed to use this server");
   }
   if (request.method == "POST") return Post(request, std::move(on_answer));
+  if (request.method != "POST" &&
+      IsStatelessProtocolVersion(Trim(request.header(kVersionHeader)))) {
+    net::HttpResponse r =
+        HttpError(405, "protocol 2026-07-28 has no " + request.method +
+                           ": every message is a POST, and subscriptions/listen opens a stream");
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
   if (request.method == "GET") return Get(request);
   if (request.method == "DELETE") return Delete(request);
   net::HttpResponse r = HttpError(405, "method " + request.method +
@@ -303,19 +482,37 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request,
     return HttpError(406, "Accept must allow application/json (every answer can be JSON), got " +
                               std::string(accept));
   }
-  std::string_view version = request.header(kVersionHeader);
-  if (!version.empty() && !IsSupportedProtocolVersion(version)) {
-    return HttpError(400, "unsupported " + std::string(kVersionHeader) + ": " +
-                              std::string(version) +
-                              "; this server supports 2025-11-25, "
-                              "2025-06-18 and 2025-03-26");
-  }
   ParseResult parsed = ParseMessage(request.body);
   if (!parsed.ok()) {
     return net::HttpResponse::Json(400, Serialize(Message(*parsed.error)) + "\n");
   }
   const Message& message = *parsed.message;
   const auto* rpc_request = std::get_if<Request>(&message);
+
+  // The era: the version header decides; without one, a body that carries
+  // its version in _meta is a stateless request that forgot the header.
+  std::string_view version = Trim(request.header(kVersionHeader));
+  if (!version.empty() && !IsSupportedProtocolVersion(version) &&
+      !IsStatelessProtocolVersion(version)) {
+    std::optional<RequestId> id;
+    if (rpc_request != nullptr) id = rpc_request->id;
+    return net::HttpResponse::Json(
+        400,
+        Serialize(Message(MakeError(
+            id, error_code::kUnsupportedProtocolVersion,
+            "unsupported " + std::string(kVersionHeader) + ": " + std::string(version) +
+                "; this server supports 2026-07-28 (stateless) and 2025-11-25, 2025-06-18 "
+                "and 2025-03-26 (after initialize)",
+            Json{{"supported", AllProtocolVersions()}, {"requested", std::string(version)}}))) +
+            "\n");
+  }
+  bool stateless = IsStatelessProtocolVersion(version);
+  if (version.empty() && rpc_request != nullptr && rpc_request->params &&
+      rpc_request->params->is_object()) {
+    const Json& meta = rpc_request->params->value("_meta", Json::object());
+    stateless = meta.is_object() && meta.contains(meta_key::kProtocolVersion);
+  }
+  if (stateless) return PostStateless(request, message, std::move(on_answer));
 
   if (rpc_request != nullptr && rpc_request->method == "initialize") {
     {
@@ -357,16 +554,8 @@ net::HttpResponse McpHttpTransport::Post(const net::HttpRequest& request,
     return HttpError(404, "session " + std::string(id) +
                               " not found (ended or never existed); initialize a new one");
   }
-  if (rpc_request != nullptr && AcceptsEventStream(request.header("Accept"))) {
-    bool start = false;
-    {
-      std::lock_guard lock(mu_);
-      if (workers_ < options_.max_streaming_requests) {
-        ++workers_;
-        start = true;
-      }
-    }
-    if (start) return Exchange(std::move(state), message, std::move(on_answer));
+  if (rpc_request != nullptr && AcceptsEventStream(request.header("Accept")) && ReserveWorker()) {
+    return Exchange(std::move(state), message, std::move(on_answer));
   }
   std::optional<Message> answer = state->session->Handle(message);
   if (rpc_request == nullptr) return Accepted();  // a notification, or an answer to our request
@@ -450,6 +639,166 @@ net::HttpResponse McpHttpTransport::Exchange(std::shared_ptr<SessionState> state
     return EventStreamResponse(ex->first_connection);
   if (!ex->answer) return Accepted();  // cancelled
   return JsonMessage(*ex->answer);
+}
+
+net::HttpResponse McpHttpTransport::PostStateless(const net::HttpRequest& http,
+                                                  const Message& message,
+                                                  AnswerObserver on_answer) {
+  const auto* request = std::get_if<Request>(&message);
+  if (request == nullptr) return Accepted();  // no session a notification could act on
+  if (auto mismatch = CheckRoutingHeaders(http, *request)) return std::move(*mismatch);
+  bool can_stream = AcceptsEventStream(http.header("Accept"));
+  if (can_stream && ReserveWorker()) return ExchangeStateless(*request, std::move(on_answer));
+  if (request->method == "subscriptions/listen") {
+    // Its answer is a stream that stays open: it needs a thread of its own.
+    if (!can_stream) {
+      return HttpError(406,
+                       "subscriptions/listen answers with an event stream: Accept must "
+                       "allow text/event-stream");
+    }
+    return HttpError(503, "too many streams open (" +
+                              std::to_string(options_.max_streaming_requests) +
+                              "); try subscriptions/listen again later");
+  }
+  // Answered here in JSON: without a stream, what the handler sends of its
+  // own (progress, log messages) has nowhere to go and is dropped.
+  McpSession session(server_, nullptr);
+  std::optional<Message> answer = session.Handle(message, {.era = Era::kStateless});
+  if (on_answer) on_answer(answer);
+  if (!answer) return Accepted();  // cancelled
+  return net::HttpResponse::Json(StatelessStatus(*answer), Serialize(*answer) + "\n");
+}
+
+std::optional<net::HttpResponse> McpHttpTransport::CheckRoutingHeaders(
+    const net::HttpRequest& http, const Request& request) const {
+  auto mismatch = [&](std::string message) {
+    return net::HttpResponse::Json(
+        400,
+        Serialize(Message(MakeError(request.id, error_code::kHeaderMismatch, std::move(message)))) +
+            "\n");
+  };
+  std::string_view method = Trim(http.header(kMethodHeader));
+  if (method.empty()) {
+    return mismatch(std::string(kMethodHeader) +
+                    " header required on a 2026-07-28 request: it names the body's method (" +
+                    request.method + ")");
+  }
+  if (method != request.method) {
+    return mismatch(std::string(kMethodHeader) + " header '" + std::string(method) +
+                    "' does not match the body's method '" + request.method + "'");
+  }
+  if (!request.params || !request.params->is_object()) return std::nullopt;  // the core says why
+  const Json& params = *request.params;
+
+  // The version header against _meta's (a missing one is the core's to report).
+  const Json& meta = params.value("_meta", Json::object());
+  if (meta.is_object()) {
+    if (auto v = meta.find(meta_key::kProtocolVersion); v != meta.end() && v->is_string()) {
+      std::string_view header = Trim(http.header(kVersionHeader));
+      if (header.empty()) {
+        return mismatch(std::string(kVersionHeader) + " header required: the body's _meta says " +
+                        v->get<std::string>());
+      }
+      if (header != v->get_ref<const std::string&>()) {
+        return mismatch(std::string(kVersionHeader) + " header says " + std::string(header) +
+                        " but the body's _meta says " + v->get<std::string>());
+      }
+    }
+  }
+
+  // Mcp-Name: what the request is about.
+  const char* name_field = nullptr;
+  if (request.method == "tools/call" || request.method == "prompts/get") name_field = "name";
+  if (request.method == "resources/read") name_field = "uri";
+  if (name_field != nullptr) {
+    if (auto v = params.find(name_field); v != params.end() && v->is_string()) {
+      std::string_view raw = Trim(http.header(kNameHeader));
+      if (raw.empty()) {
+        return mismatch(std::string(kNameHeader) + " header required on " + request.method +
+                        ": it names params." + name_field + " (" + v->get<std::string>() + ")");
+      }
+      auto name = HeaderValue(raw);
+      if (!name) return mismatch(std::string(kNameHeader) + " header is not valid base64");
+      if (*name != v->get_ref<const std::string&>()) {
+        return mismatch(std::string(kNameHeader) + " header '" + *name +
+                        "' does not match the body's params." + name_field + " '" +
+                        v->get<std::string>() + "'");
+      }
+    }
+  }
+
+  // Mcp-Param-NAME: the tool's arguments it asks clients to mirror.
+  if (request.method != "tools/call") return std::nullopt;
+  const Tool* tool = server_.FindTool(
+      params.value("name", Json()).is_string() ? params["name"].get<std::string>() : std::string());
+  if (tool == nullptr) return std::nullopt;  // the core answers unknown tools
+  const Json& properties = tool->input_schema.value("properties", Json::object());
+  if (!properties.is_object()) return std::nullopt;
+  const Json& args = params.value("arguments", Json::object());
+  for (const auto& [argument, schema] : properties.items()) {
+    if (!schema.is_object() || !schema.value("x-mcp-header", Json()).is_string()) continue;
+    std::string header = kParamHeaderPrefix + schema["x-mcp-header"].get<std::string>();
+    std::string_view raw = Trim(http.header(header));
+    const Json* value = args.is_object() && args.contains(argument) && !args[argument].is_null()
+                            ? &args[argument]
+                            : nullptr;
+    if (value == nullptr) {
+      if (!raw.empty()) {
+        return mismatch(header + " header is set but the body has no argument '" + argument + "'");
+      }
+      continue;
+    }
+    if (raw.empty()) {
+      return mismatch(header + " header required: tool " + tool->name + " mirrors argument '" +
+                      argument + "' into it");
+    }
+    auto decoded = HeaderValue(raw);
+    if (!decoded) return mismatch(header + " header is not valid base64");
+    if (!ParamMatches(*value, *decoded)) {
+      return mismatch(header + " header '" + *decoded + "' does not match argument '" + argument +
+                      "' (" + Serialize(*value) + ")");
+    }
+  }
+  return std::nullopt;
+}
+
+net::HttpResponse McpHttpTransport::ExchangeStateless(Request request, AnswerObserver on_answer) {
+  auto call = std::make_shared<StatelessCall>();
+  std::weak_ptr<StatelessCall> weak = call;
+  call->session = server_.NewSession(nullptr);
+  {
+    std::lock_guard lock(mu_);
+    stateless_calls_.insert(call);
+  }
+  RequestHooks hooks{.sink =
+                         [weak](const Message& m) {
+                           if (auto c = weak.lock()) c->Send(m);
+                         },
+                     .era = Era::kStateless};
+  std::thread([this, call, request = std::move(request), hooks = std::move(hooks),
+               on_answer = std::move(on_answer)]() mutable {
+    std::optional<Message> answer = call->session->Handle(request, std::move(hooks));
+    if (on_answer) on_answer(answer);
+    call->Finish(std::move(answer));
+    {
+      std::lock_guard lock(mu_);
+      stateless_calls_.erase(call);
+    }
+    // The session ends with its request, while the server surely still lives
+    // (the handler's captures go too).
+    call.reset();
+    on_answer = nullptr;
+    // Last: the transport may be destroyed as soon as this count drops.
+    std::lock_guard lock(mu_);
+    --workers_;
+    workers_done_.notify_all();
+  }).detach();
+
+  std::unique_lock lock(call->mu);
+  call->cv.wait(lock, [&] { return call->phase != StatelessCall::Phase::kRunning; });
+  if (call->phase == StatelessCall::Phase::kStreaming) return EventStreamResponse(call->stream);
+  if (!call->answer) return Accepted();  // cancelled
+  return net::HttpResponse::Json(StatelessStatus(*call->answer), Serialize(*call->answer) + "\n");
 }
 
 net::HttpResponse McpHttpTransport::Get(const net::HttpRequest& request) {

@@ -444,5 +444,285 @@ TEST_F(HttpTransportTest, IdleStreamsGetKeepaliveComments) {
   }
 }
 
+// --- 2026-07-28: stateless requests ------------------------------------------
+
+// A 2026-07-28 request's body: its params with the per-request _meta.
+std::string StatelessBody(int id, const std::string& method, Json params = Json::object(),
+                          Json capabilities = Json::object()) {
+  params["_meta"][meta_key::kProtocolVersion] = "2026-07-28";
+  params["_meta"][meta_key::kClientCapabilities] = std::move(capabilities);
+  return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}}
+      .dump();
+}
+
+// The routing headers that go with it.
+net::Headers Routing(const std::string& method, const std::string& name = "") {
+  net::Headers h = {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", method}};
+  if (!name.empty()) h.emplace_back("Mcp-Name", name);
+  return h;
+}
+
+TEST_F(HttpTransportTest, StatelessRequestsNeedNoSessionAndGetNone) {
+  Start();
+  auto discover = Send("POST", StatelessBody(1, "server/discover"), Routing("server/discover"));
+  ASSERT_EQ(discover.status, 200) << discover.body;
+  Json d = Json::parse(discover.body)["result"];
+  EXPECT_EQ(d["supportedVersions"][0], "2026-07-28");
+  EXPECT_EQ(d["resultType"], "complete");
+  auto call = Send(
+      "POST", StatelessBody(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}),
+      Routing("tools/call", "echo"));
+  ASSERT_EQ(call.status, 200) << call.body;
+  EXPECT_EQ(call.header("Content-Type"), "application/json");
+  EXPECT_EQ(Json::parse(call.body)["result"]["content"][0]["text"], "hi");
+  EXPECT_EQ(call.header("Mcp-Session-Id"), "");
+  EXPECT_EQ(discover.header("Mcp-Session-Id"), "");
+  EXPECT_EQ(transport_->session_count(), 0u);
+  // Notifications have no session to act on: accepted and dropped.
+  EXPECT_EQ(Send("POST",
+                 R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2}})",
+                 Routing("notifications/cancelled"))
+                .status,
+            202);
+  // There is no GET stream and no session to DELETE in 2026-07-28.
+  EXPECT_EQ(
+      Send("GET", "", {{"Accept", "text/event-stream"}, {"MCP-Protocol-Version", "2026-07-28"}})
+          .status,
+      405);
+  EXPECT_EQ(Send("DELETE", "", Routing("x")).status, 405);
+}
+
+// Handshake clients keep working on the same endpoint, next to stateless
+// ones, exactly as before.
+TEST_F(HttpTransportTest, HandshakeClientsStillGetSessionsBesideStatelessOnes) {
+  Start();
+  std::string id = NewSession();
+  EXPECT_EQ(id.size(), 32u);
+  EXPECT_EQ(transport_->session_count(), 1u);
+  auto stateless = Send("POST", StatelessBody(3, "tools/list"), Routing("tools/list"));
+  EXPECT_EQ(stateless.status, 200);
+  EXPECT_EQ(transport_->session_count(), 1u);
+  auto legacy = Send("POST", R"({"jsonrpc":"2.0","id":4,"method":"tools/list"})",
+                     {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-06-18"}});
+  ASSERT_EQ(legacy.status, 200);
+  EXPECT_FALSE(Json::parse(legacy.body)["result"].contains("resultType"));
+  // Without a session and without _meta, a request is still a handshake one.
+  auto missing = Send("POST", R"({"jsonrpc":"2.0","id":5,"method":"tools/list"})");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("Mcp-Session-Id header required"), std::string::npos);
+}
+
+TEST_F(HttpTransportTest, StatelessErrorsGetTheStatusesTheSpecNames) {
+  Start();
+  auto status_and_code = [&](const std::string& body, const net::Headers& headers) {
+    auto r = Send("POST", body, headers);
+    Json j = Json::parse(r.body, nullptr, false);
+    bool error = j.is_object() && j.contains("error");
+    return std::make_pair(r.status, error ? j["error"].value("code", 0) : 0);
+  };
+  using P = std::pair<int, int>;
+  // Unknown and handshake-only methods: 404.
+  EXPECT_EQ(status_and_code(StatelessBody(1, "initialize"), Routing("initialize")), P(404, -32601));
+  EXPECT_EQ(status_and_code(StatelessBody(1, "nope/nope"), Routing("nope/nope")), P(404, -32601));
+  // Missing _meta: 400 invalid params, with the request's id.
+  auto missing = Send("POST", R"({"jsonrpc":"2.0","id":7,"method":"tools/list","params":{}})",
+                      Routing("tools/list"));
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(Json::parse(missing.body)["error"]["code"], -32602);
+  EXPECT_EQ(Json::parse(missing.body)["id"], 7);
+  // A version no era knows: 400, listing what is served.
+  net::Headers v999 = {{"MCP-Protocol-Version", "v999.0.0"}, {"Mcp-Method", "server/discover"}};
+  auto unsupported = Send("POST", StatelessBody(8, "server/discover"), v999);
+  EXPECT_EQ(unsupported.status, 400);
+  Json u = Json::parse(unsupported.body);
+  EXPECT_EQ(u["error"]["code"], -32022);
+  EXPECT_EQ(u["error"]["data"]["requested"], "v999.0.0");
+  EXPECT_EQ(u["error"]["data"]["supported"].size(), 4u);
+  EXPECT_EQ(u["id"], 8);
+  // Routing headers that disagree with the body: 400 HeaderMismatch.
+  EXPECT_EQ(status_and_code(StatelessBody(1, "tools/list"), Routing("prompts/list")),
+            P(400, -32020));
+  EXPECT_EQ(
+      status_and_code(StatelessBody(1, "tools/list"), {{"MCP-Protocol-Version", "2026-07-28"}}),
+      P(400, -32020));
+  EXPECT_EQ(status_and_code(StatelessBody(1, "tools/list"), {{"Mcp-Method", "tools/list"}}),
+            P(400, -32020));  // _meta says 2026-07-28, the version header is missing
+  std::string echo = StatelessBody(1, "tools/call", {{"name", "echo"}});
+  EXPECT_EQ(status_and_code(echo, Routing("tools/call")), P(400, -32020));
+  EXPECT_EQ(status_and_code(echo, Routing("tools/call", "count")), P(400, -32020));
+  // Header names are case-insensitive, values trimmed, and base64 decoded.
+  EXPECT_EQ(status_and_code(echo, {{"mcp-protocol-version", "2026-07-28"},
+                                   {"MCP-METHOD", "tools/call"},
+                                   {"mcp-name", "  echo "}}),
+            P(200, 0));
+  EXPECT_EQ(status_and_code(echo, Routing("tools/call", "=?base64?ZWNobw==?=")), P(200, 0));
+  EXPECT_EQ(status_and_code(echo, Routing("tools/call", "=?base64?ZWNobw?=")), P(400, -32020));
+  // Method values are case-sensitive.
+  EXPECT_EQ(status_and_code(echo, Routing("TOOLS/CALL", "echo")), P(400, -32020));
+}
+
+TEST_F(HttpTransportTest, ParamHeadersMustMirrorTheArgumentsTheToolNames) {
+  server_.AddTool({.name = "regional",
+                   .input_schema = {{"type", "object"},
+                                    {"properties",
+                                     {{"region", {{"type", "string"}, {"x-mcp-header", "Region"}}},
+                                      {"limit", {{"type", "integer"}, {"x-mcp-header", "Limit"}}},
+                                      {"query", {{"type", "string"}}}}}},
+                   .handler = [](const Json& args, RequestContext&) -> Result<ToolResult> {
+                     return ToolResult::Text(args.value("region", ""));
+                   }});
+  Start();
+  auto status = [&](Json args, net::Headers extra) {
+    net::Headers h = Routing("tools/call", "regional");
+    for (auto& e : extra) h.push_back(std::move(e));
+    return Send("POST", StatelessBody(1, "tools/call", {{"name", "regional"}, {"arguments", args}}),
+                h)
+        .status;
+  };
+  EXPECT_EQ(status({{"region", "eu-west"}}, {{"Mcp-Param-Region", "eu-west"}}), 200);
+  EXPECT_EQ(status({{"region", "eu-west"}, {"limit", 5}, {"query", "x"}},
+                   {{"Mcp-Param-Region", "eu-west"}, {"Mcp-Param-Limit", "5"}}),
+            200);
+  EXPECT_EQ(status({{"region", "Hello"}}, {{"Mcp-Param-Region", "=?base64?SGVsbG8=?="}}), 200);
+  EXPECT_EQ(status({{"region", "eu-west"}}, {}), 400);  // the header is missing
+  EXPECT_EQ(status({{"region", "eu-west"}}, {{"Mcp-Param-Region", "us-east"}}), 400);
+  EXPECT_EQ(status({{"region", "Hello"}}, {{"Mcp-Param-Region", "=?base64?SGVs!!!bG8=?="}}), 400);
+  EXPECT_EQ(status({{"region", "eu"}, {"limit", 5}},
+                   {{"Mcp-Param-Region", "eu"}, {"Mcp-Param-Limit", "6"}}),
+            400);
+  EXPECT_EQ(status(Json::object(), {{"Mcp-Param-Region", "eu"}}), 400);  // no such argument
+}
+
+TEST_F(HttpTransportTest, StatelessProgressStreamsWithoutIdsOrReplay) {
+  Start();
+  net::HttpClientResponse resp;
+  net::Headers h = Routing("tools/call", "count");
+  h.emplace_back("Accept", "application/json, text/event-stream");
+  auto events = ReadEvents(
+      "POST",
+      StatelessBody(7, "tools/call", {{"name", "count"}, {"_meta", {{"progressToken", "p"}}}}), h,
+      [](const std::vector<Event>&) { return false; }, &resp);
+  EXPECT_EQ(resp.header("Content-Type"), "text/event-stream");
+  ASSERT_EQ(events.size(), 4u);  // no priming event
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(events[i].id.empty());
+    EXPECT_EQ(Json::parse(events[i].data)["params"]["progress"], i + 1);
+  }
+  Json answer = Json::parse(events[3].data);
+  EXPECT_EQ(answer["id"], 7);
+  EXPECT_EQ(answer["result"]["resultType"], "complete");
+}
+
+TEST_F(HttpTransportTest, ListenStreamsResourceUpdatesUntilTheClientLeaves) {
+  Start({.sse_keepalive = std::chrono::milliseconds(20)});
+  std::atomic<bool> stop{false};
+  std::thread notifier([&] {
+    for (int i = 0; i < 500 && !stop; ++i) {
+      server_.NotifyResourceUpdated("test://watched");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  net::HttpClientResponse resp;
+  net::Headers h = Routing("subscriptions/listen");
+  h.emplace_back("Accept", "text/event-stream, application/json");
+  auto events = ReadEvents(
+      "POST",
+      StatelessBody(9, "subscriptions/listen",
+                    {{"notifications", {{"resourceSubscriptions", {"test://watched"}}}}}),
+      h,
+      [](const std::vector<Event>& e) {
+        int data = 0;
+        for (const Event& ev : e) data += !ev.data.empty();
+        return data >= 2;
+      },
+      &resp);
+  stop = true;
+  notifier.join();
+  std::vector<Json> messages;
+  for (const Event& e : events) {
+    if (!e.data.empty()) messages.push_back(Json::parse(e.data));
+  }
+  ASSERT_GE(messages.size(), 2u);
+  EXPECT_EQ(messages[0]["method"], "notifications/subscriptions/acknowledged");
+  EXPECT_EQ(messages[0]["params"]["_meta"][meta_key::kSubscriptionId], 9);
+  EXPECT_EQ(messages[1]["method"], "notifications/resources/updated");
+  EXPECT_EQ(messages[1]["params"]["_meta"][meta_key::kSubscriptionId], 9);
+  // The client hung up: the next keepalive notices and the listen ends, so
+  // the transport goes away without waiting on it (the test would hang).
+  // A listen needs a stream.
+  net::Headers json_only = Routing("subscriptions/listen");
+  json_only.emplace_back("Accept", "application/json");
+  EXPECT_EQ(
+      Send("POST", StatelessBody(10, "subscriptions/listen", {{"notifications", Json::object()}}),
+           json_only)
+          .status,
+      406);
+}
+
+// The load-balancer case: two servers (sharing the state key) behind one
+// address, the balancer alternating between them. One client's requests,
+// a multi round-trip tool call among them, land on both.
+TEST(HttpTransportBalancerTest, TwoServersAnswerAlternateRequestsOfOneClient) {
+  auto make = [] {
+    auto server = std::make_unique<McpServer>(McpServerOptions{.request_state_key = "k3y"});
+    server->AddTool(
+        {.name = "greet", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+           const Json* who = ctx.InputResponse("who");
+           if (who == nullptr || ctx.request_state() != "asked") {
+             return ToolResult::NeedInput(
+                 {.requests = {{"who",
+                                {.method = "elicitation/create",
+                                 .params = {{"message", "Who?"},
+                                            {"requestedSchema", {{"type", "object"}}}}}}},
+                  .state = "asked"});
+           }
+           return ToolResult::Text("hello " + (*who)["content"].value("name", ""));
+         }});
+    return server;
+  };
+  auto a = make(), b = make();
+  McpHttpTransport ta(*a, {}), tb(*b, {});
+  std::atomic<int> turn{0};
+  std::atomic<int> served_by_a{0}, served_by_b{0};
+  auto http = net::HttpServer::Start({}, [&](const net::HttpRequest& r) {
+    bool to_a = turn++ % 2 == 0;
+    (to_a ? served_by_a : served_by_b)++;
+    return to_a ? ta.Handle(r) : tb.Handle(r);
+  });
+  ASSERT_TRUE(http.ok());
+  std::string url = "http://127.0.0.1:" + std::to_string((*http)->port()) + "/mcp";
+  auto post = [&](const std::string& body, net::Headers h) {
+    h.emplace_back("Content-Type", "application/json");
+    h.emplace_back("Accept", "application/json, text/event-stream");
+    auto r = net::HttpFetch({.method = "POST", .url = url, .headers = std::move(h), .body = body});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->header("Mcp-Session-Id"), "");
+    return Json::parse(r->body);
+  };
+  Json caps = {{"elicitation", Json::object()}};
+  EXPECT_EQ(post(StatelessBody(1, "server/discover", {}, caps),
+                 Routing("server/discover"))["result"]["supportedVersions"][0],
+            "2026-07-28");
+  EXPECT_EQ(post(StatelessBody(2, "tools/list", {}, caps), Routing("tools/list"))["result"]["tools"]
+                .size(),
+            1u);
+  Json first = post(StatelessBody(3, "tools/call", {{"name", "greet"}}, caps),
+                    Routing("tools/call", "greet"));  // on the first server
+  ASSERT_EQ(first["result"]["resultType"], "input_required") << first.dump();
+  Json second = post(
+      StatelessBody(
+          4, "tools/call",
+          {{"name", "greet"},
+           {"inputResponses", {{"who", {{"action", "accept"}, {"content", {{"name", "dee"}}}}}}},
+           {"requestState", first["result"]["requestState"]}},
+          caps),
+      Routing("tools/call", "greet"));  // on the second
+  EXPECT_EQ(second["result"]["content"][0]["text"], "hello dee");
+  EXPECT_EQ(served_by_a, 2);
+  EXPECT_EQ(served_by_b, 2);
+  EXPECT_EQ(ta.session_count() + tb.session_count(), 0u);
+  (*http)->Stop();
+}
+
 }  // namespace
 }  // namespace coral::mcp

@@ -24,7 +24,11 @@ inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
-inline constexpr int kResourceNotFound = -32002;  // MCP, resources/read
+inline constexpr int kResourceNotFound = -32002;  // MCP before 2026-07-28, resources/read
+// MCP 2026-07-28 (stateless requests).
+inline constexpr int kHeaderMismatch = -32020;  // HTTP headers missing or disagreeing with the body
+inline constexpr int kMissingClientCapability = -32021;     // data.requiredCapabilities
+inline constexpr int kUnsupportedProtocolVersion = -32022;  // data.supported, data.requested
 }  // namespace error_code
 
 // A request id: a string or an integer. JSON-RPC allows null and fractions;

@@ -1,9 +1,14 @@
 #include "mcp/server.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <cmath>
 #include <exception>
 #include <utility>
 
+#include "base/ids.h"
 #include "base/log.h"
 
 namespace coral::mcp {
@@ -18,6 +23,137 @@ RpcError InvalidParams(std::string message) {
 
 RpcError InternalError(std::string message) {
   return {.code = error_code::kInternalError, .message = std::move(message)};
+}
+
+// Rounds of input a handler may ask of a handshake client for one request.
+constexpr int kMaxInputRounds = 8;
+
+RpcError MethodNotFound(std::string message) {
+  return {.code = error_code::kMethodNotFound, .message = std::move(message)};
+}
+
+// The handshake-era methods 2026-07-28 removed, and what replaced each.
+std::optional<std::string_view> RemovedInStateless(std::string_view method) {
+  if (method == "initialize") {
+    return "requests carry their version and capabilities in _meta; server/discover tells "
+           "what the server supports";
+  }
+  if (method == "ping") return "any request shows the server is there";
+  if (method == "logging/setLevel") return "a request asks for log messages with _meta's logLevel";
+  if (method == "resources/subscribe" || method == "resources/unsubscribe") {
+    return "subscriptions/listen with notifications.resourceSubscriptions";
+  }
+  return std::nullopt;
+}
+
+// The client capability an input request needs.
+std::optional<std::string_view> CapabilityFor(std::string_view input_method) {
+  if (input_method == "elicitation/create") return "elicitation";
+  if (input_method == "sampling/createMessage") return "sampling";
+  if (input_method == "roots/list") return "roots";
+  return std::nullopt;
+}
+
+// Results a client may cache (SEP-2549), which carry ttlMs and cacheScope.
+bool IsCacheable(std::string_view method) {
+  return method == "server/discover" || method == "tools/list" || method == "prompts/list" ||
+         method == "resources/list" || method == "resources/templates/list" ||
+         method == "resources/read";
+}
+
+// A request that says it is stateless: server/discover and
+// subscriptions/listen exist only there, and handshake clients never put the
+// io.modelcontextprotocol request keys in _meta.
+bool LooksStateless(const Request& request) {
+  if (request.method == "server/discover" || request.method == "subscriptions/listen") return true;
+  if (!request.params || !request.params->is_object()) return false;
+  auto meta = request.params->find("_meta");
+  if (meta == request.params->end() || !meta->is_object()) return false;
+  return meta->contains(meta_key::kProtocolVersion) ||
+         meta->contains(meta_key::kClientCapabilities) || meta->contains(meta_key::kClientInfo);
+}
+
+// What a stateless request's _meta says, or the error to answer it with.
+std::variant<StatelessMeta, RpcError> ReadStatelessMeta(const Request& request) {
+  const std::string want = request.method + ": a 2026-07-28 request needs params._meta with " +
+                           meta_key::kProtocolVersion + " (a string) and " +
+                           meta_key::kClientCapabilities + " (an object)";
+  if (!request.params || !request.params->is_object()) return InvalidParams(want);
+  auto meta = request.params->find("_meta");
+  if (meta == request.params->end() || !meta->is_object()) return InvalidParams(want);
+  auto version = meta->find(meta_key::kProtocolVersion);
+  auto caps = meta->find(meta_key::kClientCapabilities);
+  if (version == meta->end() || !version->is_string() || caps == meta->end() ||
+      !caps->is_object()) {
+    return InvalidParams(want);
+  }
+  StatelessMeta out{.protocol_version = version->get<std::string>(), .client_capabilities = *caps};
+  if (!IsStatelessProtocolVersion(out.protocol_version)) {
+    return RpcError{
+        .code = error_code::kUnsupportedProtocolVersion,
+        .message = "unsupported protocol version " + out.protocol_version +
+                   " (this server speaks 2026-07-28 per request; 2025-11-25, "
+                   "2025-06-18 and 2025-03-26 after initialize)",
+        .data = Json{{"supported", AllProtocolVersions()}, {"requested", out.protocol_version}}};
+  }
+  if (auto level = meta->find(meta_key::kLogLevel); level != meta->end()) {
+    out.log_level = level->is_string() ? ParseLogLevel(level->get<std::string>()) : std::nullopt;
+    if (!out.log_level) {
+      return InvalidParams(std::string(meta_key::kLogLevel) +
+                           " must be one of debug, info, notice, warning, error, critical, "
+                           "alert, emergency");
+    }
+  }
+  return out;
+}
+
+// base64url without padding (RFC 4648 section 5): the client-held state.
+std::string Base64UrlEncode(std::string_view bytes) {
+  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '-') {
+      v = 62;
+    } else if (c == '_') {
+      v = 63;
+    } else {
+      return std::nullopt;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  if (bits >= 6) return std::nullopt;  // a lone trailing character encodes no byte
+  return out;
 }
 
 bool ValidToolName(std::string_view name) {
@@ -258,6 +394,20 @@ bool IsSupportedProtocolVersion(std::string_view version) {
   return false;
 }
 
+bool IsStatelessProtocolVersion(std::string_view version) {
+  for (std::string_view v : kStatelessProtocolVersions) {
+    if (v == version) return true;
+  }
+  return false;
+}
+
+Json AllProtocolVersions() {
+  Json all = Json::array();
+  for (std::string_view v : kStatelessProtocolVersions) all.push_back(std::string(v));
+  for (std::string_view v : kSupportedProtocolVersions) all.push_back(std::string(v));
+  return all;
+}
+
 std::optional<LogLevel> ParseLogLevel(std::string_view name) {
   for (size_t i = 0; i < std::size(kLogLevelNames); ++i) {
     if (kLogLevelNames[i] == name) return static_cast<LogLevel>(i);
@@ -289,18 +439,44 @@ void RequestContext::ReportProgress(double progress, std::optional<double> total
 }
 
 void RequestContext::Log(LogLevel level, std::string_view logger, Json data) {
-  if (!hooks_.sink || level < session_->log_level()) return;
+  if (!hooks_.sink) return;
+  if (stateless_meta_) {
+    // 2026-07-28: only what this request asked for; nothing when it did not ask.
+    if (!stateless_meta_->log_level || level < *stateless_meta_->log_level) return;
+  } else if (level < session_->log_level()) {
+    return;
+  }
   Json params = {{"level", LogLevelName(level)}, {"data", std::move(data)}};
   if (!logger.empty()) params["logger"] = std::string(logger);
   hooks_.sink(Notification{.method = "notifications/message", .params = std::move(params)});
 }
 
 bool RequestContext::ClientSupports(std::string_view capability) const {
+  if (stateless_meta_) {
+    // Declared per request: nothing carries over from an earlier one.
+    auto it = stateless_meta_->client_capabilities.find(capability);
+    return it != stateless_meta_->client_capabilities.end() && it->is_object();
+  }
   return session_->ClientSupports(capability);
+}
+
+std::string RequestContext::protocol_version() const {
+  return stateless_meta_ ? stateless_meta_->protocol_version : session_->protocol_version();
+}
+
+const Json* RequestContext::InputResponse(std::string_view key) const {
+  auto it = input_responses_.find(key);
+  return it == input_responses_.end() ? nullptr : &*it;
 }
 
 Result<Json> RequestContext::RequestClient(const std::string& method, Json params,
                                            std::chrono::milliseconds timeout) {
+  if (stateless_meta_) {
+    return FailedPrecondition(method +
+                              ": a 2026-07-28 request cannot carry requests to the client; the "
+                              "handler returns NeedInput and the client calls again with its "
+                              "answers");
+  }
   if (!hooks_.sink) {
     return FailedPrecondition(method +
                               ": this transport has no way to send requests to the client");
@@ -333,6 +509,18 @@ ToolResult ToolResult::Structured(Json object) {
   return r;
 }
 
+ToolResult ToolResult::NeedInput(InputRequired input) {
+  CORAL_CHECK(!input.requests.empty() || !input.state.empty(),
+              "InputRequired needs requests or a state");
+  return {.content = Json::array(), .input_required = std::move(input)};
+}
+
+PromptResult PromptResult::NeedInput(InputRequired input) {
+  CORAL_CHECK(!input.requests.empty() || !input.state.empty(),
+              "InputRequired needs requests or a state");
+  return {.input_required = std::move(input)};
+}
+
 PromptMessage PromptMessage::UserText(std::string text) {
   return {.role = "user", .content = {{"type", "text"}, {"text", std::move(text)}}};
 }
@@ -341,6 +529,61 @@ PromptMessage PromptMessage::UserText(std::string text) {
 
 McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
   CORAL_CHECK(options_.page_size > 0, "McpServerOptions::page_size must be positive");
+  state_key_ = options_.request_state_key;
+  if (state_key_.empty()) {
+    state_key_.resize(32);
+    FillRandom(reinterpret_cast<uint8_t*>(state_key_.data()), state_key_.size());
+  }
+}
+
+McpServer::~McpServer() {
+  OPENSSL_cleanse(state_key_.data(), state_key_.size());
+  OPENSSL_cleanse(options_.request_state_key.data(), options_.request_state_key.size());
+}
+
+const Tool* McpServer::FindTool(std::string_view name) const {
+  auto it = tool_index_.find(name);
+  return it == tool_index_.end() ? nullptr : &tools_[it->second];
+}
+
+namespace {
+
+std::string StateMac(const std::string& key, std::string_view method, std::string_view name,
+                     std::string_view state) {
+  // Length-prefixed, so no two (method, name, state) triples share an input.
+  std::string input;
+  for (std::string_view part : {method, name, state}) {
+    input += std::to_string(part.size()) + ":";
+    input.append(part);
+  }
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  CORAL_CHECK(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                   reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
+                   &mac_len) != nullptr,
+              "HMAC-SHA256 failed");
+  return std::string(reinterpret_cast<const char*>(mac), mac_len);
+}
+
+}  // namespace
+
+std::string McpServer::SignState(std::string_view method, std::string_view name,
+                                 std::string_view state) const {
+  return Base64UrlEncode(state) + "." + Base64UrlEncode(StateMac(state_key_, method, name, state));
+}
+
+std::optional<std::string> McpServer::VerifyState(std::string_view method, std::string_view name,
+                                                  std::string_view signed_state) const {
+  size_t dot = signed_state.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  auto state = Base64UrlDecode(signed_state.substr(0, dot));
+  auto mac = Base64UrlDecode(signed_state.substr(dot + 1));
+  if (!state || !mac) return std::nullopt;
+  std::string want = StateMac(state_key_, method, name, *state);
+  if (mac->size() != want.size() || CRYPTO_memcmp(mac->data(), want.data(), want.size()) != 0) {
+    return std::nullopt;
+  }
+  return state;
 }
 
 void McpServer::AddTool(Tool tool) {
@@ -411,8 +654,22 @@ bool McpSession::subscribed(const std::string& uri) const {
 }
 
 void McpSession::SendIfSubscribed(const std::string& uri) {
-  if (!subscribed(uri) || !sink_) return;
-  sink_(Notification{.method = "notifications/resources/updated", .params = Json{{"uri", uri}}});
+  if (subscribed(uri) && sink_) {
+    sink_(Notification{.method = "notifications/resources/updated", .params = Json{{"uri", uri}}});
+  }
+  // subscriptions/listen streams, each on its own sink, tagged with its id.
+  std::vector<std::pair<Json, MessageSink>> streams;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, listener] : listeners_) {
+      if (listener.uris.contains(uri))
+        streams.emplace_back(listener.subscription_id, listener.sink);
+    }
+  }
+  for (auto& [id, sink] : streams) {
+    sink(Notification{.method = "notifications/resources/updated",
+                      .params = Json{{"uri", uri}, {"_meta", {{meta_key::kSubscriptionId, id}}}}});
+  }
 }
 
 bool McpSession::ClientSupports(std::string_view capability) const {
@@ -483,12 +740,19 @@ void McpSession::HandleClientAnswer(const Message& message) {
   pending->cv.notify_all();
 }
 
+void McpSession::CancelAll() {
+  std::lock_guard lock(mu_);
+  for (auto& [key, flag] : in_flight_) flag->store(true);
+  cancel_cv_.notify_all();
+}
+
 void McpSession::AbandonClientRequests() {
   std::map<std::string, std::shared_ptr<PendingClientRequest>> pending;
   {
     std::lock_guard lock(mu_);
     abandoned_ = true;
     pending.swap(client_requests_);
+    cancel_cv_.notify_all();
   }
   for (auto& [key, p] : pending) {
     std::lock_guard lock(p->mu);
@@ -534,11 +798,22 @@ std::optional<Message> McpSession::Handle(const Message& message, RequestHooks h
     return std::nullopt;
   }
 
+  const bool stateless = hooks.era == Era::kStateless || LooksStateless(*request);
+  std::optional<StatelessMeta> meta;
+  if (stateless) {
+    auto read = ReadStatelessMeta(*request);
+    if (auto* error = std::get_if<RpcError>(&read)) {
+      return ErrorResponse{.id = request->id, .error = std::move(*error)};
+    }
+    meta = std::move(std::get<StatelessMeta>(read));
+  }
+
   const std::string key = IdKey(request->id);
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
   {
     std::lock_guard lock(mu_);
-    if (!initialized_ && request->method != "initialize" && request->method != "ping") {
+    if (!stateless && !initialized_ && request->method != "initialize" &&
+        request->method != "ping") {
       return MakeError(request->id, error_code::kInvalidRequest,
                        "session not initialized: send initialize first (only ping is allowed "
                        "before it)");
@@ -562,12 +837,13 @@ std::optional<Message> McpSession::Handle(const Message& message, RequestHooks h
   }
   if (!hooks.sink) hooks.sink = sink_;
   RequestContext context(this, cancelled, std::move(progress_token), std::move(hooks));
+  context.stateless_meta_ = std::move(meta);
 
   Outcome outcome;
   // Handlers run code and libraries this file does not know; an exception
   // from one fails this request, not the session.
   try {
-    outcome = Dispatch(*request, context);
+    outcome = stateless ? DispatchStateless(*request, context) : Dispatch(*request, context);
   } catch (const std::exception& e) {
     CORAL_LOG_ERROR("mcp: {} {} threw: {}", request->method, key, e.what());
     outcome = InternalError("internal error in " + request->method + ": " + e.what());
@@ -583,7 +859,21 @@ std::optional<Message> McpSession::Handle(const Message& message, RequestHooks h
   if (auto* error = std::get_if<RpcError>(&outcome)) {
     return ErrorResponse{.id = request->id, .error = std::move(*error)};
   }
-  return Response{.id = request->id, .result = std::move(std::get<Json>(outcome))};
+  Json& result = std::get<Json>(outcome);
+  if (stateless) {
+    // 2026-07-28: every result says what it is and who answered; cacheable
+    // ones say for how long. Nothing here is shared between clients or fixed
+    // for long, so: private, stale at once.
+    if (!result.contains("resultType")) result["resultType"] = "complete";
+    if (IsCacheable(request->method) && result["resultType"] == "complete") {
+      result["ttlMs"] = 0;
+      result["cacheScope"] = "private";
+    }
+    Json server_info = {{"name", server_.options_.name}, {"version", server_.options_.version}};
+    SetIfNotEmpty(server_info, "title", server_.options_.title);
+    result["_meta"][meta_key::kServerInfo] = std::move(server_info);
+  }
+  return Response{.id = request->id, .result = std::move(result)};
 }
 
 void McpSession::HandleNotification(const Notification& n) {
@@ -602,6 +892,7 @@ void McpSession::HandleNotification(const Notification& n) {
     std::lock_guard lock(mu_);
     // Unknown or finished requests are ignored, as the spec allows for races.
     if (auto it = in_flight_.find(key); it != in_flight_.end()) it->second->store(true);
+    cancel_cv_.notify_all();  // a subscriptions/listen ends this way on stdio
     return;
   }
   // Other notifications (roots/list_changed, progress for our requests, ...)
@@ -628,6 +919,180 @@ McpSession::Outcome McpSession::Dispatch(const Request& request, RequestContext&
   return RpcError{.code = error_code::kMethodNotFound, .message = "method not found: " + m};
 }
 
+McpSession::Outcome McpSession::DispatchStateless(const Request& request, RequestContext& context) {
+  const Json& params = *request.params;  // an object: ReadStatelessMeta checked
+  const std::string& m = request.method;
+  if (m == "tools/call" || m == "prompts/get" || m == "resources/read") {
+    if (auto error = ReadInputs(m, params, context)) return *error;
+  }
+  if (m == "server/discover") return Discover();
+  if (m == "tools/list") return ListTools(params);
+  if (m == "tools/call") return CallTool(params, context);
+  if (m == "resources/list") return ListResources(params);
+  if (m == "resources/read") return ReadResource(params, context);
+  if (m == "resources/templates/list") return ListResourceTemplates(params);
+  if (m == "completion/complete") return Complete(params);
+  if (m == "prompts/list") return ListPrompts(params);
+  if (m == "prompts/get") return GetPrompt(params, context);
+  if (m == "subscriptions/listen") return Listen(request, params, context);
+  if (auto instead = RemovedInStateless(m)) {
+    return MethodNotFound("method not found: " + m + " is not part of protocol 2026-07-28 (" +
+                          std::string(*instead) + ")");
+  }
+  return MethodNotFound("method not found: " + m);
+}
+
+namespace {
+
+Json ServerCapabilities() {
+  return {{"logging", Json::object()},
+          {"completions", Json::object()},
+          {"tools", {{"listChanged", false}}},
+          {"resources", {{"subscribe", true}, {"listChanged", false}}},
+          {"prompts", {{"listChanged", false}}}};
+}
+
+}  // namespace
+
+McpSession::Outcome McpSession::Discover() const {
+  Json result = {{"supportedVersions", AllProtocolVersions()},
+                 {"capabilities", ServerCapabilities()}};
+  SetIfNotEmpty(result, "instructions", server_.options_.instructions);
+  return result;
+}
+
+McpSession::Outcome McpSession::Listen(const Request& request, const Json& params,
+                                       RequestContext& context) {
+  auto filter = params.find("notifications");
+  if (filter == params.end() || !filter->is_object()) {
+    return InvalidParams(
+        "subscriptions/listen: params.notifications must be an object naming "
+        "the notifications wanted");
+  }
+  // What this server honors: updates of resources it has. Its tool, prompt
+  // and resource lists do not change while it runs (listChanged: false), so
+  // those filters are left out of the acknowledgement, as the spec asks.
+  Json agreed = Json::object();
+  Listener listener{.subscription_id = IdToJson(request.id), .sink = context.hooks_.sink};
+  if (auto wanted = filter->find("resourceSubscriptions"); wanted != filter->end()) {
+    if (!wanted->is_array()) {
+      return InvalidParams(
+          "subscriptions/listen: notifications.resourceSubscriptions must be a list of uris");
+    }
+    Json kept = Json::array();
+    for (const Json& uri : *wanted) {
+      if (!uri.is_string()) {
+        return InvalidParams(
+            "subscriptions/listen: notifications.resourceSubscriptions must be a list of uris");
+      }
+      const std::string& u = uri.get_ref<const std::string&>();
+      bool known = server_.resource_index_.contains(u);
+      for (const ResourceTemplate& t : server_.templates_) {
+        known = known || MatchTemplate(t.uri_template, u);
+      }
+      if (known && listener.uris.insert(u).second) kept.push_back(u);
+    }
+    agreed["resourceSubscriptions"] = std::move(kept);
+  }
+  if (!listener.sink) return InternalError("subscriptions/listen: this transport cannot stream");
+  // The acknowledgement is the stream's first message; updates follow it.
+  listener.sink(Notification{
+      .method = "notifications/subscriptions/acknowledged",
+      .params = Json{{"notifications", agreed},
+                     {"_meta", {{meta_key::kSubscriptionId, listener.subscription_id}}}}});
+  const std::string key = IdKey(request.id);
+  std::unique_lock lock(mu_);
+  listeners_[key] = listener;
+  // Until the client cancels (stdio) or goes away (HTTP), or the transport
+  // ends; the timeout only guards against a missed wakeup.
+  while (!context.cancelled() && !abandoned_) {
+    cancel_cv_.wait_for(lock, std::chrono::seconds(1));
+  }
+  listeners_.erase(key);
+  // Ended by the server: the result tells the client so (when cancelled, the
+  // caller drops it).
+  return Json{{"_meta", {{meta_key::kSubscriptionId, listener.subscription_id}}}};
+}
+
+std::optional<RpcError> McpSession::ReadInputs(const std::string& method, const Json& params,
+                                               RequestContext& context) const {
+  if (auto responses = params.find("inputResponses"); responses != params.end()) {
+    if (!responses->is_object()) {
+      return InvalidParams(method + ": params.inputResponses must be an object of answers");
+    }
+    for (const auto& [key, answer] : responses->items()) {
+      if (!answer.is_object()) {
+        return InvalidParams(method + ": params.inputResponses." + key +
+                             " must be the result object of the request it answers");
+      }
+    }
+    context.input_responses_ = *responses;
+  }
+  if (auto state = params.find("requestState"); state != params.end()) {
+    std::string name;  // the state is good for this tool, prompt or resource only
+    auto n = params.find(method == "resources/read" ? "uri" : "name");
+    if (n != params.end() && n->is_string()) name = n->get<std::string>();
+    auto verified = state->is_string()
+                        ? server_.VerifyState(method, name, state->get_ref<const std::string&>())
+                        : std::nullopt;
+    if (!verified) {
+      return InvalidParams(method + ": params.requestState is not one this server issued for " +
+                           name + " (altered, or signed with another key); start again without it");
+    }
+    context.request_state_ = std::move(*verified);
+  }
+  return std::nullopt;
+}
+
+McpSession::InputOutcome McpSession::AskForInput(const std::string& method, const std::string& name,
+                                                 const InputRequired& input,
+                                                 RequestContext& context) {
+  for (const auto& [key, request] : input.requests) {
+    if (!CapabilityFor(request.method)) {
+      return InternalError(method + " " + name + " asked the client for " + request.method +
+                           ", which is not a request a server may send (elicitation/create, "
+                           "sampling/createMessage, roots/list)");
+    }
+  }
+  if (context.stateless()) {
+    // The client must have declared what it is asked to do.
+    Json missing = Json::object();
+    for (const auto& [key, request] : input.requests) {
+      std::string_view capability = *CapabilityFor(request.method);
+      if (!context.ClientSupports(capability)) missing[std::string(capability)] = Json::object();
+    }
+    if (!missing.empty()) {
+      return RpcError{.code = error_code::kMissingClientCapability,
+                      .message = method + " " + name + " needs client capabilities " +
+                                 Serialize(missing) + " that the request did not declare",
+                      .data = Json{{"requiredCapabilities", std::move(missing)}}};
+    }
+    Json requests = Json::object();
+    for (const auto& [key, request] : input.requests) {
+      requests[key] = {{"method", request.method}, {"params", request.params}};
+    }
+    Json result = {{"resultType", "input_required"}};
+    if (!requests.empty()) result["inputRequests"] = std::move(requests);
+    if (!input.state.empty()) result["requestState"] = server_.SignState(method, name, input.state);
+    return result;
+  }
+  // A handshake client is asked directly, one request after another.
+  Json answers = Json::object();
+  for (const auto& [key, request] : input.requests) {
+    std::string_view capability = *CapabilityFor(request.method);
+    if (!context.ClientSupports(capability)) {
+      return method + " " + name + " needs the client's " + std::string(capability) +
+             " capability, which it did not declare at initialize";
+    }
+    auto answer = context.RequestClient(request.method, request.params);
+    if (!answer.ok()) return answer.status().message();
+    answers[key] = std::move(*answer);
+  }
+  context.input_responses_ = std::move(answers);
+  context.request_state_ = input.state;
+  return std::monostate{};
+}
+
 McpSession::Outcome McpSession::Initialize(const Json& params) {
   auto requested = params.find("protocolVersion");
   if (requested == params.end() || !requested->is_string()) {
@@ -652,12 +1117,7 @@ McpSession::Outcome McpSession::Initialize(const Json& params) {
   SetIfNotEmpty(server_info, "title", o.title);
   Json result = {
       {"protocolVersion", version},
-      {"capabilities",
-       {{"logging", Json::object()},
-        {"completions", Json::object()},
-        {"tools", {{"listChanged", false}}},
-        {"resources", {{"subscribe", true}, {"listChanged", false}}},
-        {"prompts", {{"listChanged", false}}}}},
+      {"capabilities", ServerCapabilities()},
       {"serverInfo", std::move(server_info)},
   };
   SetIfNotEmpty(result, "instructions", o.instructions);
@@ -668,7 +1128,7 @@ McpSession::Outcome McpSession::ListTools(const Json& params) const {
   return Paginate(server_.tools_, params, server_.options_.page_size, "tools", ToolToJson);
 }
 
-McpSession::Outcome McpSession::CallTool(const Json& params, RequestContext& context) const {
+McpSession::Outcome McpSession::CallTool(const Json& params, RequestContext& context) {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string()) {
     return InvalidParams("tools/call: params.name must be a string");
@@ -686,13 +1146,32 @@ McpSession::Outcome McpSession::CallTool(const Json& params, RequestContext& con
   }
   if (auto problem = CheckArguments(tool.input_schema, args)) {
     std::string message = "tool " + tool.name + ": " + *problem;
-    // 2025-11-25 (SEP-1303) reports argument errors as tool execution errors,
-    // so the model sees them and can correct its call; earlier revisions as
-    // invalid params.
-    if (protocol_version() == "2025-11-25") return ToolResultToJson(ToolResult::Error(message));
+    // 2025-11-25 (SEP-1303) and later report argument errors as tool
+    // execution errors, so the model sees them and can correct its call;
+    // earlier revisions as invalid params. Version strings are dates, so they
+    // order as strings.
+    if (context.protocol_version() >= "2025-11-25") {
+      return ToolResultToJson(ToolResult::Error(message));
+    }
     return InvalidParams(message);
   }
   Result<ToolResult> result = tool.handler(args, context);
+  // While the handler needs the client, a handshake client is asked here and
+  // the handler runs again with the answers; a stateless one is told what to
+  // answer, and calls again itself.
+  for (int round = 1; result.ok() && result->input_required; ++round) {
+    if (round > kMaxInputRounds) {
+      return InternalError("tool " + tool.name + " still needed input after " +
+                           std::to_string(kMaxInputRounds) + " rounds");
+    }
+    InputOutcome asked = AskForInput("tools/call", tool.name, *result->input_required, context);
+    if (auto* json = std::get_if<Json>(&asked)) return std::move(*json);
+    if (auto* error = std::get_if<RpcError>(&asked)) return std::move(*error);
+    if (auto* why = std::get_if<std::string>(&asked))
+      return ToolResultToJson(ToolResult::Error(*why));
+    if (context.cancelled()) return InternalError("tools/call " + tool.name + ": cancelled");
+    result = tool.handler(args, context);
+  }
   if (!result.ok()) return ToolResultToJson(ToolResult::Error(result.status().message()));
   if (tool.output_schema && !result->is_error &&
       (!result->structured_content || !result->structured_content->is_object())) {
@@ -715,9 +1194,11 @@ McpSession::Outcome McpSession::ReadResource(const Json& params, RequestContext&
   const std::string& u = uri->get_ref<const std::string&>();
   auto it = server_.resource_index_.find(u);
   auto not_found = [&](std::string message) {
-    return RpcError{.code = error_code::kResourceNotFound,
-                    .message = std::move(message),
-                    .data = Json{{"uri", u}}};
+    // 2026-07-28 (SEP-2164) says invalid params; earlier revisions -32002.
+    return RpcError{
+        .code = context.stateless() ? error_code::kInvalidParams : error_code::kResourceNotFound,
+        .message = std::move(message),
+        .data = Json{{"uri", u}}};
   };
   Result<std::vector<ResourceContents>> contents = NotFound("");
   std::string mime;
@@ -829,7 +1310,7 @@ McpSession::Outcome McpSession::ListPrompts(const Json& params) const {
   return Paginate(server_.prompts_, params, server_.options_.page_size, "prompts", PromptToJson);
 }
 
-McpSession::Outcome McpSession::GetPrompt(const Json& params, RequestContext& context) const {
+McpSession::Outcome McpSession::GetPrompt(const Json& params, RequestContext& context) {
   auto name = params.find("name");
   if (name == params.end() || !name->is_string()) {
     return InvalidParams("prompts/get: params.name must be a string");
@@ -856,6 +1337,20 @@ McpSession::Outcome McpSession::GetPrompt(const Json& params, RequestContext& co
     }
   }
   auto result = prompt.getter(args, context);
+  for (int round = 1; result.ok() && result->input_required; ++round) {
+    if (round > kMaxInputRounds) {
+      return InternalError("prompt " + prompt.name + " still needed input after " +
+                           std::to_string(kMaxInputRounds) + " rounds");
+    }
+    InputOutcome asked = AskForInput("prompts/get", prompt.name, *result->input_required, context);
+    if (auto* json = std::get_if<Json>(&asked)) return std::move(*json);
+    if (auto* error = std::get_if<RpcError>(&asked)) return std::move(*error);
+    if (auto* why = std::get_if<std::string>(&asked)) {
+      return InternalError("prompt " + prompt.name + ": " + *why);
+    }
+    if (context.cancelled()) return InternalError("prompts/get " + prompt.name + ": cancelled");
+    result = prompt.getter(args, context);
+  }
   if (!result.ok()) {
     std::string message = "prompt " + prompt.name + ": " + result.status().message();
     if (result.status().code() == StatusCode::kInvalidArgument) return InvalidParams(message);

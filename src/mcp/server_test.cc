@@ -529,5 +529,320 @@ TEST(McpSessionTest, DuplicateInFlightIdIsRefused) {
   worker.join();
 }
 
+// --- 2026-07-28: stateless requests ------------------------------------------
+
+// The _meta a 2026-07-28 request carries, merged into its params.
+Json Stateless(Json params = Json::object(), Json capabilities = Json::object()) {
+  params["_meta"][meta_key::kProtocolVersion] = "2026-07-28";
+  params["_meta"][meta_key::kClientCapabilities] = std::move(capabilities);
+  params["_meta"][meta_key::kClientInfo] = {{"name", "test"}, {"version", "1"}};
+  return params;
+}
+
+TEST_F(McpServerTest, DiscoverNeedsNoInitializeAndTellsVersionsAndServer) {
+  Json r = Call(*session_, 1, "server/discover", Stateless());
+  ASSERT_TRUE(r.contains("result")) << r.dump();
+  const Json& d = r["result"];
+  EXPECT_EQ(d["supportedVersions"], (Json{"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"}));
+  for (const char* c : {"tools", "resources", "prompts", "logging", "completions"}) {
+    EXPECT_TRUE(d["capabilities"].contains(c)) << c;
+  }
+  EXPECT_EQ(d["resultType"], "complete");
+  EXPECT_EQ(d["ttlMs"], 0);
+  EXPECT_EQ(d["cacheScope"], "private");
+  EXPECT_EQ(d["_meta"][meta_key::kServerInfo], (Json{{"name", "coral-test"}, {"version", "9.9"}}));
+  // Stateless requests leave the session as they found it.
+  EXPECT_FALSE(session_->initialized());
+  EXPECT_EQ(session_->protocol_version(), "");
+}
+
+TEST_F(McpServerTest, StatelessToolsCallWithoutAnySession) {
+  Json r = Call(*session_, 1, "tools/call",
+                Stateless({{"name", "add"}, {"arguments", {{"a", 2}, {"b", 3}}}}));
+  ASSERT_TRUE(r.contains("result")) << r.dump();
+  EXPECT_EQ(r["result"]["structuredContent"], (Json{{"sum", 5}}));
+  EXPECT_EQ(r["result"]["resultType"], "complete");
+  EXPECT_FALSE(r["result"].contains("ttlMs"));  // a tool's result is not cacheable
+  EXPECT_EQ(r["result"]["_meta"][meta_key::kServerInfo]["name"], "coral-test");
+  // Lists are cacheable; argument errors are tool errors, as from 2025-11-25.
+  Json list = Call(*session_, 2, "tools/list", Stateless());
+  EXPECT_EQ(list["result"]["tools"].size(), 2u);
+  EXPECT_EQ(list["result"]["cacheScope"], "private");
+  Json bad =
+      Call(*session_, 3, "tools/call", Stateless({{"name", "add"}, {"arguments", {{"a", 1}}}}));
+  EXPECT_EQ(bad["result"]["isError"], true);
+  // A handshake client on the same session still has to initialize.
+  EXPECT_EQ(Call(*session_, 4, "tools/list")["error"]["code"], -32600);
+}
+
+TEST_F(McpServerTest, StatelessRequestsWithBadOrMissingMetaAreRefused) {
+  // As HTTP hands them over: stateless by the version header, whatever the body.
+  auto code = [&](const std::string& method, std::optional<Json> params) {
+    auto out = session_->Handle(Request{.id = int64_t{1}, .method = method, .params = params},
+                                {.era = Era::kStateless});
+    return out ? ToJson(*out)["error"].value("code", 0) : 0;
+  };
+  EXPECT_EQ(code("server/discover", std::nullopt), -32602);
+  EXPECT_EQ(code("server/discover", Json::object()), -32602);
+  Json no_version = Stateless();
+  no_version["_meta"].erase(meta_key::kProtocolVersion);
+  EXPECT_EQ(code("tools/list", no_version), -32602);
+  Json no_caps = Stateless();
+  no_caps["_meta"].erase(meta_key::kClientCapabilities);
+  EXPECT_EQ(code("tools/list", no_caps), -32602);
+  Json caps_not_object = Stateless();
+  caps_not_object["_meta"][meta_key::kClientCapabilities] = "all";
+  EXPECT_EQ(code("tools/list", caps_not_object), -32602);
+  Json bad_level = Stateless();
+  bad_level["_meta"][meta_key::kLogLevel] = "loud";
+  EXPECT_EQ(code("tools/list", bad_level), -32602);
+  // clientInfo is a SHOULD: requests without it are served.
+  Json no_info = Stateless();
+  no_info["_meta"].erase(meta_key::kClientInfo);
+  EXPECT_TRUE(Call(*session_, 2, "tools/list", no_info).contains("result"));
+
+  // A version this server does not serve statelessly: the error lists them.
+  for (const char* version : {"2099-01-01", "2025-11-25"}) {
+    Json other = Stateless();
+    other["_meta"][meta_key::kProtocolVersion] = version;
+    Json r = Call(*session_, 3, "server/discover", other);
+    EXPECT_EQ(r["error"]["code"], -32022) << version;
+    EXPECT_EQ(r["error"]["data"]["requested"], version);
+    EXPECT_EQ(r["error"]["data"]["supported"][0], "2026-07-28");
+    EXPECT_EQ(r["id"], 3);
+  }
+}
+
+TEST_F(McpServerTest, HandshakeOnlyAndUnknownMethodsAreNotFoundStatelessly) {
+  for (const char* method : {"initialize", "ping", "logging/setLevel", "resources/subscribe",
+                             "resources/unsubscribe", "tools/frobnicate"}) {
+    Json r = Call(*session_, 1, method, Stateless({{"uri", "coral://readme"}}));
+    EXPECT_EQ(r["error"]["code"], -32601) << method;
+  }
+  EXPECT_FALSE(session_->initialized());
+  // initialize without _meta is the handshake, and cannot choose 2026-07-28.
+  Json r = Call(*session_, 2, "initialize", InitParams("2026-07-28"));
+  EXPECT_EQ(r["result"]["protocolVersion"], "2025-11-25");
+}
+
+TEST_F(McpServerTest, StatelessResourceNotFoundIsInvalidParamsWithTheUri) {
+  Json r = Call(*session_, 1, "resources/read", Stateless({{"uri", "coral://nope"}}));
+  EXPECT_EQ(r["error"]["code"], -32602);
+  EXPECT_EQ(r["error"]["data"]["uri"], "coral://nope");
+  Json read = Call(*session_, 2, "resources/read", Stateless({{"uri", "coral://readme"}}));
+  EXPECT_EQ(read["result"]["contents"][0]["text"], "# Coral");
+  EXPECT_EQ(read["result"]["ttlMs"], 0);
+  // The handshake keeps its code.
+  Initialize(*session_);
+  EXPECT_EQ(Call(*session_, 3, "resources/read", Json{{"uri", "coral://nope"}})["error"]["code"],
+            -32002);
+}
+
+TEST(McpSessionTest, StatelessLogsOnlyAtTheLevelTheRequestAsked) {
+  McpServer server({});
+  server.AddTool(
+      {.name = "chatty", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         ctx.Log(LogLevel::kDebug, "coral", "debug detail");
+         ctx.Log(LogLevel::kWarning, "coral", "slow store");
+         return ToolResult::Text(ctx.ClientSupports("sampling") ? "sampling" : "no sampling");
+       }});
+  Recorder rec;
+  auto s = server.NewSession(rec.sink());
+  Initialize(*s);  // a handshake client's level (info) is not a stateless request's
+  Json r = Call(*s, 1, "tools/call", Stateless({{"name", "chatty"}}));
+  EXPECT_EQ(r["result"]["content"][0]["text"], "no sampling");
+  EXPECT_TRUE(rec.Take().empty());
+  Json asked = Stateless({{"name", "chatty"}}, {{"sampling", Json::object()}});
+  asked["_meta"][meta_key::kLogLevel] = "warning";
+  r = Call(*s, 2, "tools/call", asked);
+  EXPECT_EQ(r["result"]["content"][0]["text"], "sampling");  // capabilities are per request
+  std::vector<Json> sent = rec.Take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["params"]["data"], "slow store");
+}
+
+// A tool written for multi round-trip requests: it asks for a name, keeping
+// state, and greets.
+Tool GreetTool() {
+  return {
+      .name = "greet", .handler = [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+        const Json* answer = ctx.InputResponse("who");
+        if (answer == nullptr || ctx.request_state() != "asked-once") {
+          return ToolResult::NeedInput(
+              {.requests = {{"who",
+                             {.method = "elicitation/create",
+                              .params = {{"message", "Who are you?"},
+                                         {"requestedSchema", {{"type", "object"}}}}}}},
+               .state = "asked-once"});
+        }
+        return ToolResult::Text(
+            "hello " + answer->value("content", Json::object()).value("name", std::string("?")));
+      }};
+}
+
+Json Elicited(const std::string& name) {
+  return {{"action", "accept"}, {"content", {{"name", name}}}};
+}
+
+TEST(McpSessionTest, InputRequiredRoundTripsWithASignedState) {
+  McpServer server({});
+  server.AddTool(GreetTool());
+  auto s = server.NewSession(nullptr);
+  Json elicitation = {{"elicitation", Json::object()}};
+  Json first = Call(*s, 1, "tools/call", Stateless({{"name", "greet"}}, elicitation));
+  const Json& r = first["result"];
+  ASSERT_EQ(r["resultType"], "input_required") << first.dump();
+  EXPECT_EQ(r["inputRequests"]["who"]["method"], "elicitation/create");
+  ASSERT_TRUE(r["requestState"].is_string());
+  // The client can read the state but not change it.
+  EXPECT_EQ(r["requestState"].get<std::string>().find("asked-once"), std::string::npos);
+
+  Json again = Stateless({{"name", "greet"},
+                          {"inputResponses", {{"who", Elicited("ada")}}},
+                          {"requestState", r["requestState"]}},
+                         elicitation);
+  Json second = Call(*s, 2, "tools/call", again);
+  EXPECT_EQ(second["result"]["resultType"], "complete");
+  EXPECT_EQ(second["result"]["content"][0]["text"], "hello ada");
+
+  Json tampered = again;
+  tampered["requestState"] = r["requestState"].get<std::string>() + "x";
+  EXPECT_EQ(Call(*s, 3, "tools/call", tampered)["error"]["code"], -32602);
+  Json forged = again;
+  forged["requestState"] = "YXNrZWQtb25jZQ.AAAA";  // "asked-once", a made-up signature
+  EXPECT_EQ(Call(*s, 4, "tools/call", forged)["error"]["code"], -32602);
+  // A state is good for the tool that issued it only.
+  server.AddTool({.name = "other", .handler = GreetTool().handler});
+  Json elsewhere = again;
+  elsewhere["name"] = "other";
+  EXPECT_EQ(Call(*s, 5, "tools/call", elsewhere)["error"]["code"], -32602);
+  // Answers must be objects.
+  Json not_object = again;
+  not_object["inputResponses"] = {{"who", 12345}};
+  EXPECT_EQ(Call(*s, 6, "tools/call", not_object)["error"]["code"], -32602);
+  not_object["inputResponses"] = nullptr;
+  EXPECT_EQ(Call(*s, 7, "tools/call", not_object)["error"]["code"], -32602);
+
+  // Asking for what the client did not declare is refused, naming it.
+  Json undeclared = Call(*s, 8, "tools/call", Stateless({{"name", "greet"}}));
+  EXPECT_EQ(undeclared["error"]["code"], -32021);
+  EXPECT_EQ(undeclared["error"]["data"]["requiredCapabilities"],
+            (Json{{"elicitation", Json::object()}}));
+}
+
+// Servers behind a load balancer share the key, so any of them continues
+// what another began; a server with another key refuses the state.
+TEST(McpSessionTest, ASharedStateKeyLetsAnotherServerContinue) {
+  McpServer a({.request_state_key = "shared secret"}), b({.request_state_key = "shared secret"}),
+      c({.request_state_key = "another secret"});
+  for (McpServer* server : {&a, &b, &c}) server->AddTool(GreetTool());
+  auto sa = a.NewSession(nullptr), sb = b.NewSession(nullptr), sc = c.NewSession(nullptr);
+  Json caps = {{"elicitation", Json::object()}};
+  Json first = Call(*sa, 1, "tools/call", Stateless({{"name", "greet"}}, caps));
+  Json again = Stateless({{"name", "greet"},
+                          {"inputResponses", {{"who", Elicited("bo")}}},
+                          {"requestState", first["result"]["requestState"]}},
+                         caps);
+  EXPECT_EQ(Call(*sb, 2, "tools/call", again)["result"]["content"][0]["text"], "hello bo");
+  EXPECT_EQ(Call(*sc, 3, "tools/call", again)["error"]["code"], -32602);
+}
+
+// The same handler serves a handshake client: the server asks it directly,
+// then runs the handler again with the answer.
+TEST(McpSessionTest, InputRequiredAsksAHandshakeClientDirectly) {
+  McpServer server({});
+  server.AddTool(GreetTool());
+  Recorder recorder;
+  auto session = server.NewSession(recorder.sink());
+  Json init = InitParams("2025-11-25");
+  init["capabilities"] = {{"elicitation", Json::object()}};
+  ASSERT_TRUE(Call(*session, 0, "initialize", init).contains("result"));
+  std::thread client([&] {
+    for (int i = 0; i < 500; ++i) {
+      auto sent = recorder.Take();
+      if (sent.empty()) {
+        std::this_thread::sleep_for(10ms);
+        continue;
+      }
+      EXPECT_EQ(sent[0]["method"], "elicitation/create");
+      EXPECT_EQ(sent[0]["params"]["message"], "Who are you?");
+      EXPECT_FALSE(session->Handle(
+          Response{.id = sent[0]["id"].get<std::string>(), .result = Elicited("cy")}));
+      return;
+    }
+    ADD_FAILURE() << "the session never asked the client";
+  });
+  Json r = Call(*session, 1, "tools/call", Json{{"name", "greet"}});
+  client.join();
+  EXPECT_EQ(r["result"]["content"][0]["text"], "hello cy");
+  EXPECT_FALSE(r["result"].contains("resultType"));  // handshake results are as they were
+
+  // Without the capability the tool's result says what is missing.
+  auto other = server.NewSession(recorder.sink());
+  Initialize(*other);
+  Json refused = Call(*other, 1, "tools/call", Json{{"name", "greet"}});
+  EXPECT_EQ(refused["result"]["isError"], true);
+  EXPECT_NE(refused["result"]["content"][0]["text"].get<std::string>().find("elicitation"),
+            std::string::npos);
+}
+
+TEST_F(McpServerTest, StatelessListenAcknowledgesThenDeliversUpdatesUntilCancelled) {
+  std::optional<Message> answer = Message(Notification{});
+  std::thread listener([&] {
+    answer = session_->Handle(Request{
+        .id = std::string("sub-1"),
+        .method = "subscriptions/listen",
+        .params = Stateless({{"notifications",
+                              {{"resourceSubscriptions", {"coral://readme", "coral://nope"}},
+                               {"toolsListChanged", true}}}})});
+  });
+  std::vector<Json> sent;
+  for (int i = 0; i < 500 && sent.empty(); ++i) {
+    std::this_thread::sleep_for(5ms);
+    sent = recorder_.Take();
+  }
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["method"], "notifications/subscriptions/acknowledged");
+  // What it honors: the resource it has; its lists never change.
+  EXPECT_EQ(sent[0]["params"]["notifications"],
+            (Json{{"resourceSubscriptions", {"coral://readme"}}}));
+  EXPECT_EQ(sent[0]["params"]["_meta"][meta_key::kSubscriptionId], "sub-1");
+  // Updates of subscribed resources follow, tagged with the subscription.
+  for (int i = 0; i < 500 && sent.size() < 2; ++i) {
+    server_.NotifyResourceUpdated("coral://logo.png");  // not subscribed
+    server_.NotifyResourceUpdated("coral://readme");
+    std::this_thread::sleep_for(5ms);
+    for (Json& m : recorder_.Take()) sent.push_back(std::move(m));
+  }
+  ASSERT_GE(sent.size(), 2u);
+  EXPECT_EQ(sent[1]["method"], "notifications/resources/updated");
+  EXPECT_EQ(sent[1]["params"]["uri"], "coral://readme");
+  EXPECT_EQ(sent[1]["params"]["_meta"][meta_key::kSubscriptionId], "sub-1");
+  Notify(*session_, "notifications/cancelled", Json{{"requestId", "sub-1"}});
+  listener.join();
+  EXPECT_FALSE(answer.has_value());  // cancelled: no answer
+  recorder_.Take();
+  server_.NotifyResourceUpdated("coral://readme");
+  EXPECT_TRUE(recorder_.Take().empty());
+}
+
+TEST_F(McpServerTest, StatelessListenEndsWithAResultWhenTheServerGoesAway) {
+  std::optional<Message> answer;
+  std::thread listener([&] {
+    answer = session_->Handle(Request{.id = int64_t{4},
+                                      .method = "subscriptions/listen",
+                                      .params = Stateless({{"notifications", Json::object()}})});
+  });
+  for (int i = 0; i < 500 && recorder_.Take().empty(); ++i) std::this_thread::sleep_for(5ms);
+  session_->AbandonClientRequests();
+  listener.join();
+  ASSERT_TRUE(answer.has_value());
+  Json r = ToJson(*answer);
+  EXPECT_EQ(r["result"]["resultType"], "complete");
+  EXPECT_EQ(r["result"]["_meta"][meta_key::kSubscriptionId], 4);
+  // A listen without its filter is invalid.
+  EXPECT_EQ(Call(*session_, 5, "subscriptions/listen", Stateless())["error"]["code"], -32602);
+}
+
 }  // namespace
 }  // namespace coral::mcp

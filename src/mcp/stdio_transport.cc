@@ -151,6 +151,9 @@ Status ServeStdio(McpServer& server, int in_fd, int out_fd, const StdioOptions& 
   // A last message without its newline still counts.
   if (read_status.ok() && !skipping && !pending.empty()) on_line(pending);
 
+  // Nothing more can come from the client: what waits on it (answers to our
+  // requests, subscriptions/listen streams) ends, so the workers finish.
+  session->AbandonClientRequests();
   queue.Close();
   for (std::thread& t : workers) t.join();
   CORAL_TRY(read_status);

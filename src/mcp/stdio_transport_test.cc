@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -157,6 +158,46 @@ TEST(StdioTransportTest, CancelReachesARunningTool) {
   std::vector<std::string> lines = Lines(h.Finish());
   ASSERT_EQ(lines.size(), 2u);  // initialize and ping; the cancelled call gets no answer
   EXPECT_EQ(Json::parse(lines[1])["id"], 9);
+}
+
+// A dual-era client on stdio probes with server/discover; a 2026-07-28 one
+// then sends requests with their _meta and never initializes. A listen ends
+// with the input (cancelling it is server_test's).
+TEST(StdioTransportTest, StatelessClientsNeedNoInitialize) {
+  McpServer server({.name = "coral-stdio"});
+  server.AddTool(
+      {.name = "echo", .handler = [](const Json& args, RequestContext&) -> Result<ToolResult> {
+         return ToolResult::Text(args.value("text", ""));
+       }});
+  StdioHarness h(server);
+  const std::string meta =
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}})";
+  h.Feed(
+      R"({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{)" + meta + "}}\n" +
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"},)" +
+      meta + "}}\n" +
+      R"({"jsonrpc":"2.0","id":3,"method":"subscriptions/listen","params":{"notifications":{},)" +
+      meta + "}}\n" + R"({"jsonrpc":"2.0","id":4,"method":"ping","params":{)" + meta + "}}\n");
+  std::map<Json, Json> by_id;
+  std::vector<Json> notifications;
+  for (const std::string& line : Lines(h.Finish())) {
+    Json j = Json::parse(line);
+    if (j.contains("method")) {
+      notifications.push_back(j);
+    } else {
+      by_id[j["id"]] = j;
+    }
+  }
+  EXPECT_EQ(by_id[1]["result"]["supportedVersions"][0], "2026-07-28");
+  EXPECT_EQ(by_id[1]["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+            "coral-stdio");
+  EXPECT_EQ(by_id[2]["result"]["content"][0]["text"], "hi");
+  EXPECT_EQ(by_id[2]["result"]["resultType"], "complete");
+  // The listen was acknowledged, then ended by the server when input ended.
+  ASSERT_EQ(notifications.size(), 1u);
+  EXPECT_EQ(notifications[0]["method"], "notifications/subscriptions/acknowledged");
+  EXPECT_EQ(by_id[3]["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"], 3);
+  EXPECT_EQ(by_id[4]["error"]["code"], -32601);  // ping is gone in 2026-07-28
 }
 
 }  // namespace

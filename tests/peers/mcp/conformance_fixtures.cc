@@ -1,6 +1,8 @@
 #include "conformance_fixtures.h"
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <thread>
 
 namespace coral::mcp {
@@ -178,6 +180,8 @@ void AddTools(McpServer& server) {
                         {"requestedSchema", ObjectSchema(props)}},
                        "Elicitation completed: ");
        }});
+  // Keywords of JSON Schema 2020-12 a server must pass on untouched (SEP-1613,
+  // and SEP-2106's composition, conditionals and $anchor).
   server.AddTool(
       {.name = "json_schema_2020_12_tool",
        .description = "Tool with JSON Schema 2020-12 features",
@@ -186,11 +190,23 @@ void AddTools(McpServer& server) {
             {"type", "object"},
             {"$defs",
              {{"address",
-               {{"type", "object"},
+               {{"$anchor", "addressDef"},
+                {"type", "object"},
                 {"properties",
                  {{"street", {{"type", "string"}}}, {"city", {{"type", "string"}}}}}}}}},
             {"properties",
-             {{"name", {{"type", "string"}}}, {"address", {{"$ref", "#/$defs/address"}}}}},
+             {{"name", {{"type", "string"}}},
+              {"address", {{"$ref", "#/$defs/address"}}},
+              {"contactMethod", {{"type", "string"}, {"enum", {"phone", "email"}}}},
+              {"phone", {{"type", "string"}}},
+              {"email", {{"type", "string"}}}}},
+            {"allOf", Json::array({{{"anyOf", Json::array({{{"required", {"phone"}}},
+                                                           {{"required", {"email"}}}})}}})},
+            {"if",
+             {{"properties", {{"contactMethod", {{"const", "phone"}}}}},
+              {"required", {"contactMethod"}}}},
+            {"then", {{"required", {"phone"}}}},
+            {"else", {{"required", {"email"}}}},
             {"additionalProperties", false}},
        .handler = [](const Json& args, RequestContext&) -> Result<ToolResult> {
          return ToolResult::Text("received " + Serialize(args));
@@ -203,6 +219,183 @@ void AddTools(McpServer& server) {
                     std::this_thread::sleep_for(100ms);
                     return ToolResult::Text("Reconnection test completed successfully");
                   }});
+}
+
+// The answer a client gave under `key` when it accepted an elicitation, or
+// nothing.
+std::optional<Json> Accepted(const RequestContext& ctx, const std::string& key) {
+  const Json* answer = ctx.InputResponse(key);
+  if (answer == nullptr || answer->value("action", "") != "accept") return std::nullopt;
+  return answer->value("content", Json::object());
+}
+
+InputRequest AskFor(const std::string& message, const std::string& field, const char* type) {
+  return {.method = "elicitation/create",
+          .params = {{"message", message},
+                     {"requestedSchema", ObjectSchema({{field, {{"type", type}}}}, {field})}}};
+}
+
+InputRequest Sample(const std::string& text, int max_tokens) {
+  return {.method = "sampling/createMessage",
+          .params = {{"messages", Json::array({{{"role", "user"}, {"content", Text(text)}}})},
+                     {"maxTokens", max_tokens}}};
+}
+
+InputRequest ListRoots() { return {.method = "roots/list"}; }
+
+std::string SampledText(const RequestContext& ctx, const std::string& key) {
+  const Json* answer = ctx.InputResponse(key);
+  if (answer == nullptr) return "";
+  Json content = answer->value("content", Json::object());
+  return content.is_object() ? content.value("text", "") : "";
+}
+
+std::string RootUris(const RequestContext& ctx, const std::string& key) {
+  std::string uris;
+  const Json* answer = ctx.InputResponse(key);
+  if (answer == nullptr) return uris;
+  for (const Json& root : answer->value("roots", Json::array())) {
+    if (!uris.empty()) uris += ", ";
+    uris += root.value("uri", "");
+  }
+  return uris;
+}
+
+// The multi round-trip (SEP-2322) tools of the 2026-07-28 scenarios, and the
+// ones server-stateless uses to probe what a stateless server may not do.
+// Written once, they serve both eras: a handshake client is asked directly.
+void AddInputTools(McpServer& server) {
+  auto tool = [&server](std::string name, std::string description, ToolHandler handler) {
+    server.AddTool({.name = std::move(name),
+                    .description = std::move(description),
+                    .input_schema = ObjectSchema(),
+                    .handler = std::move(handler)});
+  };
+  tool("test_input_required_result_elicitation", "Asks the user's name, then greets them",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         auto given = Accepted(ctx, "user_name");
+         if (!given || !given->value("name", Json()).is_string()) {
+           return ToolResult::NeedInput(
+               {.requests = {{"user_name", AskFor("What is your name?", "name", "string")}}});
+         }
+         return ToolResult::Text("Hello, " + (*given)["name"].get<std::string>() + "!");
+       });
+  tool("test_input_required_result_sampling", "Asks the client's model a question",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         if (ctx.InputResponse("capital_question") == nullptr) {
+           return ToolResult::NeedInput(
+               {.requests = {{"capital_question", Sample("What is the capital of France?", 100)}}});
+         }
+         return ToolResult::Text("The model answered: " + SampledText(ctx, "capital_question"));
+       });
+  tool("test_input_required_result_list_roots", "Asks for the client's roots",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         if (ctx.InputResponse("client_roots") == nullptr) {
+           return ToolResult::NeedInput({.requests = {{"client_roots", ListRoots()}}});
+         }
+         return ToolResult::Text("Client roots: " + RootUris(ctx, "client_roots"));
+       });
+  tool("test_input_required_result_request_state", "Asks for a confirmation, keeping state",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         auto given = Accepted(ctx, "confirm");
+         if (!given || ctx.request_state() != "awaiting-confirmation") {
+           return ToolResult::NeedInput(
+               {.requests = {{"confirm", AskFor("Please confirm", "ok", "boolean")}},
+                .state = "awaiting-confirmation"});
+         }
+         return ToolResult::Text("state-ok: confirmed=" + given->value("ok", Json(false)).dump());
+       });
+  tool("test_input_required_result_multiple_inputs", "Asks for three things at once",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         std::map<std::string, InputRequest> missing;
+         if (!Accepted(ctx, "user_name")) {
+           missing["user_name"] = AskFor("What is your name?", "name", "string");
+         }
+         if (!ctx.InputResponse("greeting")) {
+           missing["greeting"] = Sample("Generate a greeting", 50);
+         }
+         if (!ctx.InputResponse("client_roots")) missing["client_roots"] = ListRoots();
+         if (!missing.empty() || ctx.request_state() != "multi") {
+           return ToolResult::NeedInput({.requests = std::move(missing), .state = "multi"});
+         }
+         return ToolResult::Text(SampledText(ctx, "greeting") + " " +
+                                 Accepted(ctx, "user_name")->value("name", "") +
+                                 " (roots: " + RootUris(ctx, "client_roots") + ")");
+       });
+  tool("test_input_required_result_multi_round", "Asks two questions, one round each",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         const std::string& state = ctx.request_state();
+         if (state.starts_with("round-2:")) {
+           if (auto color = Accepted(ctx, "step2")) {
+             return ToolResult::Text(state.substr(8) + " likes " + color->value("color", ""));
+           }
+         }
+         if (state == "round-1") {
+           if (auto name = Accepted(ctx, "step1")) {
+             return ToolResult::NeedInput(
+                 {.requests = {{"step2",
+                                AskFor("Step 2: What is your favorite color?", "color", "string")}},
+                  .state = "round-2:" + name->value("name", "")});
+           }
+         }
+         return ToolResult::NeedInput(
+             {.requests = {{"step1", AskFor("Step 1: What is your name?", "name", "string")}},
+              .state = "round-1"});
+       });
+  tool("test_input_required_result_tampered_state", "Keeps state the server signs",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         if (!Accepted(ctx, "confirm") || ctx.request_state() != "signed-state") {
+           return ToolResult::NeedInput(
+               {.requests = {{"confirm", AskFor("Please confirm", "ok", "boolean")}},
+                .state = "signed-state"});
+         }
+         return ToolResult::Text("the state came back unaltered");
+       });
+  tool("test_input_required_result_capabilities",
+       "Asks only what the client declared it can answer",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         if (ctx.InputResponse("question") || ctx.InputResponse("name")) {
+           return ToolResult::Text("answered");
+         }
+         std::map<std::string, InputRequest> requests;
+         if (ctx.ClientSupports("sampling")) requests["question"] = Sample("Say hello", 20);
+         if (ctx.ClientSupports("elicitation")) {
+           requests["name"] = AskFor("What is your name?", "name", "string");
+         }
+         if (requests.empty()) return ToolResult::Text("the client can answer nothing");
+         return ToolResult::NeedInput({.requests = std::move(requests)});
+       });
+  tool("test_streaming_elicitation", "Asks the user something before answering",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         if (auto given = Accepted(ctx, "answer")) return ToolResult::Text("thanks");
+         return ToolResult::NeedInput(
+             {.requests = {{"answer", AskFor("Anything to add?", "text", "string")}}});
+       });
+  tool("test_missing_capability", "Needs the client's model (sampling)",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         if (ctx.InputResponse("completion") == nullptr) {
+           return ToolResult::NeedInput({.requests = {{"completion", Sample("Say hi", 10)}}});
+         }
+         return ToolResult::Text("sampled: " + SampledText(ctx, "completion"));
+       });
+  tool("test_logging_tool", "Logs three messages at info",
+       [](const Json&, RequestContext& ctx) -> Result<ToolResult> {
+         for (const char* step : {"started", "working", "done"}) {
+           ctx.Log(LogLevel::kInfo, "conformance", std::string("logging tool ") + step);
+         }
+         return ToolResult::Text("logged three messages");
+       });
+  // SEP-2243: the region argument travels in an Mcp-Param-Region header too.
+  server.AddTool(
+      {.name = "test_custom_header",
+       .description = "Echoes a region the client also sends as a header",
+       .input_schema = ObjectSchema(
+           {{"region",
+             {{"type", "string"}, {"description", "A region"}, {"x-mcp-header", "Region"}}}},
+           {"region"}),
+       .handler = [](const Json& args, RequestContext&) -> Result<ToolResult> {
+         return ToolResult::Text("region=" + args.value("region", ""));
+       }});
 }
 
 void AddResources(McpServer& server) {
@@ -284,6 +477,19 @@ void AddPrompts(McpServer& server) {
                                                 "Embedded resource content for testing."),
                                        Text("Please process the embedded resource above.")});
                     }});
+  server.AddPrompt(
+      {.name = "test_input_required_result_prompt",
+       .description = "A prompt that asks the user for context first",
+       .getter = [messages](const std::map<std::string, std::string>&,
+                            RequestContext& ctx) -> Result<PromptResult> {
+         auto given = Accepted(ctx, "user_context");
+         if (!given) {
+           return PromptResult::NeedInput(
+               {.requests = {{"user_context", AskFor("What context should the prompt use?",
+                                                     "context", "string")}}});
+         }
+         return messages({Text("Context: " + given->value("context", ""))});
+       }});
   server.AddPrompt({.name = "test_prompt_with_image",
                     .description = "A prompt with an image",
                     .getter = [messages](const std::map<std::string, std::string>&,
@@ -296,6 +502,7 @@ void AddPrompts(McpServer& server) {
 
 void AddConformanceFixtures(McpServer& server) {
   AddTools(server);
+  AddInputTools(server);
   AddResources(server);
   AddPrompts(server);
 }

@@ -15,6 +15,19 @@ std::string ConformanceCli() {
   return (Dir() / "node_modules/@modelcontextprotocol/conformance/dist/index.js").string();
 }
 
+std::string ConformanceAlphaCli() {
+  return (std::filesystem::path(CORAL_MCP_CONFORMANCE_ALPHA_DIR) /
+          "node_modules/@modelcontextprotocol/conformance/dist/index.js")
+      .string();
+}
+
+std::string MissingConformanceAlpha() {
+  if (!std::filesystem::exists(ConformanceAlphaCli())) {
+    return ConformanceAlphaCli() + " is missing; run scripts/setup.sh";
+  }
+  return "";
+}
+
 std::string MissingMcpJs() {
   for (const auto& p : {Dir() / "node/bin/node", std::filesystem::path(ConformanceCli()),
                         Dir() / "node_modules/@modelcontextprotocol/sdk/package.json"}) {

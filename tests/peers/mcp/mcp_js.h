@@ -27,4 +27,10 @@ NodeRun RunNode22(const std::vector<std::string>& args, std::chrono::seconds tim
 // The conformance suite's entry point.
 std::string ConformanceCli();
 
+// The suite's prerelease with the 2026-07-28 scenarios
+// (CORAL_MCP_CONFORMANCE_ALPHA_DIR), run on the same Node 22; what is missing
+// for it, or "".
+std::string ConformanceAlphaCli();
+std::string MissingConformanceAlpha();
+
 }  // namespace coral::mcp
