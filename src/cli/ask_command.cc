@@ -103,7 +103,7 @@ class AskSession {
         CORAL_TRY(ResolveMcpEndpoint(ctx_, flags_.url, flags_.ca_file)),
         mcp::McpClientOptions{.client_name = "coral-ask"});
     CORAL_TRY(
-        client_->Initialize().status().WithContext("connecting to the colony's MCP endpoint"));
+        client_->Connect().status().WithContext("connecting to the colony's MCP endpoint"));
     tools_ = CORAL_TRY(llm::McpToolBox::Load(*client_));
 
     // The colony's state up front, so the model starts from it.

@@ -53,7 +53,7 @@ Status RunProxy(Context& ctx, const std::string& url, const std::string& ca_file
 
 Status RunListTools(Context& ctx, const std::string& url, const std::string& ca_file) {
   mcp::McpClient client(CORAL_TRY(ResolveMcpEndpoint(ctx, url, ca_file)));
-  CORAL_TRY(client.Initialize());
+  CORAL_TRY(client.Connect());
   Json rows = Json::array();
   for (const auto& t : CORAL_TRY(client.ListTools())) {
     bool read_only = t.contains("annotations") && t["annotations"].value("readOnlyHint", false);

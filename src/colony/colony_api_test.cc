@@ -1,6 +1,7 @@
 // The colony's API handlers over a fake colony (test_colony.h), and the auth
 // matrix: every kind of bad or insufficient credential against every door
-// (gRPC, MCP, REST), each refused the same way and audited.
+// (gRPC, MCP with a session, MCP stateless, REST), each refused the same way
+// and audited.
 #include "colony/colony_api.h"
 
 #include <grpcpp/grpcpp.h>
@@ -72,6 +73,28 @@ class ColonyApiTest : public analysis::DemoColonyTest {
                  {"id", 2},
                  {"method", "tools/call"},
                  {"params", {{"name", tool}, {"arguments", Json::object()}}}};
+    auto c = Http("POST", "/mcp", token, call.dump(), h);
+    return {c.status, Json::parse(c.body, nullptr, false)};
+  }
+
+  // The same call in MCP's stateless revision (2026-07-28): no initialize,
+  // no session; the version and capabilities ride in the request's _meta and
+  // the routing headers.
+  std::pair<int, Json> McpStatelessTool(const std::string& token, const std::string& tool) {
+    net::Headers h = {{"Content-Type", "application/json"},
+                      {"Accept", "application/json, text/event-stream"},
+                      {"MCP-Protocol-Version", "2026-07-28"},
+                      {"Mcp-Method", "tools/call"},
+                      {"Mcp-Name", tool}};
+    Json call = {{"jsonrpc", "2.0"},
+                 {"id", 7},
+                 {"method", "tools/call"},
+                 {"params",
+                  {{"name", tool},
+                   {"arguments", Json::object()},
+                   {"_meta",
+                    {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                     {"io.modelcontextprotocol/clientCapabilities", Json::object()}}}}}};
     auto c = Http("POST", "/mcp", token, call.dump(), h);
     return {c.status, Json::parse(c.body, nullptr, false)};
   }
@@ -152,6 +175,20 @@ TEST_P(ColonyApiTest, AuthMatrixIsTheSameOnEveryDoor) {
          EXPECT_FALSE(answer["result"].value("isError", false)) << answer.dump();
          return Outcome::kAllowed;
        }},
+      {"mcp stateless",
+       [&](const std::string& token, bool admin) {
+         auto [status, answer] =
+             McpStatelessTool(token, admin ? "coral_audit_log" : "coral_service_summary");
+         if (status == 401) return Outcome::kUnauthenticated;
+         EXPECT_EQ(status, 200) << answer.dump();
+         if (answer.contains("error")) {
+           EXPECT_EQ(answer["error"]["code"], -32003) << answer.dump();
+           return Outcome::kDenied;
+         }
+         EXPECT_FALSE(answer["result"].value("isError", false)) << answer.dump();
+         EXPECT_EQ(answer["result"]["resultType"], "complete") << answer.dump();
+         return Outcome::kAllowed;
+       }},
       {"rest",
        [&](const std::string& token, bool admin) {
          auto r = Http("GET", admin ? "/api/v1/audit" : "/api/v1/summary", token);
@@ -182,8 +219,9 @@ TEST_P(ColonyApiTest, AuthMatrixIsTheSameOnEveryDoor) {
         std::string prefix = door.name == std::string("grpc")   ? "rpc:"
                              : door.name == std::string("rest") ? "api:"
                                                                 : "";
-        if (got == Outcome::kUnauthenticated && door.name == std::string("mcp")) prefix = "mcp";
-        if (got != Outcome::kUnauthenticated && door.name == std::string("mcp")) prefix = "tool:";
+        if (std::string(door.name).rfind("mcp", 0) == 0) {
+          prefix = got == Outcome::kUnauthenticated ? "mcp" : "tool:";
+        }
         EXPECT_EQ(last.action.rfind(prefix, 0), 0u) << last.action;
         if (got == Outcome::kUnauthenticated) {
           EXPECT_EQ(last.who.rfind("unauthenticated", 0), 0u) << last.who;

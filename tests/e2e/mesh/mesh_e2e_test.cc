@@ -8,8 +8,9 @@
 // `coral colony agents` with its API reached by the colony over the mesh; the
 // colony's `wg show` listing every agent; the LAN carrying only WireGuard (and
 // the HTTPS enrollment), counted by nftables; wrong-fingerprint, expired and
-// used-up tokens refused with clear messages; a job that only sends spans
-// listed alike by the CLI, `coral status` and MCP; kill -9 and restart of the
+// used-up tokens refused with clear messages; MCP with a session and in its
+// stateless revision; a job that only sends spans listed alike by the CLI,
+// `coral status` and MCP; kill -9 and restart of the
 // colony and an agent bringing everyone back healthy with the same addresses
 // and no new token; a revoked agent refused, and told why.
 #include <gtest/gtest.h>
@@ -422,6 +423,47 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   }
   EXPECT_TRUE(tool_denial_audited);
   EXPECT_TRUE(audit_tool_denial_audited);
+
+  // MCP's stateless revision (2026-07-28) on the same endpoint, as a client
+  // behind a load balancer speaks it: discover, then a tool call with no
+  // initialize and no session.
+  auto stateless = [&](const std::string& method, const std::string& name, Json params) {
+    params["_meta"] = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                       {"io.modelcontextprotocol/clientCapabilities", Json::object()}};
+    Json body = {{"jsonrpc", "2.0"}, {"id", 9}, {"method", method}, {"params", params}};
+    std::vector<std::string> argv = {"ip",
+                                     "netns",
+                                     "exec",
+                                     colony_.ns,
+                                     "curl",
+                                     "-sS",
+                                     "--cacert",
+                                     ca,
+                                     "-H",
+                                     "Content-Type: application/json",
+                                     "-H",
+                                     "Accept: application/json, text/event-stream",
+                                     "-H",
+                                     "Authorization: Bearer " + viewer_token,
+                                     "-H",
+                                     "MCP-Protocol-Version: 2026-07-28",
+                                     "-H",
+                                     "Mcp-Method: " + method,
+                                     "--data-binary",
+                                     body.dump(),
+                                     "https://10.123.0.1:8443/mcp"};
+    if (!name.empty()) argv.insert(argv.end() - 1, {"-H", "Mcp-Name: " + name});
+    auto r = RunCommand(argv, 30s);
+    return r.ok() ? Json::parse(r->out, nullptr, false) : Json();
+  };
+  Json discovered = stateless("server/discover", "", Json::object());
+  EXPECT_NE(discovered["result"]["supportedVersions"].dump().find("2026-07-28"), std::string::npos)
+      << discovered.dump();
+  Json stateless_status = stateless("tools/call", "coral_status",
+                                    {{"name", "coral_status"}, {"arguments", Json::object()}});
+  EXPECT_NE(stateless_status.dump().find("Colony " + colony_id), std::string::npos)
+      << stateless_status.dump();
+  EXPECT_EQ(stateless_status["result"]["resultType"], "complete") << stateless_status.dump();
 
   // A job that only sends spans (the OpenTelemetry JS SDK over OTLP/gRPC to
   // agent A, then it exits; it never listens): one service with its rate and
