@@ -73,9 +73,11 @@ Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
   // time (see AgentStore), which costs DuckDB about a third of the CPU a row.
   StagingOptions staging{.journal_dir = a.options_.dir / "agent.journal",
                          .tables = {std::string(kSpansTable)}};
-  a.store_ = CORAL_TRY(AgentStore::Open("duckdb://" + (a.options_.dir / "agent.duckdb").string() +
-                                            "?threads=1&memory_limit=64MB&checkpoint_threshold=64MB",
-                                        SystemClock::Get(), std::move(staging)));
+  a.redactor_ = CORAL_TRY(CommandLineRedactor::Make(a.options_.config.redact_patterns));
+  a.store_ =
+      CORAL_TRY(AgentStore::Open("duckdb://" + (a.options_.dir / "agent.duckdb").string() +
+                                     "?threads=1&memory_limit=64MB&checkpoint_threshold=64MB",
+                                 SystemClock::Get(), std::move(staging)));
   a.token_ = CORAL_TRY(LoadOrCreateToken(a.options_.dir / "api.token"));
   a.explicit_ = CORAL_TRY(LoadExplicitServices(a.options_.dir / "services.yaml"));
   a.boot_time_ = a.procfs_.BootTime().value_or(0);
@@ -116,13 +118,13 @@ Status Agent::StartMesh() {
   uint32_t ip = CORAL_TRY(mesh::ParseIpv4(m.mesh_ip));
   auto key = crypto::KeyFromBase64(m.wireguard_private_key);
   if (!key.ok()) return Corruption("the agent's mesh WireGuard key is not a key");
-  mesh::MeshDeviceOptions device{.interface_name = mesh::AgentInterfaceName(m.agent_id),
-                                 .private_key = crypto::PrivateKey(*key),
-                                 .listen_port =
-                                     static_cast<uint16_t>(options_.config.wireguard_port),
-                                 .address = ip,
-                                 .prefix_len = range.length,
-                                 .uapi_dir = options_.uapi_dir};
+  mesh::MeshDeviceOptions device{
+      .interface_name = mesh::AgentInterfaceName(m.agent_id),
+      .private_key = crypto::PrivateKey(*key),
+      .listen_port = static_cast<uint16_t>(options_.config.wireguard_port),
+      .address = ip,
+      .prefix_len = range.length,
+      .uapi_dir = options_.uapi_dir};
   crypto::Wipe(key->data(), key->size());
   mesh_device_ = CORAL_TRY(mesh::MeshDevice::Start(device));
   // Hub and spoke: the colony routes the whole mesh range; we keep the path
@@ -135,22 +137,21 @@ Status Agent::StartMesh() {
   mesh_api_ = std::make_unique<AgentApi>(*this, AgentApi::Access::kMesh);
   mesh_server_ = CORAL_TRY(net::GrpcServer::Start(
       {.addresses = {m.mesh_ip + ":" + std::to_string(options_.config.grpc_port)},
-       .tls = net::GrpcTls{.cert_pem = m.tls_cert_pem,
-                           .key_pem = m.tls_key_pem,
-                           .client_ca_pem = m.ca_pem},
+       .tls =
+           net::GrpcTls{
+               .cert_pem = m.tls_cert_pem, .key_pem = m.tls_key_pem, .client_ca_pem = m.ca_pem},
        .services = {mesh_api_.get()}}));
   char host[256] = "";
   ::gethostname(host, sizeof(host) - 1);
-  colony_link_ = std::make_unique<ColonyLink>(
-      ColonyLinkOptions{.colony_address = m.colony_mesh_ip + ":" +
-                                          std::to_string(m.colony_grpc_port),
-                        .public_endpoints = m.colony_public_endpoints,
-                        .ca_pem = m.ca_pem,
-                        .cert_pem = m.tls_cert_pem,
-                        .key_pem = m.tls_key_pem,
-                        .hostname = host,
-                        .version = options_.version,
-                        .api_port = mesh_server_->ports()[0]});
+  colony_link_ = std::make_unique<ColonyLink>(ColonyLinkOptions{
+      .colony_address = m.colony_mesh_ip + ":" + std::to_string(m.colony_grpc_port),
+      .public_endpoints = m.colony_public_endpoints,
+      .ca_pem = m.ca_pem,
+      .cert_pem = m.tls_cert_pem,
+      .key_pem = m.tls_key_pem,
+      .hostname = host,
+      .version = options_.version,
+      .api_port = mesh_server_->ports()[0]});
   colony_link_->Start();
   CORAL_LOG_INFO("agent: joined colony {} as {} on {}; API also on {} (mTLS)", m.colony_id,
                  m.mesh_ip, mesh_device_->interface_name(), mesh_api_address());
@@ -437,9 +438,10 @@ Status Agent::DiscoverOnce() {
     }
     Value cpu = std::monostate{};
     if (auto c = cpu_percent.find(pid); c != cpu_percent.end()) cpu = c->second;
-    proc_rows.push_back({int64_t{pid}, int64_t{p.ppid}, p.comm, p.exe, JoinArgs(p.cmdline),
-                         user->second, started, cpu, static_cast<int64_t>(p.rss_bytes), p.cgroup,
-                         p.container_id, static_cast<int64_t>(p.netns)});
+    proc_rows.push_back({int64_t{pid}, int64_t{p.ppid}, p.comm, p.exe,
+                         JoinArgs(redactor_->Redact(p.cmdline)), user->second, started, cpu,
+                         static_cast<int64_t>(p.rss_bytes), p.cgroup, p.container_id,
+                         static_cast<int64_t>(p.netns)});
     if (auto s = service_of_pid.find(pid); s != service_of_pid.end()) {
       auto& agg = per_service[s->second];
       if (auto c = cpu_percent.find(pid); c != cpu_percent.end()) agg.first += c->second;

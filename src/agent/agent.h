@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -30,6 +31,7 @@
 #include "agent/observers/ebpf_connections.h"
 #include "agent/observers/host_metrics.h"
 #include "agent/observers/procfs.h"
+#include "agent/observers/redact.h"
 #include "agent/observers/service_discovery.h"
 #include "agent/otlp/agent_telemetry_sink.h"
 #include "agent/store/agent_store.h"
@@ -121,6 +123,7 @@ class Agent {
   ProcFs procfs_;
   HostMetrics host_metrics_;
   std::unique_ptr<AgentStore> store_;
+  std::optional<CommandLineRedactor> redactor_;  // set at start
   // Declared after store_ (the sink writes into it) and before otlp_ (which
   // feeds the sink), so destruction stops them in the right order.
   std::unique_ptr<AgentTelemetrySink> telemetry_sink_;

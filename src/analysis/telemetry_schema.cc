@@ -1,5 +1,9 @@
 #include "analysis/telemetry_schema.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include <cstring>
 
 namespace coral::analysis {
@@ -354,12 +358,22 @@ std::span<const storage::Migration> TelemetryMigrations() {
   return kMigrations;
 }
 
+std::string DefaultStoreMemoryLimit() {
+  long pages = ::sysconf(_SC_PHYS_PAGES);
+  long page = ::sysconf(_SC_PAGE_SIZE);
+  int64_t ram_mb = pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page / (1 << 20) : 0;
+  int64_t mb = std::clamp<int64_t>(ram_mb / 4, 256, 2048);
+  return std::to_string(mb) + "MB";
+}
+
 std::string TelemetryStoreUrl(std::string url) {
   if (url.rfind("duckdb://", 0) != 0) return url;
-  for (const char* setting : {"enable_external_access=false", "checkpoint_threshold=128MB"}) {
-    std::string name(setting, std::strchr(setting, '=') - setting);
+  std::string memory = "memory_limit=" + DefaultStoreMemoryLimit();
+  for (const std::string& setting : {std::string("enable_external_access=false"),
+                                     std::string("checkpoint_threshold=128MB"), memory}) {
+    std::string name = setting.substr(0, setting.find('='));
     if (url.find(name + "=") != std::string::npos) continue;
-    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string(setting);
+    url += (url.find('?') == std::string::npos ? "?" : "&") + setting;
   }
   return url;
 }

@@ -39,7 +39,13 @@ std::span<const storage::Migration> TelemetryMigrations();
 //                                 holds) 8x rarer than DuckDB's 16 MB: fleet
 //                                 ingest ~1.5x faster (bench/colony_scale),
 //                                 at the cost of a longer WAL replay after
-//                                 a crash.
+//                                 a crash;
+//   memory_limit=<a quarter of RAM, 256 MB to 2 GB>  DuckDB's own default is
+//                                 80% of RAM, which a viewer's query could
+//                                 take; past the limit DuckDB spills to disk
+//                                 or the query fails, and the colony stays.
 std::string TelemetryStoreUrl(std::string url);
+// The memory_limit TelemetryStoreUrl gives, as DuckDB reads it ("1024MB").
+std::string DefaultStoreMemoryLimit();
 
 }  // namespace coral::analysis

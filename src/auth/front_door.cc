@@ -95,6 +95,16 @@ Result<FrontDoor::Pass> FrontDoor::Admit(const Credentials& credentials, std::st
   return Authorize(caller, action, std::move(arguments));
 }
 
+void FrontDoor::Refuse(const Caller& caller, std::string_view action, std::string arguments,
+                       std::string_view why) {
+  if (options_.audit == nullptr) return;
+  options_.audit->Record({.at = options_.clock->Now(),
+                          .who = caller.who,
+                          .action = std::string(action),
+                          .arguments = std::move(arguments),
+                          .error = std::string(why)});
+}
+
 void FrontDoor::Finish(const Pass& pass, int64_t result_bytes, std::string_view error) {
   if (options_.audit == nullptr) return;
   if (error.empty() && !options_.policy->Recorded(pass.caller, pass.entry.action)) return;

@@ -71,6 +71,10 @@ class FrontDoor {
   // Authenticate, then Authorize.
   Result<Pass> Admit(const Credentials& credentials, std::string_view action,
                      std::string arguments = "");
+  // Records a refusal that is not the policy's (a session used with another
+  // caller's credential).
+  void Refuse(const Caller& caller, std::string_view action, std::string arguments,
+              std::string_view why);
   // Records a call let in, once answered: its answer's size, and the error it
   // ended with (empty when it went well).
   void Finish(const Pass& pass, int64_t result_bytes, std::string_view error = "");

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "base/json_text.h"
 
@@ -46,7 +47,46 @@ Asked WhatIsAsked(const net::HttpRequest& req) {
   return out;
 }
 
+constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
+
+// Who made a session: the same caller comes back with the same credential.
+std::string OwnerOf(const Caller& caller) {
+  return std::string(CallerKindName(caller.kind)) + ":" + caller.id;
+}
+
+net::HttpResponse NoSuchSession(std::string_view id) {
+  return net::HttpResponse::Json(
+      404, JsonText(Json{{"jsonrpc", "2.0"},
+                         {"id", nullptr},
+                         {"error",
+                          {{"code", -32600},
+                           {"message", "session " + std::string(id.substr(0, 80)) +
+                                           " not found (ended or never existed); initialize a "
+                                           "new one"}}}}) +
+               "\n");
+}
+
 }  // namespace
+
+bool McpGate::Owns(const std::string& owner, std::string_view session) {
+  std::lock_guard lock(mu_);
+  auto it = owners_.find(session);
+  return it != owners_.end() && it->second == owner;
+}
+
+void McpGate::Bind(const std::string& session, const std::string& owner) {
+  std::lock_guard lock(mu_);
+  if (owners_.emplace(session, owner).second) order_.push_back(session);
+  while (owners_.size() > kMaxBoundSessions && !order_.empty()) {
+    owners_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+void McpGate::Forget(std::string_view session) {
+  std::lock_guard lock(mu_);
+  owners_.erase(std::string(session));  // order_ drops it when it comes round
+}
 
 net::HttpResponse McpGate::Handle(const net::HttpRequest& req) {
   auto caller = door_.Authenticate(FromHttp(req), "mcp");
@@ -56,8 +96,25 @@ net::HttpResponse McpGate::Handle(const net::HttpRequest& req) {
     r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"coral\""});
     return r;
   }
+  const std::string owner = OwnerOf(*caller);
+  std::string_view session = req.header(kSessionHeader);
+  if (!session.empty() && !Owns(owner, session)) {
+    door_.Refuse(*caller, "mcp", JsonText(Json{{"session", session}}),
+                 "an MCP session another caller made");
+    return NoSuchSession(session);
+  }
   Asked asked = WhatIsAsked(req);
-  if (asked.action.empty()) return transport_.Handle(req);
+  if (asked.action.empty()) {
+    net::HttpResponse resp = transport_.Handle(req);
+    if (session.empty()) {
+      if (std::string_view made = net::FindHeader(resp.headers, kSessionHeader); !made.empty()) {
+        Bind(std::string(made), owner);
+      }
+    } else if (req.method == "DELETE" && resp.status / 100 == 2) {
+      Forget(session);
+    }
+    return resp;
+  }
   auto pass = door_.Authorize(*caller, asked.action, JsonText(asked.arguments));
   if (!pass.ok()) {
     Json error = {

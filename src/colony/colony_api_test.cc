@@ -231,6 +231,50 @@ TEST_P(ColonyApiTest, AuthMatrixIsTheSameOnEveryDoor) {
   }
 }
 
+// An MCP session belongs to the credential that made it: another token that
+// presents its id (seen in a log, a proxy, a shared terminal) gets the 404 of
+// a session that does not exist, for calls, streams and DELETE alike.
+TEST_P(ColonyApiTest, AnMcpSessionServesOnlyTheCallerThatMadeIt) {
+  std::string admin = colony_->ApiToken(auth::Role::kAdmin);
+  std::string viewer = colony_->ApiToken(auth::Role::kViewer);
+  net::Headers h = {{"Content-Type", "application/json"},
+                    {"Accept", "application/json, text/event-stream"}};
+  Json init = {{"jsonrpc", "2.0"},
+               {"id", 1},
+               {"method", "initialize"},
+               {"params",
+                {{"protocolVersion", "2025-11-25"},
+                 {"capabilities", Json::object()},
+                 {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}};
+  auto made = Http("POST", "/mcp", admin, init.dump(), h);
+  ASSERT_EQ(made.status, 200) << made.body;
+  std::string session(made.header("Mcp-Session-Id"));
+  ASSERT_FALSE(session.empty());
+  h.push_back({"Mcp-Session-Id", session});
+  h.push_back({"MCP-Protocol-Version", "2025-11-25"});
+  Json call = {{"jsonrpc", "2.0"},
+               {"id", 2},
+               {"method", "tools/call"},
+               {"params", {{"name", "coral_audit_log"}, {"arguments", Json::object()}}}};
+  auto stolen = Http("POST", "/mcp", viewer, call.dump(), h);
+  EXPECT_EQ(stolen.status, 404) << stolen.body;
+  EXPECT_EQ(Http("GET", "/mcp", viewer, "", h).status, 404);
+  EXPECT_EQ(Http("DELETE", "/mcp", viewer, "", h).status, 404);
+  // Nothing of that touched the session: its maker still uses it.
+  auto own = Http("POST", "/mcp", admin, call.dump(), h);
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_FALSE(Json::parse(own.body)["result"].value("isError", false)) << own.body;
+  EXPECT_TRUE(Json::parse(own.body)["result"].contains("structuredContent")) << own.body;
+  bool audited = false;
+  auto log = colony_->audit().List({.limit = 20, .action = "mcp"});
+  ASSERT_TRUE(log.ok());
+  for (const auto& e : *log)
+    audited |= !e.allowed && e.error.find("another caller") != std::string::npos;
+  EXPECT_TRUE(audited);
+  EXPECT_EQ(Http("DELETE", "/mcp", admin, "", h).status / 100, 2);
+  EXPECT_EQ(Http("POST", "/mcp", admin, call.dump(), h).status, 404);  // ended
+}
+
 TEST_P(ColonyApiTest, HandlersAnswerFromTheReadSideAndRefuseBadInput) {
   std::string viewer = colony_->ApiToken(auth::Role::kViewer);
   coral::v1::QuerySqlResponse rows;

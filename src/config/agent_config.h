@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "config/fields.h"
 
@@ -31,6 +32,10 @@ struct AgentConfig {
   Duration discovery_interval = std::chrono::seconds(10);
   Duration health_interval = std::chrono::seconds(10);
   Duration health_timeout = std::chrono::seconds(2);
+  // Regular expressions for secrets in command lines beyond the built-in
+  // rules (agent/observers/redact.h): group 1 of a match, or the whole match,
+  // is stored as <redacted>.
+  std::vector<std::string> redact_patterns;
 
   template <typename V>
   static void Visit(AgentConfig& c, V& v) {
@@ -52,6 +57,7 @@ struct AgentConfig {
     v.Dur("discovery.interval", c.discovery_interval, Env::kAllow, std::chrono::milliseconds(200));
     v.Dur("health.interval", c.health_interval, Env::kAllow, std::chrono::milliseconds(200));
     v.Dur("health.timeout", c.health_timeout, Env::kAllow, std::chrono::milliseconds(50));
+    v.StringList("redact.patterns", c.redact_patterns, Env::kAllow);
   }
 };
 

@@ -62,6 +62,14 @@ INSTANTIATE_TEST_SUITE_P(
         JsonCase{"negative_time", OneSpan(R"({"endTimeUnixNano":-1})"),
                  "resourceSpans[0].scopeSpans[1].spans[1].endTimeUnixNano: expected an unsigned "
                  "integer, got -1"},
+        // fixed64 allows it, but no time after 2262 fits a store: refused,
+        // not stored as 1970.
+        JsonCase{
+            "time_after_2262",
+            OneSpan(R"({"traceId":"5b8efff798038103d269b633813fc60c",)"
+                    R"("spanId":"eee19b7ec3c1b174","startTimeUnixNano":"9223372036854775808"})"),
+            "resourceSpans[0].scopeSpans[1].spans[1].startTimeUnixNano: "
+            "9223372036854775808 is after the year 2262; times are nanoseconds since 1970"},
         JsonCase{"spans_not_array", R"({"resourceSpans":[{"scopeSpans":[{"spans":{}}]}]})",
                  "resourceSpans[0].scopeSpans[0].spans: expected an array, got an object"},
         JsonCase{"name_not_string", OneSpan(R"({"name":7})"),

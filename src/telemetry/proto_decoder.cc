@@ -1,5 +1,7 @@
 #include "telemetry/proto_decoder.h"
 
+#include <limits>
+
 #include <cstring>
 #include <string>
 
@@ -77,6 +79,17 @@ class Decoder {
   }
 
   // `field` (an OTLP string) into the arena, checked against the size limit.
+  // A time in nanoseconds since 1970. OTLP carries it as fixed64, but past
+  // 2^63 - 1 (the year 2262) no store can hold it: refused rather than
+  // wrapped into 1970 or clamped.
+  Result<uint64_t> Time(std::string_view field, uint64_t unix_nano) const {
+    if (unix_nano > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return path_.Error(field, std::to_string(unix_nano) +
+                                    " is after the year 2262; times are nanoseconds since 1970");
+    }
+    return unix_nano;
+  }
+
   Result<TextRef> Text(TextArena& arena, std::string_view field, const std::string& value) {
     CORAL_TRY(CheckText(field, value));
     return arena.Add(value);
@@ -248,8 +261,8 @@ Status DecodeSpan(Decoder& d, const trace::Span& in, uint32_t source, SpanBatch*
   CORAL_TRY(d.Id("parentSpanId", in.parent_span_id(), span.parent_span_id, false));
   span.name = CORAL_TRY(d.Text(out->text, "name", in.name()));
   span.kind = static_cast<SpanKind>(in.kind() >= 0 && in.kind() <= 5 ? in.kind() : 0);
-  span.start_unix_nano = in.start_time_unix_nano();
-  span.end_unix_nano = in.end_time_unix_nano();
+  span.start_unix_nano = CORAL_TRY(d.Time("startTimeUnixNano", in.start_time_unix_nano()));
+  span.end_unix_nano = CORAL_TRY(d.Time("endTimeUnixNano", in.end_time_unix_nano()));
   int code = in.status().code();
   span.status_code = static_cast<SpanStatusCode>(code >= 0 && code <= 2 ? code : 0);
   {
@@ -310,8 +323,8 @@ Result<MetricPoint*> NewPoint(Decoder& d, MetricBatch* out, const MetricPoint& m
   p.type = metric.type;
   p.temporality = metric.temporality;
   p.monotonicity = metric.monotonicity;
-  p.start_unix_nano = in.start_time_unix_nano();
-  p.time_unix_nano = in.time_unix_nano();
+  p.start_unix_nano = CORAL_TRY(d.Time("startTimeUnixNano", in.start_time_unix_nano()));
+  p.time_unix_nano = CORAL_TRY(d.Time("timeUnixNano", in.time_unix_nano()));
   p.flags = in.flags();
   p.attributes_json = CORAL_TRY(d.Attributes(out->text, "attributes", in.attributes()));
   return &p;
@@ -435,8 +448,9 @@ Status DecodeMetric(Decoder& d, const metrics::Metric& in, uint32_t source, Metr
 Status DecodeLogRecord(Decoder& d, const logs::LogRecord& in, uint32_t source, LogBatch* out) {
   LogRecord& r = out->records.emplace_back();
   r.source = source;
-  r.time_unix_nano = in.time_unix_nano();
-  r.observed_time_unix_nano = in.observed_time_unix_nano();
+  r.time_unix_nano = CORAL_TRY(d.Time("timeUnixNano", in.time_unix_nano()));
+  r.observed_time_unix_nano =
+      CORAL_TRY(d.Time("observedTimeUnixNano", in.observed_time_unix_nano()));
   int severity = in.severity_number();
   if (severity < 0 || severity > 24) {
     return d.path().Error("severityNumber", "expected 0 to 24, got " + std::to_string(severity));

@@ -13,8 +13,8 @@
 
 #include <thread>
 
-#include "../free_port.h"
 #include "../eventually.h"
+#include "../free_port.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/subprocess.h"
@@ -55,7 +55,7 @@ class AgentE2eTest : public ::testing::Test {
   }
   void TearDown() override { (void)RemoveAll(home_); }
 
-  Subprocess StartAgent() {
+  Subprocess StartAgent(std::map<std::string, std::string> extra_env = {}) {
     SubprocessOptions o;
     o.argv = {CORAL_BINARY, "agent", "start", "--foreground", "-o", "json"};
     o.env = {{"CORAL_HOME", home_.string()},
@@ -66,6 +66,7 @@ class AgentE2eTest : public ::testing::Test {
              {"CORAL_AGENT_HEALTH_INTERVAL", "500ms"},
              {"CORAL_AGENT_HEALTH_TIMEOUT", "300ms"},
              {"CORAL_AGENT_HOST_METRICS_INTERVAL", "1s"}};
+    o.env.insert(extra_env.begin(), extra_env.end());
     auto p = Subprocess::Start(o);
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     EXPECT_TRUE(p->WaitForOutput("\"agent_id\"", 60s)) << p->stderr_data();
@@ -218,6 +219,51 @@ TEST_F(AgentE2eTest, SeesRealServicesConnectionsMetricsAndHealth) {
         return false;
       },
       10s));
+}
+
+// A secret passed on a process's command line (here a password, an API key,
+// an environment-style pair and an operator's own pattern) is redacted before
+// the agent stores the process: no table holds it.
+TEST_F(AgentE2eTest, SecretsOnCommandLinesAreRedactedBeforeTheyAreStored) {
+  SubprocessOptions o;
+  o.argv = {"python3",     "-c",         "import time; time.sleep(600)", "--password=hunter2",
+            "--api-key",   "k-SECRET-1", "DB_PASSWORD=pw-SECRET-2",      "--license",
+            "LIC-SECRET-3"};
+  auto victim = Subprocess::Start(o);
+  ASSERT_TRUE(victim.ok()) << victim.status().ToString();
+  Subprocess agent = StartAgent({{"CORAL_AGENT_REDACT_PATTERNS", "LIC-[A-Z0-9-]+"}});
+  auto stub = coral::v1::AgentService::NewStub(
+      grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()));
+  std::string token = *ReadFile(home_ / "agent" / "api.token");
+  token.pop_back();
+  std::string stored;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        coral::v1::QueryTableRequest req;
+        req.set_table("processes");
+        req.set_limit(100000);
+        coral::v1::QueryTableResponse resp;
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("authorization", "Bearer " + token);
+        if (!stub->QueryTable(&ctx, req, &resp).ok()) return false;
+        stored = resp.DebugString();
+        for (const auto& row : resp.rows()) {
+          for (const auto& v : row.values()) {
+            if (v.string_value().find("time.sleep(600)") != std::string::npos) {
+              stored = v.string_value();
+              return true;
+            }
+          }
+        }
+        return false;
+      },
+      20s));
+  // argv[0] is whichever python3 PATH found.
+  EXPECT_TRUE(stored.ends_with(
+      "python3 -c import time; time.sleep(600) --password=<redacted> --api-key <redacted> "
+      "DB_PASSWORD=<redacted> --license <redacted>"))
+      << stored;
+  victim->Kill(SIGKILL);
 }
 
 TEST_F(AgentE2eTest, RejectsCallsWithoutTheToken) {

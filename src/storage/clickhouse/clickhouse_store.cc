@@ -7,6 +7,7 @@
 #include "crypto/keys.h"
 #include "net/http_client.h"
 #include "storage/clickhouse/clickhouse_sql.h"
+#include "storage/sql_guard.h"
 
 namespace coral::storage {
 
@@ -252,6 +253,7 @@ Result<RowSet> ClickHouseStore::Query(std::string_view sql, const Params& params
     if (statements.size() != 1 || (word != "SELECT" && word.substr(0, 4) != "WITH")) {
       return PermissionDenied("only a single SELECT may run here" + Shown(sql));
     }
+    CORAL_TRY(CheckUserSqlNames(sql));
   }
   if (statements.size() != 1) {
     return InvalidArgument("clickhouse: a query must be one statement, got " +
@@ -262,6 +264,9 @@ Result<RowSet> ClickHouseStore::Query(std::string_view sql, const Params& params
   return QueryOne(bound[0], options);
 }
 
+namespace {
+constexpr int64_t kUserQueryMemoryBytes = int64_t{1} << 30;
+}  // namespace
 
 Result<RowSet> ClickHouseStore::QueryOne(const std::string& sql, const QueryOptions& options) {
   Request request{.body = sql, .timeout = options.timeout};
@@ -269,7 +274,11 @@ Result<RowSet> ClickHouseStore::QueryOne(const std::string& sql, const QueryOpti
   // not as text after rows already sent with status 200.
   request.settings = {{"default_format", "Native"}, {"wait_end_of_query", "1"}};
   // readonly=2: no writes, no DDL; our own settings below may still be set.
-  if (options.statements == Statements::kSelectOnly) request.settings.emplace_back("readonly", "2");
+  if (options.statements == Statements::kSelectOnly) {
+    request.settings.emplace_back("readonly", "2");
+    // A user's query may not take the server's memory: it fails past this.
+    request.settings.emplace_back("max_memory_usage", std::to_string(kUserQueryMemoryBytes));
+  }
   if (options.max_rows != 0) {
     request.settings.emplace_back("max_result_rows", std::to_string(options.max_rows + 1));
     request.settings.emplace_back("result_overflow_mode", "break");

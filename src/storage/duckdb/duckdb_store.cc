@@ -6,6 +6,8 @@
 #include <limits>
 #include <thread>
 
+#include "storage/sql_guard.h"
+
 namespace coral::storage {
 
 namespace {
@@ -258,6 +260,7 @@ Status Bind(duckdb_prepared_statement stmt, const Params& params) {
 // Runs sql (with params, if any) into `out`.
 // PermissionDenied unless `text` is exactly one SELECT.
 Status CheckSelectOnly(duckdb_connection conn, const std::string& text) {
+  CORAL_TRY(CheckUserSqlNames(text));
   duckdb_extracted_statements extracted = nullptr;
   idx_t n = duckdb_extract_statements(conn, text.c_str(), &extracted);
   std::string error = n == 0 && duckdb_extract_statements_error(extracted)
@@ -271,22 +274,29 @@ Status CheckSelectOnly(duckdb_connection conn, const std::string& text) {
   }
   PreparedGuard prepared;
   if (duckdb_prepare(conn, text.c_str(), &prepared.stmt) != DuckDBSuccess) {
-    std::string e = duckdb_prepare_error(prepared.stmt) ? duckdb_prepare_error(prepared.stmt)
-                                                         : "unknown error";
+    std::string e =
+        duckdb_prepare_error(prepared.stmt) ? duckdb_prepare_error(prepared.stmt) : "unknown error";
     std::string message = "duckdb: cannot prepare query: " + e;
     return e.rfind("Permission Error", 0) == 0 ? PermissionDenied(message)
                                                : InvalidArgument(message);
   }
   if (duckdb_prepared_statement_type(prepared.stmt) != DUCKDB_STATEMENT_TYPE_SELECT) {
-    return PermissionDenied("only a single SELECT may run here; this statement would change "
-                            "or inspect the database in another way");
+    return PermissionDenied(
+        "only a single SELECT may run here; this statement would change "
+        "or inspect the database in another way");
   }
   return Status::Ok();
 }
 
-Status Run(duckdb_connection conn, std::string_view sql, const Params& params, ResultGuard& out) {
+// How a query's rows come back: all at once (statements, small reads), or
+// chunk by chunk as the reader fetches them, so a reader that stops early
+// (a row limit) never has DuckDB build the rest.
+enum class Rows { kMaterialized, kStreamed };
+
+Status Run(duckdb_connection conn, std::string_view sql, const Params& params, ResultGuard& out,
+           Rows rows = Rows::kMaterialized) {
   std::string text(sql);
-  if (params.empty()) {
+  if (params.empty() && rows == Rows::kMaterialized) {
     out.live = true;
     if (duckdb_query(conn, text.c_str(), &out.result) != DuckDBSuccess) {
       return ResultError(&out.result, sql);
@@ -301,9 +311,10 @@ Status Run(duckdb_connection conn, std::string_view sql, const Params& params, R
   }
   CORAL_TRY(Bind(prepared.stmt, params));
   out.live = true;
-  if (duckdb_execute_prepared(prepared.stmt, &out.result) != DuckDBSuccess) {
-    return ResultError(&out.result, sql);
-  }
+  duckdb_state state = rows == Rows::kStreamed
+                           ? duckdb_execute_prepared_streaming(prepared.stmt, &out.result)
+                           : duckdb_execute_prepared(prepared.stmt, &out.result);
+  if (state != DuckDBSuccess) return ResultError(&out.result, sql);
   return Status::Ok();
 }
 
@@ -518,13 +529,15 @@ Result<RowSet> QueryOn(duckdb_connection conn, std::string_view sql, const Param
     CORAL_TRY(CheckSelectOnly(conn, std::string(sql)));
   }
   ResultGuard result;
+  // The watchdog stays up while rows are fetched: streamed, that is when
+  // DuckDB does the work.
   Watchdog watchdog(conn, options.timeout);
-  Status run = Run(conn, sql, params, result);
-  if (watchdog.Stop()) {
+  auto deadline = [&] {
     return DeadlineExceeded("duckdb: query stopped after the time limit of " +
                             std::to_string(options.timeout.count()) + " ms");
-  }
-  CORAL_TRY(run);
+  };
+  Status run = Run(conn, sql, params, result, Rows::kStreamed);
+  if (!run.ok()) return watchdog.Stop() ? deadline() : run;
   RowSet rows;
   idx_t ncols = duckdb_column_count(&result.result);
   std::vector<ColumnDecoder> decoders;
@@ -559,6 +572,12 @@ Result<RowSet> QueryOn(duckdb_connection conn, std::string_view sql, const Param
       }
       rows.rows.push_back(std::move(row));
     }
+  }
+  // A streamed result that failed part-way (out of memory, interrupted)
+  // ends like one that is done: its error says which.
+  if (watchdog.Stop()) return deadline();
+  if (const char* e = duckdb_result_error(&result.result); e != nullptr && *e != '\0') {
+    return ResultError(&result.result, sql);
   }
   return rows;
 }

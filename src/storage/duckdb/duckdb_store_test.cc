@@ -230,19 +230,47 @@ TEST_F(DuckDbStoreTest, SelectOnlyRefusesEverythingButOneSelect) {
   auto ok = s.Query("WITH y AS (SELECT x FROM t) SELECT sum(x) FROM y", {}, user);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(std::get<int64_t>(ok->rows[0][0]), 3);
-  for (const char* bad : {"DELETE FROM t", "INSERT INTO t VALUES (3)", "DROP TABLE t",
-                          "SELECT 1; DELETE FROM t", "PRAGMA threads = 8",
-                          "COPY t TO '/tmp/coral-should-not-exist.csv'", "ATTACH ':memory:' AS x",
-                          "SET threads = 8"}) {
+  for (const char* bad :
+       {"DELETE FROM t", "INSERT INTO t VALUES (3)", "DROP TABLE t", "SELECT 1; DELETE FROM t",
+        "PRAGMA threads = 8", "COPY t TO '/tmp/coral-should-not-exist.csv'",
+        "ATTACH ':memory:' AS x", "SET threads = 8"}) {
     auto r = s.Query(bad, {}, user);
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << bad << ": "
-                                                                << r.status().ToString();
+    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied)
+        << bad << ": " << r.status().ToString();
   }
   // A SELECT cannot reach outside the database either.
   auto file = s.Query("SELECT * FROM read_text('/etc/hostname')", {}, user);
   EXPECT_FALSE(file.ok());
   EXPECT_EQ(std::get<int64_t>(s.Query("SELECT count(*) FROM t")->rows[0][0]), 2);
+}
+
+// A viewer's query that would produce far more than the store may hold:
+// rows stream and the query stops at the row limit, under a small memory
+// limit, where building the whole result first ran out of memory.
+TEST_F(DuckDbStoreTest, AUserQueryStopsAtItsRowLimitWithoutBuildingTheRest) {
+  auto store = OpenStore("duckdb://:memory:?memory_limit=64MB&enable_external_access=false");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  QueryOptions user{
+      .max_rows = 5, .timeout = std::chrono::seconds(60), .statements = Statements::kSelectOnly};
+  auto rows = (*store)->Query("SELECT * FROM range(600000000)", {}, user);
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->rows.size(), 5u);
+  EXPECT_TRUE(rows->truncated);
+  EXPECT_TRUE((*store)->Query("SELECT 1").ok());
+}
+
+// Settings, paths and other databases are not a viewer's to read.
+TEST_F(DuckDbStoreTest, AUserQueryCannotReadTheServersSettingsOrPaths) {
+  auto store = OpenStore("duckdb://:memory:?enable_external_access=false");
+  ASSERT_TRUE(store.ok());
+  QueryOptions user{.max_rows = 10, .statements = Statements::kSelectOnly};
+  for (const char* bad :
+       {"PRAGMA database_list", "SELECT * FROM pragma_database_list()",
+        "SELECT current_setting('temp_directory')", "SELECT * FROM duckdb_settings()"}) {
+    auto r = (*store)->Query(bad, {}, user);
+    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << bad;
+  }
 }
 
 TEST_F(DuckDbStoreTest, TimeoutInterruptsALongQuery) {
