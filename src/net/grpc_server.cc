@@ -3,6 +3,8 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <cstring>
+
 namespace coral::net {
 
 Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& options) {
@@ -23,6 +25,11 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& o
   // gRPC sets SO_REUSEPORT by default: a second server on the same port would
   // then silently share its traffic. A busy port must be an error instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Nothing is inflated by gRPC (see GrpcCompression).
+  builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP,
+                                               options.compression == GrpcCompression::kRaw);
   auto server = std::make_unique<GrpcServer>();
   server->ports_.assign(options.addresses.size(), 0);
   for (size_t i = 0; i < options.addresses.size(); ++i) {
@@ -132,6 +139,26 @@ grpc::Status ToGrpc(const Status& s) {
       break;
   }
   return grpc::Status(code, s.message());
+}
+
+RawMessage ReadRawMessage(const grpc::ByteBuffer& message) {
+  // grpc::ByteBuffer keeps its grpc_byte_buffer private and every reader it
+  // offers inflates a compressed one whole, which is the bomb to avoid. The
+  // class holds that one pointer and nothing else (checked here), so it is
+  // read from the object; the C struct is gRPC's public C API.
+  static_assert(sizeof(grpc::ByteBuffer) == sizeof(grpc_byte_buffer*));
+  grpc_byte_buffer* raw = nullptr;
+  std::memcpy(&raw, &message, sizeof(raw));
+  RawMessage out;
+  if (raw == nullptr || raw->type != GRPC_BB_RAW) return out;
+  const grpc_slice_buffer& slices = raw->data.raw.slice_buffer;
+  out.bytes.reserve(slices.length);
+  for (size_t i = 0; i < slices.count; ++i) {
+    out.bytes.append(reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(slices.slices[i])),
+                     GRPC_SLICE_LENGTH(slices.slices[i]));
+  }
+  out.gzip = raw->data.raw.compression == GRPC_COMPRESS_GZIP;
+  return out;
 }
 
 std::string PeerCertificatePem(const grpc::ServerContext& ctx) {

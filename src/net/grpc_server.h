@@ -22,10 +22,21 @@ struct GrpcTls {
   std::string client_ca_pem;  // when set, clients must present a certificate from it
 };
 
+// What a server does with compressed requests. gRPC 1.51 inflates a
+// compressed message whole before its size limit applies (a 1 MB request can
+// take gigabytes), so gRPC never inflates anything here:
+//   kRefuse  gzip and deflate are not accepted: such a call ends UNIMPLEMENTED
+//            when its headers arrive, before its message is read
+//   kRaw     gzip is accepted, but the message reaches the handler as gRPC
+//            received it; the handler inflates it with a bound
+//            (RawMessage below). For OTLP, whose exporters send gzip.
+enum class GrpcCompression { kRefuse, kRaw };
+
 struct GrpcServerOptions {
   std::vector<std::string> addresses;  // "127.0.0.1:9000", "[::1]:0", "100.97.0.1:9000"
   std::optional<GrpcTls> tls;
   std::vector<grpc::Service*> services;  // not owned; must outlive the server
+  GrpcCompression compression = GrpcCompression::kRefuse;
 };
 
 class GrpcServer {
@@ -51,6 +62,15 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const std::string& 
 // A Status from a gRPC status, keeping the meaning of the code, and back.
 Status FromGrpc(const grpc::Status& status, std::string_view what);
 grpc::Status ToGrpc(const Status& status);
+
+// A request message as it came off the wire, for kRaw servers: its bytes
+// (the slices copied once) and whether they are gzip, without gRPC inflating
+// them (grpc::ByteBuffer's readers would, whole).
+struct RawMessage {
+  std::string bytes;
+  bool gzip = false;
+};
+RawMessage ReadRawMessage(const grpc::ByteBuffer& message);
 
 // The PEM certificate the client presented over mTLS, or "".
 std::string PeerCertificatePem(const grpc::ServerContext& ctx);

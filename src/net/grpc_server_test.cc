@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../../tests/grpc_bomb.h"
+#include "base/temp_dir.h"
 #include "coral/v1/colony.grpc.pb.h"
 #include "crypto/ca.h"
 
@@ -95,6 +97,30 @@ TEST(GrpcServerTest, UnreachableServerIsUnavailable) {
   EXPECT_TRUE(resp.status().code() == StatusCode::kUnavailable ||
               resp.status().code() == StatusCode::kDeadlineExceeded)
       << resp.status().ToString();
+}
+
+// A request compressed a thousand to one (here 1 GB of zeros in 1 MB) is
+// refused before anything inflates it: gRPC 1.51 would inflate it whole
+// before its size limit applies, before any handler or authentication.
+TEST(GrpcServerTest, CompressedRequestsAreRefusedBeforeTheyAreInflated) {
+  FakeColony service;
+  auto server = GrpcServer::Start({.addresses = {"127.0.0.1:0"}, .services = {&service}});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  TempDir dir("coral-grpc-bomb");
+  testkit::WriteGrpcGzipBomb(dir.path() / "bomb", size_t{1} << 30);
+  ASSERT_LT(std::filesystem::file_size(dir.path() / "bomb"), size_t{4} << 20);
+  testkit::ResetPeakRss();
+  long before = testkit::PeakRssMb();
+  std::string answer =
+      testkit::PostGrpcFrame("127.0.0.1:" + std::to_string((*server)->ports()[0]),
+                             "/coral.v1.ColonyService/GetStatus", dir.path() / "bomb");
+  long grew = testkit::PeakRssMb() - before;
+  EXPECT_NE(answer.find("grpc-status: 12"), std::string::npos) << answer;  // UNIMPLEMENTED
+  EXPECT_LT(grew, 200) << "MB; the server inflated the request";
+  // Plain requests still work.
+  auto resp =
+      CallStatus("127.0.0.1:" + std::to_string((*server)->ports()[0]), ChannelCredentials(""));
+  EXPECT_TRUE(resp.ok()) << resp.status().ToString();
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 #include "telemetry/otlp_grpc_service.h"
 
-#include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/proto_buffer_writer.h>
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "net/grpc_server.h"
+#include "telemetry/gzip.h"
 #include "telemetry/otlp_export.h"
 
 namespace coral::telemetry {
@@ -26,6 +27,7 @@ grpc::Status WithRetryInfo(grpc::StatusCode code, const std::string& message,
 
 template <Signal S>
 grpc::ServerUnaryReactor* HandleExport(TelemetrySink& sink, const DecodeLimits& limits,
+                                       size_t max_request_bytes,
                                        grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) {
@@ -33,13 +35,23 @@ grpc::ServerUnaryReactor* HandleExport(TelemetrySink& sink, const DecodeLimits& 
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto& scratch = ExportScratch<S>::ForThisThread();
   auto& parsed = scratch.FreshRequest();
-  grpc::ByteBuffer copy(*request);  // shares the slices; the reader needs a mutable buffer
-  grpc::ProtoBufferReader reader(&copy);
-  if (!parsed.ParseFromZeroCopyStream(&reader)) {
+  net::RawMessage raw = net::ReadRawMessage(*request);
+  std::string_view bytes = raw.bytes;
+  std::string inflated;
+  if (raw.gzip) {
+    if (Status s = Gunzip(raw.bytes, max_request_bytes, &inflated); !s.ok()) {
+      reactor->Finish(grpc::Status(s.code() == StatusCode::kResourceExhausted
+                                       ? grpc::StatusCode::RESOURCE_EXHAUSTED
+                                       : grpc::StatusCode::INVALID_ARGUMENT,
+                                   "gzip request: " + s.message()));
+      return reactor;
+    }
+    bytes = inflated;
+  }
+  if (!parsed.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     reactor->Finish(grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
-        "cannot parse " + parsed.GetTypeName() + " from " +
-            std::to_string(request->Length()) +
+        "cannot parse " + parsed.GetTypeName() + " from " + std::to_string(bytes.size()) +
             " bytes of protobuf: truncated, not protobuf, or a string field that is not "
             "valid UTF-8"));
     return reactor;
@@ -83,19 +95,22 @@ grpc::ServerUnaryReactor* HandleExport(TelemetrySink& sink, const DecodeLimits& 
 grpc::ServerUnaryReactor* OtlpTraceGrpcService::Export(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {
-  return HandleExport<Signal::kTraces>(*sink_, limits_, context, request, response);
+  return HandleExport<Signal::kTraces>(*sink_, limits_, max_request_bytes_, context, request,
+                                       response);
 }
 
 grpc::ServerUnaryReactor* OtlpMetricsGrpcService::Export(grpc::CallbackServerContext* context,
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
-  return HandleExport<Signal::kMetrics>(*sink_, limits_, context, request, response);
+  return HandleExport<Signal::kMetrics>(*sink_, limits_, max_request_bytes_, context, request,
+                                        response);
 }
 
 grpc::ServerUnaryReactor* OtlpLogsGrpcService::Export(grpc::CallbackServerContext* context,
                                                       const grpc::ByteBuffer* request,
                                                       grpc::ByteBuffer* response) {
-  return HandleExport<Signal::kLogs>(*sink_, limits_, context, request, response);
+  return HandleExport<Signal::kLogs>(*sink_, limits_, max_request_bytes_, context, request,
+                                     response);
 }
 
 }  // namespace coral::telemetry

@@ -1,7 +1,9 @@
 // OTLP/gRPC: the collector TraceService, MetricsService and LogsService
-// Export methods, for GrpcServer (net/grpc_server.h). Compressed requests
-// (grpc-encoding: gzip) are inflated by gRPC before they get here; gRPC's
-// receive limit (4 MiB by default) applies to the decompressed message.
+// Export methods, for GrpcServer (net/grpc_server.h) with
+// GrpcCompression::kRaw. gRPC's receive limit (4 MiB) applies to the message
+// as sent; a gzip message (grpc-encoding: gzip) is inflated here with a
+// ceiling (max_request_bytes), so a small bomb is refused with
+// RESOURCE_EXHAUSTED before it costs more than that.
 //
 // The methods take raw bytes (gRPC's raw callback API) so that a request
 // that is not valid protobuf gets INVALID_ARGUMENT with a reason, as the
@@ -31,8 +33,10 @@ using LogsBase = opentelemetry::proto::collector::logs::v1::LogsService;
 class OtlpTraceGrpcService
     : public otlp_grpc::TraceBase::WithRawCallbackMethod_Export<otlp_grpc::TraceBase::Service> {
  public:
-  // `sink` is not owned and must outlive the service.
-  OtlpTraceGrpcService(TelemetrySink* sink, DecodeLimits limits) : sink_(sink), limits_(limits) {}
+  // `sink` is not owned and must outlive the service; max_request_bytes
+  // bounds a request after gzip.
+  OtlpTraceGrpcService(TelemetrySink* sink, DecodeLimits limits, size_t max_request_bytes)
+      : sink_(sink), limits_(limits), max_request_bytes_(max_request_bytes) {}
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
@@ -40,12 +44,14 @@ class OtlpTraceGrpcService
  private:
   TelemetrySink* sink_;
   DecodeLimits limits_;
+  size_t max_request_bytes_;  // after gzip
 };
 
 class OtlpMetricsGrpcService
     : public otlp_grpc::MetricsBase::WithRawCallbackMethod_Export<otlp_grpc::MetricsBase::Service> {
  public:
-  OtlpMetricsGrpcService(TelemetrySink* sink, DecodeLimits limits) : sink_(sink), limits_(limits) {}
+  OtlpMetricsGrpcService(TelemetrySink* sink, DecodeLimits limits, size_t max_request_bytes)
+      : sink_(sink), limits_(limits), max_request_bytes_(max_request_bytes) {}
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
@@ -53,12 +59,14 @@ class OtlpMetricsGrpcService
  private:
   TelemetrySink* sink_;
   DecodeLimits limits_;
+  size_t max_request_bytes_;  // after gzip
 };
 
 class OtlpLogsGrpcService
     : public otlp_grpc::LogsBase::WithRawCallbackMethod_Export<otlp_grpc::LogsBase::Service> {
  public:
-  OtlpLogsGrpcService(TelemetrySink* sink, DecodeLimits limits) : sink_(sink), limits_(limits) {}
+  OtlpLogsGrpcService(TelemetrySink* sink, DecodeLimits limits, size_t max_request_bytes)
+      : sink_(sink), limits_(limits), max_request_bytes_(max_request_bytes) {}
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
@@ -66,6 +74,7 @@ class OtlpLogsGrpcService
  private:
   TelemetrySink* sink_;
   DecodeLimits limits_;
+  size_t max_request_bytes_;  // after gzip
 };
 
 }  // namespace coral::telemetry

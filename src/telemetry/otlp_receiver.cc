@@ -11,9 +11,9 @@ std::string HostPort(const std::string& host, uint16_t port) {
 }  // namespace
 
 OtlpReceiver::OtlpReceiver(TelemetrySink* sink, const OtlpReceiverOptions& options)
-    : trace_service_(sink, options.limits),
-      metrics_service_(sink, options.limits),
-      logs_service_(sink, options.limits),
+    : trace_service_(sink, options.limits, options.max_request_bytes),
+      metrics_service_(sink, options.limits, options.max_request_bytes),
+      logs_service_(sink, options.limits, options.max_request_bytes),
       http_handler_(sink, OtlpHttpOptions{.max_request_bytes = options.max_request_bytes,
                                           .limits = options.limits}) {}
 
@@ -24,6 +24,7 @@ Result<std::unique_ptr<OtlpReceiver>> OtlpReceiver::Start(const OtlpReceiverOpti
     net::GrpcServerOptions grpc_options;
     grpc_options.addresses = {HostPort(options.bind, options.grpc_port)};
     grpc_options.services = {&r->trace_service_, &r->metrics_service_, &r->logs_service_};
+    grpc_options.compression = net::GrpcCompression::kRaw;
     auto server = net::GrpcServer::Start(grpc_options);
     if (!server.ok()) return server.status().WithContext("OTLP/gRPC receiver");
     r->grpc_ = std::move(*server);

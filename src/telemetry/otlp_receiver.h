@@ -29,8 +29,8 @@ struct OtlpReceiverOptions {
   uint16_t http_port = 4318;
   Transport grpc = Transport::kEnabled;
   Transport http = Transport::kEnabled;
-  // HTTP: the largest body, on the wire and after gzip. gRPC keeps its own
-  // 4 MiB receive limit (net::GrpcServer does not expose it).
+  // The largest request after gzip, on both; on the wire, HTTP's body is
+  // bounded by this too and gRPC's message by its own 4 MiB receive limit.
   size_t max_request_bytes = 4 << 20;
   int http_threads = 2;
   DecodeLimits limits;

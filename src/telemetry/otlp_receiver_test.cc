@@ -10,6 +10,8 @@
 #include <map>
 #include <thread>
 
+#include "../../tests/grpc_bomb.h"
+#include "base/temp_dir.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "net/http_client.h"
@@ -153,8 +155,9 @@ TEST_F(OtlpReceiverTest, GrpcOverloadIsResourceExhaustedWithRetryInfo) {
 }
 
 TEST_F(OtlpReceiverTest, GrpcRefusesOversizedMessagesEvenWhenCompressed) {
-  // gRPC's own receive limit (4 MiB) applies, to the decompressed message
-  // too; the answer carries no RetryInfo, so clients do not retry it.
+  // gRPC's own receive limit (4 MiB) applies to the message sent, and the
+  // receiver's ceiling (1 MiB here) to it inflated; the answer carries no
+  // RetryInfo, so clients do not retry it.
   auto stub = trace_v1::TraceService::NewStub(channel_);
   ExportTraceRequest req = Spans(1, "big");
   auto* attr =
@@ -169,6 +172,24 @@ TEST_F(OtlpReceiverTest, GrpcRefusesOversizedMessagesEvenWhenCompressed) {
     EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
     EXPECT_TRUE(s.error_details().empty());
   }
+  EXPECT_TRUE(sink_.spans().empty());
+}
+
+// A gzip bomb (1 GB of zeros in 1 MB) to the OTLP/gRPC port: inflated with a
+// ceiling (the receiver's max_request_bytes, here 1 MiB) and refused, where
+// gRPC itself would have inflated all of it first.
+TEST_F(OtlpReceiverTest, GrpcGzipBombIsRefusedAtTheCeiling) {
+  TempDir dir("coral-otlp-bomb");
+  testkit::WriteGrpcGzipBomb(dir.path() / "bomb", size_t{1} << 30);
+  testkit::ResetPeakRss();
+  long before = testkit::PeakRssMb();
+  std::string answer = testkit::PostGrpcFrame(
+      "127.0.0.1:" + std::to_string(receiver_->grpc_port()),
+      "/opentelemetry.proto.collector.trace.v1.TraceService/Export", dir.path() / "bomb");
+  long grew = testkit::PeakRssMb() - before;
+  EXPECT_NE(answer.find("grpc-status: 8"), std::string::npos) << answer;  // RESOURCE_EXHAUSTED
+  EXPECT_NE(answer.find("more than"), std::string::npos) << answer;
+  EXPECT_LT(grew, 100) << "MB; the receiver inflated the bomb";
   EXPECT_TRUE(sink_.spans().empty());
 }
 

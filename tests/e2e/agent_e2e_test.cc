@@ -15,9 +15,11 @@
 
 #include "../eventually.h"
 #include "../free_port.h"
+#include "../grpc_bomb.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/subprocess.h"
+#include "base/temp_dir.h"
 #include "cli/agent_client.h"
 #include "config/home.h"
 
@@ -264,6 +266,31 @@ TEST_F(AgentE2eTest, SecretsOnCommandLinesAreRedactedBeforeTheyAreStored) {
       "DB_PASSWORD=<redacted> --license <redacted>"))
       << stored;
   victim->Kill(SIGKILL);
+}
+
+// Compressed bombs (1 GB of zeros in 1 MB) to both of the agent's gRPC ports,
+// without any token: the API refuses compressed calls before reading them,
+// OTLP inflates with a ceiling; the agent's peak memory hardly moves, where
+// it grew by gigabytes when gRPC inflated them.
+TEST_F(AgentE2eTest, CompressedBombsDoNotInflateTheAgent) {
+  Subprocess agent = StartAgent();
+  TempDir dir("coral-agent-bomb");
+  testkit::WriteGrpcGzipBomb(dir.path() / "bomb", size_t{1} << 30);
+  testkit::ResetPeakRss(agent.pid());
+  long before = testkit::PeakRssMb(agent.pid());
+  std::string api = testkit::PostGrpcFrame(Address(), "/coral.v1.AgentService/GetRuntimeContext",
+                                           dir.path() / "bomb");
+  std::string otlp = testkit::PostGrpcFrame(
+      "127.0.0.1:" + std::to_string(otlp_grpc_port_),
+      "/opentelemetry.proto.collector.trace.v1.TraceService/Export", dir.path() / "bomb");
+  long grew = testkit::PeakRssMb(agent.pid()) - before;
+  EXPECT_NE(api.find("grpc-status: 12"), std::string::npos) << api;
+  EXPECT_NE(otlp.find("grpc-status: 8"), std::string::npos) << otlp;
+  EXPECT_LT(grew, 150) << "MB";
+  // Still serving.
+  auto client = cli::AgentClient::Open(config::Home(home_), Address());
+  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE(client->ListServices().ok());
 }
 
 TEST_F(AgentE2eTest, RejectsCallsWithoutTheToken) {
