@@ -82,6 +82,14 @@ inline std::string PostGrpcFrame(const std::string& address, const std::string& 
   return r.ok() ? r->out + r->err : r.status().ToString();
 }
 
+// Whether an answer of PostGrpcFrame is a refusal before the body was read:
+// UNIMPLEMENTED (grpc-status 12) as trailers only, then a reset stream, which
+// curl may report (error 92) before it prints the answer.
+inline bool RefusedUnread(const std::string& answer) {
+  return answer.find("grpc-status: 12") != std::string::npos ||
+         answer.find("curl: (92)") != std::string::npos;
+}
+
 // This process's peak resident memory (VmHWM), in MB; ResetPeakRss starts
 // counting again from what is resident now.
 inline long PeakRssMb(pid_t pid = 0) {

@@ -11,6 +11,7 @@
 #include "agent/observers/sock_diag.h"
 #include "agent/services_file.h"
 #include "agent/store/agent_schema.h"
+#include "base/descriptors.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/log.h"
@@ -58,6 +59,8 @@ Agent::Agent(AgentOptions options)
       host_metrics_(options_.proc_root, options_.sys_root) {}
 
 Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
+  DescriptorLimit fds = RaiseDescriptorLimit();
+  CORAL_LOG_INFO("agent: may hold {} file descriptors (hard limit {})", fds.soft, fds.hard);
   CORAL_TRY(MakeDirs(options.dir, FileMode::kPrivate));
   // glibc gives each thread that allocates its own arena; a dozen mostly idle
   // threads would each keep one. Two arenas serve this workload.
@@ -140,7 +143,9 @@ Status Agent::StartMesh() {
        .tls =
            net::GrpcTls{
                .cert_pem = m.tls_cert_pem, .key_pem = m.tls_key_pem, .client_ca_pem = m.ca_pem},
-       .services = {mesh_api_.get()}}));
+       .services = {mesh_api_.get()},
+       // The watch proves the listener accepts with our own certificate.
+       .probe_credentials = net::ChannelCredentials(m.ca_pem, m.tls_cert_pem, m.tls_key_pem)}));
   char host[256] = "";
   ::gethostname(host, sizeof(host) - 1);
   colony_link_ = std::make_unique<ColonyLink>(ColonyLinkOptions{

@@ -159,6 +159,7 @@ Json AgentJson(const coral::v1::AgentInfo& a) {
           {"rows_lost", a.rows_lost()},
           {"last_pull", TimeText(a.last_pull_unix_micros())},
           {"pull_error", a.pull_error()},
+          {"pull_failing_since", TimeText(a.pull_failing_since_unix_micros())},
           {"runtime", runtime}};
 }
 
@@ -194,6 +195,22 @@ Json StatusJson(const coral::v1::GetStatusResponse& s,
   out["agents"] = std::move(agent_list);
   out["services"] = std::move(summary["services"]);
   out["findings"] = std::move(summary["findings"]);
+  // Data the colony cannot pull is missing from every answer above.
+  for (const auto& a : agents) {
+    if (a.pull_failing_since_unix_micros() == 0) continue;
+    coral::v1::Finding f;
+    f.set_kind("agent_pull_failing");
+    f.set_severity("warning");
+    f.set_subject(a.agent_id());
+    f.set_title("The colony cannot pull agent " + a.agent_id() + " (" + a.hostname() + "): " +
+                (a.last_pull_unix_micros() == 0
+                     ? std::string("none of its data is in these answers")
+                     : "its data since " + TimeText(a.last_pull_unix_micros()) +
+                           " is missing from these answers"));
+    f.add_evidence("failing since " + TimeText(a.pull_failing_since_unix_micros()));
+    f.add_evidence(a.pull_error());
+    out["findings"].push_back(FindingJson(f));
+  }
   return out;
 }
 

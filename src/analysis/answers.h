@@ -44,7 +44,8 @@ std::string TimeText(int64_t micros);
 Json AgentJson(const coral::v1::AgentInfo& agent);
 // The colony itself: id, app, env, pid, mesh, endpoints, agent counts.
 Json ColonyJson(const coral::v1::GetStatusResponse& status);
-// The colony, its agents and its services' health over the last 15 minutes.
+// The colony, its agents and its services' health over the last 15 minutes;
+// its findings are the services' and one per agent the colony cannot pull.
 Json StatusJson(const coral::v1::GetStatusResponse& status,
                 const std::vector<coral::v1::AgentInfo>& agents,
                 const coral::v1::GetSummaryResponse& services);

@@ -92,6 +92,8 @@ Status ErrnoError(std::string_view what, int err) {
   if (err == ENOENT) code = StatusCode::kNotFound;
   if (err == EACCES || err == EPERM) code = StatusCode::kPermissionDenied;
   if (err == EEXIST) code = StatusCode::kAlreadyExists;
+  // As gRPC has it: a quota or the whole file system out of space.
+  if (err == ENOSPC || err == EDQUOT) code = StatusCode::kResourceExhausted;
   return Status(code, std::string(what) + ": " + std::strerror(err));
 }
 

@@ -72,7 +72,9 @@ Status IoError(std::string message);
 Status Unimplemented(std::string message);
 Status Internal(std::string message);
 Status Unauthenticated(std::string message);
-// An IoError from errno: "what: strerror(err)".
+// An IoError from errno: "what: strerror(err)" (NotFound, PermissionDenied,
+// AlreadyExists, or ResourceExhausted for a full disk or quota, when errno
+// says so).
 Status ErrnoError(std::string_view what, int err);
 
 template <typename T>

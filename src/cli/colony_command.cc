@@ -62,13 +62,17 @@ Json AgentJson(const coral::v1::AgentInfo& a, Format format) {
           {"version", a.version()},
           {"last_seen", Ago(a.last_seen_unix_micros())},
           {"api", api},
+          {"pull", a.pull_failing_since_unix_micros() != 0 ? "failing"
+                   : a.last_pull_unix_micros() == 0        ? "-"
+                                                           : "ok"},
           {"rows", a.rows_pulled()},
           {"endpoint", a.wireguard_endpoint()}};
 }
 
 const std::vector<std::string>& AgentColumns(Format format) {
-  static const std::vector<std::string> kTable = {
-      "agent", "state", "mesh_ip", "host", "version", "last_seen", "api", "rows", "endpoint"};
+  static const std::vector<std::string> kTable = {"agent",   "state",     "mesh_ip", "host",
+                                                  "version", "last_seen", "api",     "pull",
+                                                  "rows",    "endpoint"};
   static const std::vector<std::string> kFull = {"agent_id",
                                                  "state",
                                                  "mesh_ip",
@@ -391,6 +395,11 @@ Status RunOverallStatus(Context& ctx) {
     Json rows = Json::array();
     for (const auto& a : agents.agents()) rows.push_back(AgentJson(a, ctx.out.format()));
     ctx.out.List(AgentColumns(ctx.out.format()), rows, "No agents yet.");
+    for (const auto& a : agents.agents()) {
+      if (a.pull_failing_since_unix_micros() == 0) continue;
+      ctx.out.Text("\nThe colony cannot pull agent " + a.agent_id() + " (failing since " +
+                   Ago(a.pull_failing_since_unix_micros()) + "): " + a.pull_error() + "\n");
+    }
     PrintServiceHealth(ctx, services);
     return Status::Ok();
   }

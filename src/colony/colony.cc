@@ -14,6 +14,7 @@
 #include "analysis/rest_api.h"
 #include "analysis/telemetry_schema.h"
 #include "auth/local_secrets.h"
+#include "base/descriptors.h"
 #include "base/files.h"
 #include "base/json_text.h"
 #include "base/log.h"
@@ -73,6 +74,8 @@ net::HttpResponse JsonError(int status, const std::string& message) {
 }  // namespace
 
 Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
+  DescriptorLimit fds = RaiseDescriptorLimit();
+  CORAL_LOG_INFO("colony: may hold {} file descriptors (hard limit {})", fds.soft, fds.hard);
   std::unique_ptr<Colony> colony(new Colony(std::move(options)));
   Colony& c = *colony;
   c.started_at_ = SystemClock::Get().Now();
@@ -167,12 +170,14 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
   c.mesh_api_ = std::make_unique<ColonyApi>(c);
   c.local_api_ = std::make_unique<ColonyApi>(c);
   std::string port = std::to_string(c.config_.grpc_port);
-  c.mesh_server_ = CORAL_TRY(
-      net::GrpcServer::Start({.addresses = {c.config_.mesh_ip + ":" + port},
-                              .tls = net::GrpcTls{.cert_pem = c.colony_cert_.cert_pem,
-                                                  .key_pem = c.colony_cert_.key_pem,
-                                                  .client_ca_pem = c.ca_->files().cert_pem},
-                              .services = {c.mesh_api_.get()}}));
+  c.mesh_server_ = CORAL_TRY(net::GrpcServer::Start(
+      {.addresses = {c.config_.mesh_ip + ":" + port},
+       .tls = net::GrpcTls{.cert_pem = c.colony_cert_.cert_pem,
+                           .key_pem = c.colony_cert_.key_pem,
+                           .client_ca_pem = c.ca_->files().cert_pem},
+       .services = {c.mesh_api_.get()},
+       .probe_credentials = net::ChannelCredentials(
+           c.ca_->files().cert_pem, c.colony_cert_.cert_pem, c.colony_cert_.key_pem)}));
   c.local_server_ = CORAL_TRY(net::GrpcServer::Start(
       {.addresses = {"127.0.0.1:" + port}, .services = {c.local_api_.get()}}));
 
@@ -420,7 +425,7 @@ coral::v1::GetStatusResponse Colony::Status() {
   out.set_pid(::getpid());
   WallTime now = registry_->clock().Now();
   for (const auto& a : registry_->Agents()) {
-    switch (StateOf(a, now)) {
+    switch (StateNow(a, now)) {
       case AgentState::kHealthy:
         out.set_agents_healthy(out.agents_healthy() + 1);
         break;
@@ -438,13 +443,22 @@ coral::v1::GetStatusResponse Colony::Status() {
   return out;
 }
 
+AgentState Colony::StateNow(const AgentRecord& a, WallTime now) {
+  AgentState state = StateOf(a, now);
+  if (state != AgentState::kHealthy || !poller_) return state;
+  // Heartbeats alone do not make an agent healthy: its data must come too.
+  auto stats = poller_->Stats();
+  auto it = stats.find(a.agent_id);
+  return it != stats.end() && it->second.failures >= 2 ? AgentState::kDegraded : state;
+}
+
 coral::v1::AgentInfo Colony::Describe(const AgentRecord& a) {
   coral::v1::AgentInfo out;
   out.set_agent_id(a.agent_id);
   out.set_hostname(a.hostname);
   out.set_mesh_ip(a.mesh_ip);
   out.set_version(a.version);
-  out.set_state(std::string(AgentStateName(StateOf(a, registry_->clock().Now()))));
+  out.set_state(std::string(AgentStateName(StateNow(a, registry_->clock().Now()))));
   if (a.last_seen) out.set_last_seen_unix_micros(ToUnixMicros(*a.last_seen));
   out.set_enrolled_at_unix_micros(ToUnixMicros(a.enrolled_at));
   out.set_wireguard_public_key(a.wireguard_public_key);
@@ -460,6 +474,9 @@ coral::v1::AgentInfo Colony::Describe(const AgentRecord& a) {
       out.set_rows_pulled(it->second.rows_pulled);
       out.set_rows_lost(it->second.rows_lost);
       out.set_pull_error(it->second.last_error);
+      if (it->second.failures > 0) {
+        out.set_pull_failing_since_unix_micros(ToUnixMicros(it->second.failing_since));
+      }
       if (it->second.last_ok != WallTime{}) {
         out.set_last_pull_unix_micros(ToUnixMicros(it->second.last_ok));
       }

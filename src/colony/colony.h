@@ -102,6 +102,8 @@ class Colony final : public ColonyControl {
   Result<std::string> JoinTokenText(const auth::TokenStore::NewToken& token) override;
 
   coral::v1::AgentInfo Describe(const AgentRecord& agent);
+  // The registry's state (heartbeats), degraded while pulls keep failing.
+  AgentState StateNow(const AgentRecord& agent, WallTime now);
   // Calls one agent's API over the mesh (the prober does this for all, every
   // probe_interval); ProbeSoon makes the prober go round now.
   void Probe(const AgentRecord& agent);

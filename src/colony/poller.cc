@@ -59,6 +59,8 @@ bool AddColonyValue(const coral::v1::Value& v, storage::ColumnValues& column) {
   }
 }
 
+constexpr int kMaxPageMessageBytes = 32 << 20;
+
 // The name of the field a Value holds, for errors ("string_value").
 std::string KindName(const coral::v1::Value& v) {
   const auto* field = v.GetDescriptor()->FindFieldByNumber(v.kind_case());
@@ -101,8 +103,12 @@ Result<coral::v1::QueryTableResponse> GrpcAgentSource::Pull(const PollTarget& ta
     std::lock_guard lock(mu_);
     auto& slot = stubs_[target.address];
     if (!slot) {
-      slot = coral::v1::AgentService::NewStub(grpc::CreateChannel(
-          target.address, net::ChannelCredentials(ca_pem_, cert_pem_, key_pem_)));
+      // A page holds about 2 MiB of values (AgentStore::kPageBytes) and at
+      // least one row, which may be larger: room for both.
+      grpc::ChannelArguments args;
+      args.SetMaxReceiveMessageSize(kMaxPageMessageBytes);
+      slot = coral::v1::AgentService::NewStub(grpc::CreateCustomChannel(
+          target.address, net::ChannelCredentials(ca_pem_, cert_pem_, key_pem_), args));
     }
     stub = slot;
   }
@@ -214,7 +220,15 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
     std::lock_guard lock(mu_);
     stats_[target.agent_id].rows_lost += lost;
   }
-  if (page.rows_size() == 0) return false;
+  if (page.rows_size() == 0) {
+    // A gap in the agent's sequence (rows it removed): step over it.
+    if (!page.more() || page.next_seq() <= after) return false;
+    std::lock_guard lock(checkpoint_mu_);
+    auto cursor = checkpoints_.find({target.agent_id, table});
+    if (cursor == checkpoints_.end() || cursor->second != after) return false;
+    cursor->second = page.next_seq();
+    return true;
+  }
 
   // Agent columns onto colony columns: same name, or name + "_us" for times.
   // Columns this colony does not know (a newer agent) are left out; those
@@ -443,7 +457,10 @@ Status Poller::PollAgent(const PollTarget& target) {
   if (result.ok()) {
     s.last_ok = clock_.Now();
     s.last_error.clear();
+    s.failures = 0;
+    s.failing_since = {};
   } else {
+    if (s.failures++ == 0) s.failing_since = clock_.Now();
     if (s.last_error != result.message()) {
       CORAL_LOG_WARN("colony: pulling agent {}: {}", target.agent_id, result.message());
     }

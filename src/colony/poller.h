@@ -119,8 +119,10 @@ struct PollerOptions {
 struct AgentPollStats {
   WallTime last_ok{};
   std::string last_error;
-  int64_t rows_pulled = 0;  // pulled and written
-  int64_t rows_lost = 0;    // pruned by the agent's retention before we pulled them
+  int failures = 0;          // polls that failed since the last that worked
+  WallTime failing_since{};  // when the first of them ended
+  int64_t rows_pulled = 0;   // pulled and written
+  int64_t rows_lost = 0;     // pruned by the agent's retention before we pulled them
 };
 
 class Poller {

@@ -167,6 +167,68 @@ TEST_P(PollerTest, RowsTheAgentPrunedFirstAreCountedAsLost) {
   EXPECT_EQ(Count("SELECT count(*) FROM spans"), 150);
 }
 
+// Failing pulls are counted, from the first of a streak, until one works:
+// what the colony shows as the agent's pull state and a finding.
+TEST_P(PollerTest, FailingPullsAreCountedUntilOneWorks) {
+  TestAgent agent;
+  agent.AddSpans(10);
+  FakeClock clock(FromUnixMicros(1'700'000'000'000'000));
+  Poller poller(*store_, agent, options_, nullptr, clock);
+  PollTarget target{"agent-a", "unused"};
+  agent.FailNext(1);
+  EXPECT_FALSE(poller.PollAgent(target).ok());
+  WallTime first = clock.Now();
+  clock.Advance(std::chrono::seconds(15));
+  agent.FailNext(1);
+  EXPECT_FALSE(poller.PollAgent(target).ok());
+  AgentPollStats failing = poller.Stats()["agent-a"];
+  EXPECT_EQ(failing.failures, 2);
+  EXPECT_EQ(failing.failing_since, first);
+  ASSERT_TRUE(poller.PollAgent(target).ok());
+  EXPECT_EQ(poller.Stats()["agent-a"].failures, 0);
+  EXPECT_EQ(poller.Stats()["agent-a"].failing_since, WallTime{});
+}
+
+// An agent pages by ranges of sequences: a range it no longer holds rows in
+// comes back empty, saying more follow and where to go on from.
+class GapAgent : public AgentSource {
+ public:
+  Result<coral::v1::QueryTableResponse> Pull(const PollTarget&, const std::string& table,
+                                             int64_t after_seq, int) override {
+    coral::v1::QueryTableResponse out;
+    out.set_table(table);
+    out.add_columns("seq");
+    out.add_columns("ts");
+    if (table != "spans") return out;
+    out.set_oldest_seq(1);
+    out.set_next_seq(after_seq);
+    auto add = [&](int64_t seq) {
+      auto* row = out.add_rows();
+      row->add_values()->set_int_value(seq);
+      row->add_values()->set_timestamp_micros(1'700'000'000'000'000 + seq);
+      out.set_next_seq(seq);
+    };
+    if (after_seq == 0) {
+      add(1);
+      out.set_more(true);
+    } else if (after_seq < 100) {  // rows 2..100 are gone
+      out.set_next_seq(100);
+      out.set_more(true);
+    } else if (after_seq == 100) {
+      add(101);
+    }
+    return out;
+  }
+};
+
+TEST_P(PollerTest, AnEmptyPageWithMoreAfterItIsSteppedOver) {
+  GapAgent agent;
+  Poller poller(*store_, agent, options_);
+  ASSERT_TRUE(poller.PollAgent({"agent-a", "unused"}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM spans"), 2);
+  EXPECT_EQ(Count("SELECT max(seq) FROM spans"), 101);
+}
+
 TEST_P(PollerTest, AgentsAreKeptApart) {
   TestAgent a, b;
   a.AddSpans(10);

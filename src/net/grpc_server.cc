@@ -5,18 +5,39 @@
 
 #include <cstring>
 
+#include "base/ids.h"
+#include "base/log.h"
+
 namespace coral::net {
 
 Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& options) {
   if (options.addresses.empty()) return InvalidArgument("grpc: no listen address");
+  auto server = std::make_unique<GrpcServer>();
+  server->options_ = options;
+  if (!server->options_.tls && !server->options_.probe_credentials) {
+    server->options_.probe_credentials = grpc::InsecureChannelCredentials();
+  }
+  CORAL_TRY(server->Build());
+  // Later builds use the ports the kernel picked for any port 0.
+  for (size_t i = 0; i < server->ports_.size(); ++i) {
+    std::string& a = server->options_.addresses[i];
+    a = a.substr(0, a.rfind(':') + 1) + std::to_string(server->ports_[i]);
+  }
+  if (server->options_.probe_interval.count() > 0 && server->options_.probe_credentials) {
+    server->watch_ = std::thread([s = server.get()] { s->WatchMain(); });
+  }
+  return server;
+}
+
+Status GrpcServer::Build() {
   std::shared_ptr<grpc::ServerCredentials> creds;
-  if (options.tls) {
+  if (options_.tls) {
     grpc::SslServerCredentialsOptions ssl(
-        options.tls->client_ca_pem.empty()
+        options_.tls->client_ca_pem.empty()
             ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
             : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    ssl.pem_root_certs = options.tls->client_ca_pem;
-    ssl.pem_key_cert_pairs.push_back({options.tls->key_pem, options.tls->cert_pem});
+    ssl.pem_root_certs = options_.tls->client_ca_pem;
+    ssl.pem_key_cert_pairs.push_back({options_.tls->key_pem, options_.tls->cert_pem});
     creds = grpc::SslServerCredentials(ssl);
   } else {
     creds = grpc::InsecureServerCredentials();
@@ -25,40 +46,105 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const GrpcServerOptions& o
   // gRPC sets SO_REUSEPORT by default: a second server on the same port would
   // then silently share its traffic. A busy port must be an error instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Connections that hold a descriptor and do nothing are shed: those that
+  // never finish the handshake (TLS and the HTTP/2 preface) after 10 s, those
+  // with no call for 5 minutes. gRPC 1.51 has no cap on connections; with
+  // the descriptor limit raised at start and silent ones shed, running a
+  // server out takes a flood, and the watch brings the listener back after.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 5 * 60'000);
   // Nothing is inflated by gRPC (see GrpcCompression).
   builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
   builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
   builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP,
-                                               options.compression == GrpcCompression::kRaw);
-  auto server = std::make_unique<GrpcServer>();
-  server->ports_.assign(options.addresses.size(), 0);
-  for (size_t i = 0; i < options.addresses.size(); ++i) {
-    builder.AddListeningPort(options.addresses[i], creds, &server->ports_[i]);
+                                               options_.compression == GrpcCompression::kRaw);
+  std::vector<int> ports(options_.addresses.size(), 0);
+  for (size_t i = 0; i < options_.addresses.size(); ++i) {
+    builder.AddListeningPort(options_.addresses[i], creds, &ports[i]);
   }
-  for (grpc::Service* s : options.services) builder.RegisterService(s);
-  server->server_ = builder.BuildAndStart();
-  if (!server->server_) {
+  for (grpc::Service* s : options_.services) builder.RegisterService(s);
+  std::unique_ptr<grpc::Server> built = builder.BuildAndStart();
+  if (!built) {
     std::string list;
-    for (const auto& a : options.addresses) list += (list.empty() ? "" : ", ") + a;
+    for (const auto& a : options_.addresses) list += (list.empty() ? "" : ", ") + a;
     return Unavailable("grpc: cannot listen on " + list +
                        " (address in use, or not an address of this host)");
   }
-  for (size_t i = 0; i < options.addresses.size(); ++i) {
-    if (server->ports_[i] == 0) {
-      server->Stop();
-      return Unavailable("grpc: cannot listen on " + options.addresses[i]);
+  for (size_t i = 0; i < options_.addresses.size(); ++i) {
+    if (ports[i] == 0) {
+      built->Shutdown();
+      built->Wait();
+      return Unavailable("grpc: cannot listen on " + options_.addresses[i]);
     }
   }
-  return server;
+  std::lock_guard lock(mu_);
+  server_ = std::move(built);
+  ports_ = std::move(ports);
+  return Status::Ok();
+}
+
+bool GrpcServer::Probe(const std::string& address) {
+  // A channel of its own (a unique argument keeps gRPC from reusing a
+  // connection), so the probe proves the listener accepts now.
+  grpc::ChannelArguments args;
+  args.SetString("coral.probe.id", RandomHex(8));
+  auto channel = grpc::CreateCustomChannel(address, options_.probe_credentials, args);
+  return channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+void GrpcServer::WatchMain() {
+  std::vector<int> failures(options_.addresses.size(), 0);
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      if (stop_cv_.wait_for(lock, options_.probe_interval, [this] { return stopping_; })) return;
+    }
+    bool rebuild = false;
+    for (size_t i = 0; i < options_.addresses.size(); ++i) {
+      failures[i] = Probe(options_.addresses[i]) ? 0 : failures[i] + 1;
+      rebuild |= failures[i] >= 3;
+    }
+    if (!rebuild) continue;
+    CORAL_LOG_WARN("grpc: {} stopped answering (descriptors were short?); building it again",
+                   options_.addresses.front());
+    std::unique_ptr<grpc::Server> old;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      old = std::move(server_);
+    }
+    if (old) {
+      old->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+      old->Wait();
+      old.reset();
+    }
+    if (Status s = Build(); !s.ok()) {
+      CORAL_LOG_ERROR("grpc: building the server again failed: {}; trying again", s.message());
+      continue;  // server_ is null until a build works
+    }
+    ++restarts_;
+    std::fill(failures.begin(), failures.end(), 0);
+    CORAL_LOG_INFO("grpc: {} answering again", options_.addresses.front());
+  }
 }
 
 GrpcServer::~GrpcServer() { Stop(); }
 
 void GrpcServer::Stop() {
-  if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    server_->Wait();
-    server_.reset();
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (watch_.joinable()) watch_.join();
+  std::unique_ptr<grpc::Server> server;
+  {
+    std::lock_guard lock(mu_);
+    server = std::move(server_);
+  }
+  if (server) {
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server->Wait();
   }
 }
 

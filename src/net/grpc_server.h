@@ -2,14 +2,19 @@
 // (for port 0), TLS or mTLS credentials from PEM, clear errors.
 //
 // Thread-safety: GrpcServer is owned by one thread; gRPC runs the services on
-// its own threads, so services must be thread-safe.
+// its own threads, so services must be thread-safe. A watch thread probes the
+// listeners (see GrpcServerOptions::probe_interval).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
@@ -37,6 +42,15 @@ struct GrpcServerOptions {
   std::optional<GrpcTls> tls;
   std::vector<grpc::Service*> services;  // not owned; must outlive the server
   GrpcCompression compression = GrpcCompression::kRefuse;
+  // The listeners are watched: every probe_interval each address gets a new
+  // connection (with probe_credentials: for a TLS server, a certificate it
+  // accepts; an insecure server needs none), and after three failures in a
+  // row the server is built again on the same ports. gRPC 1.51 stops
+  // accepting for good once accept4 fails with EMFILE; this brings it back
+  // when descriptors are free again. A TLS server without probe credentials
+  // is not watched; a zero interval watches nothing.
+  std::shared_ptr<grpc::ChannelCredentials> probe_credentials;
+  std::chrono::milliseconds probe_interval{10'000};
 };
 
 class GrpcServer {
@@ -46,11 +60,23 @@ class GrpcServer {
 
   // The bound port of each address, in order.
   const std::vector<int>& ports() const { return ports_; }
+  // How many times the watch built the server again.
+  int restarts() const { return restarts_.load(); }
   void Stop();
 
  private:
-  std::unique_ptr<grpc::Server> server_;
+  Status Build();  // builds server_ on options_.addresses, learning ports_
+  bool Probe(const std::string& address);
+  void WatchMain();
+
+  GrpcServerOptions options_;
   std::vector<int> ports_;
+  std::atomic<int> restarts_{0};
+  std::mutex mu_;  // guards server_, stopping_
+  std::unique_ptr<grpc::Server> server_;
+  bool stopping_ = false;
+  std::condition_variable stop_cv_;
+  std::thread watch_;
 };
 
 // Client channel credentials: TLS trusting ca_pem (plus mTLS when a client

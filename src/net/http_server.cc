@@ -9,10 +9,14 @@
 #include <boost/beast/ssl.hpp>
 
 #include <array>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "base/descriptors.h"
 #include "base/log.h"
+#include "base/rate_limit.h"
 
 namespace coral::net {
 
@@ -65,16 +69,75 @@ std::string PeerCertificate(SSL* ssl) {
   return out;
 }
 
+// The connections of one listener: a cap on all of them and on each peer
+// address, and a shorter idle timeout when the listener is busy.
+class ConnectionGate {
+ public:
+  explicit ConnectionGate(const HttpServerOptions& options) : options_(options) {}
+
+  // Held by a connection for as long as it is open.
+  class Slot {
+   public:
+    Slot(ConnectionGate& gate, std::string peer) : gate_(gate), peer_(std::move(peer)) {}
+    ~Slot() { gate_.Release(peer_); }
+    std::chrono::seconds IdleTimeout() const { return gate_.IdleTimeout(); }
+
+   private:
+    ConnectionGate& gate_;
+    std::string peer_;
+  };
+
+  // A slot for a connection from `peer` (an address without port), or null
+  // when the listener or that peer is at its cap.
+  std::shared_ptr<Slot> Admit(const std::string& peer) {
+    std::lock_guard lock(mu_);
+    size_t& mine = per_peer_[peer];
+    if (open_ >= options_.max_connections || mine >= options_.max_connections_per_peer) {
+      if (mine == 0) per_peer_.erase(peer);
+      return nullptr;
+    }
+    ++open_;
+    ++mine;
+    return std::make_shared<Slot>(*this, peer);
+  }
+
+  std::chrono::seconds IdleTimeout() const {
+    std::lock_guard lock(mu_);
+    return open_ * 4 >= options_.max_connections * 3 ? options_.busy_idle_timeout
+                                                     : options_.idle_timeout;
+  }
+
+  size_t open() const {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+
+ private:
+  void Release(const std::string& peer) {
+    std::lock_guard lock(mu_);
+    --open_;
+    if (auto it = per_peer_.find(peer); it != per_peer_.end() && --it->second == 0) {
+      per_peer_.erase(it);
+    }
+  }
+
+  const HttpServerOptions& options_;
+  mutable std::mutex mu_;  // guards open_, per_peer_
+  size_t open_ = 0;
+  std::map<std::string, size_t> per_peer_;
+};
+
 // One connection. Stream is beast::tcp_stream or beast::ssl_stream<...>.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, const HttpServerOptions& options, const HttpHandler& handler,
-          std::string remote)
+          std::string remote, std::shared_ptr<ConnectionGate::Slot> slot)
       : stream_(std::move(stream)),
         options_(options),
         handler_(handler),
-        remote_(std::move(remote)) {
+        remote_(std::move(remote)),
+        slot_(std::move(slot)) {
     // Beast reads at most the buffer's free capacity at a time: left to grow
     // on its own it stays near 1 KB, and a 200 KB body takes 200 reads.
     buffer_.reserve(kReadBufferBytes);
@@ -85,7 +148,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Run() {
     if constexpr (kTls) {
-      Lowest().expires_after(options_.idle_timeout);
+      Lowest().expires_after(slot_->IdleTimeout());
       stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
                                                                   beast::error_code ec) {
         if (ec) {
@@ -115,7 +178,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
-    Lowest().expires_after(options_.idle_timeout);
+    Lowest().expires_after(slot_->IdleTimeout());
     http::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -265,6 +328,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
   std::string remote_;
+  std::shared_ptr<ConnectionGate::Slot> slot_;  // released when the connection goes
   std::string peer_cert_pem_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -340,27 +404,59 @@ class HttpServer::Impl {
   uint16_t port() const { return port_; }
 
  private:
+  // Errors that mean the process is short of descriptors or memory: accepting
+  // again at once would fail again, as fast as the loop runs.
+  static bool ShortOfResources(const beast::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == asio::error::no_memory ||
+           ec == asio::error::no_buffer_space || ec.value() == ENFILE;
+  }
+
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
       if (ec) {
-        if (ec != asio::error::operation_aborted) {
-          CORAL_LOG_WARN("http: accept failed: {}", ec.message());
-          Accept();
+        if (auto held = accept_errors_.Allow()) {
+          CORAL_LOG_WARN(
+              "http: accepting on port {} failed: {}{} ({} connections open)", port_, ec.message(),
+              *held > 0 ? " (and " + std::to_string(*held) + " more since)" : "", gate_.open());
         }
+        if (!ShortOfResources(ec)) return Accept();
+        // Back off while descriptors are short; the kernel keeps the queue.
+        backoff_ = std::min(
+            backoff_ == std::chrono::milliseconds(0) ? std::chrono::milliseconds(10) : backoff_ * 2,
+            std::chrono::milliseconds(1000));
+        retry_.expires_after(backoff_);
+        retry_.async_wait([this](beast::error_code wait) {
+          if (!wait) Accept();
+        });
         return;
       }
+      backoff_ = std::chrono::milliseconds(0);
       beast::error_code rec;
       auto ep = s.remote_endpoint(rec);
-      std::string remote =
-          rec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
+      std::string address = rec ? "unknown" : ep.address().to_string();
+      std::string remote = rec ? "unknown" : address + ":" + std::to_string(ep.port());
+      auto slot = gate_.Admit(address);
+      if (slot == nullptr) {
+        if (auto held = refusals_.Allow()) {
+          CORAL_LOG_WARN(
+              "http: port {} closed a connection from {}: {} open, at most {} ({} per "
+              "client){}",
+              port_, address, gate_.open(), options_.max_connections,
+              options_.max_connections_per_peer,
+              *held > 0 ? " (and " + std::to_string(*held) + " more since)" : "");
+        }
+        s.close(rec);
+        return Accept();
+      }
       if (ssl_) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
             beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *ssl_), options_,
-            handler_, remote)
+            handler_, remote, std::move(slot))
             ->Run();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), options_,
-                                                     handler_, remote)
+                                                     handler_, remote, std::move(slot))
             ->Run();
       }
       Accept();
@@ -369,9 +465,15 @@ class HttpServer::Impl {
 
   HttpServerOptions options_;
   HttpHandler handler_;
+  // Before io_: connections still queued in io_ release their slots into it.
+  ConnectionGate gate_{options_};
+  RateLimit accept_errors_{std::chrono::seconds(10)};
+  RateLimit refusals_{std::chrono::seconds(10)};
   asio::io_context io_;
   std::optional<asio::ssl::context> ssl_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_{io_};
+  std::chrono::milliseconds backoff_{0};  // only the acceptor's handlers touch it
   std::vector<std::thread> threads_;
   std::atomic<bool> stopped_{false};
   uint16_t port_ = 0;
@@ -382,7 +484,13 @@ HttpServer::~HttpServer() = default;
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                       HttpHandler handler) {
-  auto impl = std::make_unique<Impl>(options, std::move(handler));
+  // One listener may hold at most half the descriptors the process may have,
+  // so others (gRPC, the stores, a second listener) keep room.
+  HttpServerOptions capped = options;
+  if (size_t soft = CurrentDescriptorLimit().soft; soft > 0) {
+    capped.max_connections = std::max<size_t>(1, std::min(options.max_connections, soft / 2));
+  }
+  auto impl = std::make_unique<Impl>(capped, std::move(handler));
   CORAL_TRY(impl->Listen());
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

@@ -1,7 +1,11 @@
 // A small HTTP/1.1 server (Boost.Beast underneath, TLS optional) for Coral's
 // public endpoints: enrollment, REST, OTLP/HTTP, MCP. Handlers get a whole
 // request and return a whole response; keep-alive, body limits (413) and
-// malformed requests (400) are handled here.
+// malformed requests (400) are handled here, and so are the connections a
+// listener may hold (caps per listener and per peer, idle ones shed). When
+// accepting fails for want of descriptors or memory, the listener backs off
+// (10 ms doubling to 1 s) and says so at most every 10 s, then carries on
+// once they are free.
 //
 // Thread-safety: the handler runs on the server's worker threads, possibly
 // several at once; it must be thread-safe. Stop() and the destructor wait for
@@ -39,6 +43,13 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_body_bytes = 4 << 20;
   std::chrono::seconds idle_timeout{60};
+  // Connections held at once: past either cap a new one is closed as soon
+  // as it is accepted, so clients that connect and say nothing cannot use up
+  // the process's descriptors. Once three quarters of max_connections are
+  // open, idle connections get busy_idle_timeout instead of idle_timeout.
+  size_t max_connections = 1024;
+  size_t max_connections_per_peer = 128;  // per client IP address
+  std::chrono::seconds busy_idle_timeout{5};
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

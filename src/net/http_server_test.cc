@@ -11,6 +11,12 @@
 #include <mutex>
 #include <thread>
 
+#include "../../tests/eventually.h"
+#include "../../tests/sockets.h"
+#include "base/descriptors.h"
+#include "base/files.h"
+#include "base/log.h"
+#include "base/temp_dir.h"
 #include "crypto/ca.h"
 #include "net/http_client.h"
 
@@ -202,6 +208,84 @@ TEST(HttpServerTest, StopIsIdempotentAndRefusesNewConnections) {
   (*server)->Stop();
   auto resp = HttpFetch({.url = url, .timeout = 2s});
   EXPECT_FALSE(resp.ok());
+}
+
+// Idle connections cannot use up a listener: past the cap per client address
+// and the cap per listener, a new connection is closed as soon as it comes,
+// and a slot is free again once a connection goes.
+TEST(HttpServerTest, CapsConnectionsPerClientAndPerListener) {
+  auto server = HttpServer::Start(
+      {.max_connections = 4, .max_connections_per_peer = 2, .busy_idle_timeout = 60s}, Echo);
+  ASSERT_TRUE(server.ok());
+  int port = (*server)->port();
+  testkit::Sockets held;
+  for (const char* peer : {"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3"}) {
+    held.fds.push_back(testkit::ConnectFrom(peer, port));
+    ASSERT_GE(held.fds.back(), 0);
+  }
+  for (int fd : held.fds) EXPECT_FALSE(testkit::ClosedByServer(fd, 200));
+  testkit::Sockets refused;
+  refused.fds.push_back(testkit::ConnectFrom("127.0.0.2", port));  // third from one client
+  refused.fds.push_back(testkit::ConnectFrom("127.0.0.4", port));  // fifth on the listener
+  for (int fd : refused.fds) {
+    ASSERT_GE(fd, 0);
+    EXPECT_TRUE(testkit::ClosedByServer(fd, 5000));
+  }
+  held.CloseAll();
+  EXPECT_TRUE(
+      Eventually([&] { return HttpFetch({.url = Url(**server, "/"), .timeout = 2s}).ok(); }, 10s));
+}
+
+// Once three quarters of the connections a listener may hold are open, idle
+// ones are shed after busy_idle_timeout instead of idle_timeout.
+TEST(HttpServerTest, ShedsIdleConnectionsWhenBusy) {
+  auto server = HttpServer::Start(
+      {.idle_timeout = 600s, .max_connections = 4, .busy_idle_timeout = 1s}, Echo);
+  ASSERT_TRUE(server.ok());
+  int port = (*server)->port();
+  testkit::Sockets held;
+  for (int i = 0; i < 3; ++i) {
+    held.fds.push_back(testkit::ConnectFrom("127.0.0.1", port));
+    ASSERT_GE(held.fds.back(), 0);
+    EXPECT_FALSE(testkit::ClosedByServer(held.fds.back(), 200));  // admitted in turn
+  }
+  // The third came when the listener was busy; the first did not.
+  EXPECT_TRUE(testkit::ClosedByServer(held.fds[2], 10'000));
+  EXPECT_FALSE(testkit::ClosedByServer(held.fds[0], 0));
+}
+
+// Out of descriptors, accepting fails with EMFILE: the listener backs off and
+// says so once (it used to retry at once and log every failure, hundreds of
+// MB a second), then serves again once descriptors are free.
+TEST(HttpServerTest, BacksOffWhenOutOfDescriptorsAndRecovers) {
+  TempDir dir("coral-http-emfile");
+  ASSERT_TRUE(log::Init(log::Level::kInfo, (dir.path() / "log").string()).ok());
+  auto server = HttpServer::Start({}, Echo);
+  ASSERT_TRUE(server.ok());
+  int port = (*server)->port();
+  testkit::Sockets flood;
+  {
+    testkit::LowerDescriptorLimit limit(OpenDescriptorCount() + 40);
+    // Each connection costs this process two descriptors (both ends); the
+    // client's run out soon after the server's.
+    for (int i = 0; i < 100; ++i) {
+      int fd = testkit::ConnectFrom("127.0.0.1", port);
+      if (fd < 0) break;
+      flood.fds.push_back(fd);
+    }
+    std::this_thread::sleep_for(2s);  // accept keeps failing meanwhile
+  }
+  flood.CloseAll();
+  EXPECT_TRUE(
+      Eventually([&] { return HttpFetch({.url = Url(**server, "/"), .timeout = 2s}).ok(); }, 10s));
+  ASSERT_TRUE(log::Init(log::Level::kInfo).ok());  // closes the file
+  std::string lines = ReadFile(dir.path() / "log").value_or("");
+  size_t failures = 0;
+  for (size_t at = 0; (at = lines.find("failed: Too many open files", at)) != std::string::npos;
+       ++at) {
+    ++failures;
+  }
+  EXPECT_EQ(failures, 1u) << lines;
 }
 
 class HttpTlsTest : public ::testing::Test {

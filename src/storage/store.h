@@ -30,7 +30,12 @@ namespace coral::storage {
 enum class Statements { kAny, kSelectOnly };
 
 struct QueryOptions {
-  size_t max_rows = 0;                   // 0: no limit; else stop and set truncated
+  size_t max_rows = 0;  // 0: no limit; else stop and set truncated
+  // 0: no limit; else stop once the rows taken hold this many bytes (see
+  // ValueBytes; the row that crosses it is kept, so a result is never empty
+  // for want of room) and set truncated. Bounds memory by size when rows
+  // vary from bytes to megabytes.
+  size_t max_bytes = 0;
   std::chrono::milliseconds timeout{0};  // 0: no limit; else DeadlineExceeded
   Statements statements = Statements::kAny;
 };

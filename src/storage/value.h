@@ -32,6 +32,13 @@ std::string ValueToText(const Value& v);
 std::string TextOr(const Value& v, std::string fallback = "");
 int64_t IntOr(const Value& v, int64_t fallback = 0);
 
+// The bytes a value takes in a row, for budgets: a string's length, 8 for
+// anything else.
+inline size_t ValueBytes(const Value& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return s->size();
+  return 8;
+}
+
 struct Column {
   std::string name;
   ColumnType type = ColumnType::kNull;
@@ -41,7 +48,7 @@ struct Column {
 struct RowSet {
   std::vector<Column> columns;
   std::vector<std::vector<Value>> rows;
-  bool truncated = false;  // stopped at QueryOptions::max_rows
+  bool truncated = false;  // stopped at QueryOptions::max_rows or max_bytes
 
   // Index of a column by name, or NotFound.
   Result<size_t> ColumnIndex(std::string_view name) const;

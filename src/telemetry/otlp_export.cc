@@ -16,6 +16,10 @@ ExportResult ToExportResult(const Status& decode_status, const Result<SinkRespon
     if (s.code() == StatusCode::kUnavailable) {
       out.answer = ExportAnswer::kUnavailable;
       out.retry_after = std::chrono::seconds(1);
+    } else if (s.code() == StatusCode::kResourceExhausted) {
+      // The store's disk is full: the sender keeps its data and tries later.
+      out.answer = ExportAnswer::kUnavailable;
+      out.retry_after = std::chrono::seconds(5);
     } else {
       out.answer = ExportAnswer::kInternal;
     }

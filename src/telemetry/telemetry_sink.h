@@ -12,7 +12,9 @@
 //     `retry_after`. Receivers answer HTTP 429 + Retry-After, gRPC
 //     RESOURCE_EXHAUSTED + google.rpc.RetryInfo.
 //   - An error Status: nothing stored. kUnavailable -> HTTP 503 / gRPC
-//     UNAVAILABLE (retryable); anything else -> HTTP 500 / gRPC INTERNAL.
+//     UNAVAILABLE (retryable, after 1 s); kResourceExhausted (the store's
+//     disk is full) -> the same, after 5 s; anything else -> HTTP 500 / gRPC
+//     INTERNAL.
 //   - The batch and the text it points to live only for the call: copy what
 //     must outlive it.
 //

@@ -32,7 +32,8 @@ Result<std::unique_ptr<AgentStore>> AgentStore::Open(const std::string& url, con
     for (const auto& table : staging.tables) CORAL_TRY(agent->CheckTable(table));
     if (staging.flush_rows == 0) return InvalidArgument("agent store: flush_rows must be > 0");
     agent->staging_ = std::move(staging);
-    agent->journal_ = CORAL_TRY(storage::ColumnJournal::Open(agent->staging_.journal_dir, "staged"));
+    agent->journal_ =
+        CORAL_TRY(storage::ColumnJournal::Open(agent->staging_.journal_dir, "staged"));
     // Segments left by the last run hold rows promised but perhaps not
     // stored: store what DuckDB lacks (rows carry their seq) before anything
     // else is staged.
@@ -65,8 +66,8 @@ AgentStore::~AgentStore() {
 }
 
 bool AgentStore::IsStaged(const std::string& table) const {
-  return journal_ != nullptr && std::find(staging_.tables.begin(), staging_.tables.end(),
-                                          table) != staging_.tables.end();
+  return journal_ != nullptr &&
+         std::find(staging_.tables.begin(), staging_.tables.end(), table) != staging_.tables.end();
 }
 
 namespace {
@@ -194,9 +195,10 @@ Result<size_t> AgentStore::StoreStaged(size_t max_rows) {
   if (skipped_bytes > 0) {
     // Only a crash leaves a record cut short, and a request is answered only
     // once its record is whole on disk.
-    CORAL_LOG_WARN("agent store: skipped {} bytes of a journal record cut short by a crash "
-                   "(its request was never answered)",
-                   skipped_bytes);
+    CORAL_LOG_WARN(
+        "agent store: skipped {} bytes of a journal record cut short by a crash "
+        "(its request was never answered)",
+        skipped_bytes);
   }
   return rows;
 }
@@ -284,7 +286,8 @@ void AgentStore::FlushLoop() {
     bool aged = pending > 0 && now - oldest_pending_ >= staging_.flush_after;
     bool full = pending >= group;
     if (!aged && !full && !retry_) {
-      auto wake = pending > 0 ? oldest_pending_ + staging_.flush_after : now + std::chrono::hours(1);
+      auto wake =
+          pending > 0 ? oldest_pending_ + staging_.flush_after : now + std::chrono::hours(1);
       stage_cv_.wait_until(lock, wake);
       continue;
     }
@@ -366,20 +369,27 @@ Result<TablePage> AgentStore::Read(const std::string& table, int64_t after_seq, 
   }
   if (IsStaged(table)) CORAL_TRY(Flush());  // a reader sees every row promised so far
   // Table names are checked against the fixed list above, so splicing is safe.
+  // The bounds first: every sequence up to `newest` is committed by then
+  // (rows are written in sequence order, each write in one transaction), so
+  // the range below holds every row still stored in it.
+  auto bounds = CORAL_TRY(store_->Query("SELECT min(seq), max(seq) FROM " + table));
+  const int64_t oldest = storage::IntOr(bounds.rows.at(0).at(0));
+  const int64_t newest = storage::IntOr(bounds.rows.at(0).at(1));
+  // Rows retention removed are skipped, not paged through.
+  const int64_t from = std::max(after_seq, oldest - 1);
+  const int64_t to = std::max(from, std::min(from + limit, newest));
   auto rows =
-      CORAL_TRY(store_->Query("SELECT * FROM " + table + " WHERE seq > ? ORDER BY seq LIMIT ?",
-                              {after_seq, int64_t{limit + 1}}));
+      CORAL_TRY(store_->Query("SELECT * FROM " + table + " WHERE seq > ? AND seq <= ? ORDER BY seq",
+                              {from, to}, {.max_bytes = kPageBytes}));
   TablePage page;
   page.table = table;
   page.columns = rows.columns;
-  page.more = rows.rows.size() > static_cast<size_t>(limit);
-  if (page.more) rows.rows.resize(static_cast<size_t>(limit));
+  page.oldest_seq = oldest;
+  // A range cut short by the byte budget goes on after its last row; a whole
+  // one after its end, even when rows in it are gone (a gap).
+  page.next_seq = rows.truncated ? std::get<int64_t>(rows.rows.back()[0]) : to;
+  page.more = page.next_seq < newest;
   page.rows = std::move(rows.rows);
-  page.next_seq = page.rows.empty() ? after_seq : std::get<int64_t>(page.rows.back()[0]);
-  auto oldest = CORAL_TRY(store_->Query("SELECT min(seq) FROM " + table));
-  if (!oldest.rows.empty() && std::holds_alternative<int64_t>(oldest.rows[0][0])) {
-    page.oldest_seq = std::get<int64_t>(oldest.rows[0][0]);
-  }
   return page;
 }
 

@@ -87,7 +87,14 @@ class AgentStore {
   Status StageColumns(storage::ColumnBatch batch);
   // Writes every staged row to DuckDB now.
   Status Flush();
+  // The rows after after_seq: at most `limit`, and no more than about
+  // kPageBytes of them (at least one row; well under gRPC's default 4 MB
+  // message for clients left at it). A page costs DuckDB the memory of
+  // its own rows, whatever the backlog: it reads a range of sequences, never
+  // sorting the table (DuckDB's top-N over a table of wide rows ran out of
+  // the agent's 64 MB at a few hundred thousand spans).
   Result<TablePage> Read(const std::string& table, int64_t after_seq, int limit);
+  static constexpr size_t kPageBytes = 2 << 20;
   // Deletes rows older than retention, then oldest rows while the store uses
   // more than max_bytes (UsedBytes).
   Result<PruneResult> Prune(Duration retention, int64_t max_bytes);
@@ -132,8 +139,8 @@ class AgentStore {
 
   std::mutex stage_mutex_;  // guards the journal's writes and what follows
   std::condition_variable stage_cv_;
-  size_t staged_rows_ = 0;    // in the segment being written
-  size_t flushing_rows_ = 0;  // in closed segments, not yet stored
+  size_t staged_rows_ = 0;                                // in the segment being written
+  size_t flushing_rows_ = 0;                              // in closed segments, not yet stored
   std::chrono::steady_clock::time_point oldest_pending_;  // when the oldest of those came
   bool retry_ = false;                                    // the last flush failed
   bool stopping_ = false;

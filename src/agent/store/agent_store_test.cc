@@ -93,6 +93,69 @@ TEST_F(AgentStoreTest, AppendAssignsIncreasingSeqAndReadPages) {
   EXPECT_EQ(none->next_seq, 8);
 }
 
+// A backlog of wide spans, larger than the store's memory ceiling: every
+// page still reads (ORDER BY seq LIMIT n over the table made DuckDB sort it,
+// out of memory at 60,000 spans under 16 MB as at 300,000 under the agent's
+// 64 MB, so pulls failed on every cycle until the agent restarted).
+TEST_F(AgentStoreTest, PagesThroughABacklogLargerThanTheMemoryCeiling) {
+  auto store = *AgentStore::Open(url_ + "?threads=1&memory_limit=16MB");
+  ASSERT_TRUE(store->store()
+                  .Execute("INSERT INTO spans (seq, ts, trace_id, name, attributes) "
+                           "SELECT i, now()::TIMESTAMP, md5(i::VARCHAR), 'GET /orders', "
+                           "repeat(md5(i::VARCHAR), 12) FROM range(1, 60001) t(i); "
+                           // In the file, as the agent writes spans: whole row groups.
+                           "CHECKPOINT")
+                  .ok());
+  int64_t after = 0, rows = 0;
+  for (int pages = 0; pages < 100; ++pages) {
+    auto page = store->Read(kSpansTable, after, 5000);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    rows += static_cast<int64_t>(page->rows.size());
+    after = page->next_seq;
+    if (!page->more) break;
+  }
+  EXPECT_EQ(rows, 60'000);
+  EXPECT_EQ(after, 60'000);
+}
+
+// Pages hold about kPageBytes whatever the row count asked for, and at least
+// one row, however large.
+TEST_F(AgentStoreTest, PagesStopAtTheByteBudget) {
+  auto store = *AgentStore::Open(url_);
+  std::vector<std::vector<Value>> big;
+  for (int i = 0; i < 6; ++i) {
+    big.push_back({std::string(1 << 20, 'a' + i), std::string("cpu0"), double(i)});
+  }
+  ASSERT_TRUE(store->Append(kHostMetricsTable, kCols, big).ok());
+  auto page = store->Read(kHostMetricsTable, 0, 100);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->rows.size(), 2u);  // the second reaches 2 MiB
+  EXPECT_TRUE(page->more);
+  EXPECT_EQ(page->next_seq, 2);
+  auto rest = store->Read(kHostMetricsTable, 4, 100);
+  EXPECT_EQ(rest->rows.size(), 2u);
+  EXPECT_FALSE(rest->more);
+}
+
+// Rows missing inside the range (retention by a clock that went back) do not
+// stop a reader: an empty page still moves on, and says more follow.
+TEST_F(AgentStoreTest, GapsInTheSequenceAreSteppedOver) {
+  auto store = *AgentStore::Open(url_);
+  ASSERT_TRUE(store->Append(kHostMetricsTable, kCols, Metrics(30)).ok());
+  ASSERT_TRUE(store->store().Execute("DELETE FROM host_metrics WHERE seq BETWEEN 3 AND 20").ok());
+  std::vector<int64_t> seen;
+  int64_t after = 0;
+  for (int pages = 0; pages < 20; ++pages) {
+    auto page = store->Read(kHostMetricsTable, after, 5);
+    ASSERT_TRUE(page.ok());
+    for (const auto& row : page->rows) seen.push_back(std::get<int64_t>(row[0]));
+    ASSERT_GT(page->next_seq, after) << "stuck at " << after;
+    after = page->next_seq;
+    if (!page->more) break;
+  }
+  EXPECT_EQ(seen, (std::vector<int64_t>{1, 2, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30}));
+}
+
 TEST_F(AgentStoreTest, RejectsUnknownTablesAndBadLimits) {
   auto store = *AgentStore::Open(url_);
   EXPECT_EQ(store->Append("nope", kCols, Metrics(1)).code(), StatusCode::kInvalidArgument);
@@ -230,8 +293,8 @@ TEST_F(AgentStoreTest, StagedRowsAreWrittenOnceEnoughWaitOrTheOldestWaitedLongEn
     EXPECT_EQ(page->rows.size(), 20u);
     EXPECT_EQ(Stored(*store), 210);
   }
-  auto store = *AgentStore::Open(url_, SystemClock::Get(),
-                                 Staging(100'000, std::chrono::milliseconds(50)));
+  auto store =
+      *AgentStore::Open(url_, SystemClock::Get(), Staging(100'000, std::chrono::milliseconds(50)));
   ASSERT_TRUE(store->StageColumns(MetricColumns(7)).ok());
   EXPECT_TRUE(WaitStored(*store, 217));
   EXPECT_EQ(store->LastSeq(kHostMetricsTable), 217);
@@ -310,10 +373,11 @@ TEST_F(AgentStoreTest, UpgradingKeepsSpansAndGivesTheirColumnsFixedCompression) 
   {
     auto old = *storage::OpenStore(url_);
     ASSERT_TRUE(old->Migrate(AgentMigrations().first(3)).ok());
-    ASSERT_TRUE(old->Execute("INSERT INTO spans (seq, ts, trace_id, name, duration_ns) "
-                             "SELECT i, now(), md5((i % 3)::VARCHAR), 'GET /' || md5(i::VARCHAR), i "
-                             "FROM range(1, 5001) t(i)")
-                    .ok());
+    ASSERT_TRUE(
+        old->Execute("INSERT INTO spans (seq, ts, trace_id, name, duration_ns) "
+                     "SELECT i, now(), md5((i % 3)::VARCHAR), 'GET /' || md5(i::VARCHAR), i "
+                     "FROM range(1, 5001) t(i)")
+            .ok());
   }
   auto store = *AgentStore::Open(url_, SystemClock::Get(), Staging());
   EXPECT_EQ(store->LastSeq(kSpansTable), 5000);
@@ -321,8 +385,8 @@ TEST_F(AgentStoreTest, UpgradingKeepsSpansAndGivesTheirColumnsFixedCompression) 
       "SELECT count(*), sum(duration_ns)::BIGINT, count(DISTINCT trace_id), "
       "count(DISTINCT name) FROM spans");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-  EXPECT_EQ(rows->rows[0], (std::vector<Value>{int64_t{5000}, int64_t{5000 * 5001 / 2},
-                                               int64_t{3}, int64_t{5000}}));
+  EXPECT_EQ(rows->rows[0], (std::vector<Value>{int64_t{5000}, int64_t{5000 * 5001 / 2}, int64_t{3},
+                                               int64_t{5000}}));
   ASSERT_TRUE(store->store().Execute("CHECKPOINT").ok());
   // Left to itself DuckDB would pick the other method for each: a dictionary
   // for three trace ids, FSST for names that are all different.

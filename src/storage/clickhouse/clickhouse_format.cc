@@ -385,11 +385,12 @@ ColumnType CoralType(const ChType& type) {
   CORAL_PANIC("unknown ChType kind");
 }
 
-Status DecodeNative(std::string_view body, size_t max_rows, RowSet* rows) {
+Status DecodeNative(std::string_view body, size_t max_rows, size_t max_bytes, RowSet* rows) {
   CORAL_CHECK(rows->columns.empty(), "DecodeNative fills an empty RowSet");
   Reader r(body);
   std::vector<ChType> types;
   bool first = true;
+  size_t bytes = 0;
   while (!r.done()) {
     uint64_t ncols = 0, nrows = 0;
     if (!r.ReadVarUInt(&ncols) || !r.ReadVarUInt(&nrows)) {
@@ -432,8 +433,15 @@ Status DecodeNative(std::string_view body, size_t max_rows, RowSet* rows) {
     }
     first = false;
     for (size_t i = 0; i < keep; ++i) {
+      if (max_bytes != 0 && bytes >= max_bytes) {
+        rows->truncated = true;
+        break;
+      }
       std::vector<Value> row(ncols);
-      for (size_t c = 0; c < ncols; ++c) row[c] = std::move(columns[c][i]);
+      for (size_t c = 0; c < ncols; ++c) {
+        bytes += ValueBytes(columns[c][i]);
+        row[c] = std::move(columns[c][i]);
+      }
       rows->rows.push_back(std::move(row));
     }
     if (rows->truncated) break;

@@ -68,10 +68,11 @@ Result<ChType> ParseType(std::string_view name, std::string_view column);
 ColumnType CoralType(const ChType& type);
 
 // Decodes a Native-format body (any number of blocks) into `rows`. With
-// max_rows != 0, keeps at most max_rows rows and sets rows->truncated when
-// the body held more. Column names and types come from the first block;
-// rows->columns must be empty on entry.
-Status DecodeNative(std::string_view body, size_t max_rows, RowSet* rows);
+// max_rows != 0, keeps at most max_rows rows, and with max_bytes != 0 stops
+// after the row that brings the rows to max_bytes (QueryOptions); either
+// sets rows->truncated when the body held more. Column names and types come
+// from the first block; rows->columns must be empty on entry.
+Status DecodeNative(std::string_view body, size_t max_rows, size_t max_bytes, RowSet* rows);
 
 // Appends `value` to `out` in RowBinary for a column of `type`. Conversions:
 // int64 and bool into integer columns (range-checked) and Float columns;

@@ -44,7 +44,7 @@ const std::string kTwoRows =
 
 TEST(ClickHouseFormatTest, DecodesNativeBlocks) {
   RowSet rows;
-  ASSERT_TRUE(DecodeNative(kTwoRows + kTwoRows, 0, &rows).ok());
+  ASSERT_TRUE(DecodeNative(kTwoRows + kTwoRows, 0, 0, &rows).ok());
   ASSERT_EQ(rows.columns.size(), 3u);
   EXPECT_EQ(rows.columns[1].name, "s");
   EXPECT_EQ(rows.columns[1].type, ColumnType::kString);
@@ -56,12 +56,18 @@ TEST(ClickHouseFormatTest, DecodesNativeBlocks) {
   EXPECT_FALSE(rows.truncated);
 
   RowSet three;
-  ASSERT_TRUE(DecodeNative(kTwoRows + kTwoRows, 3, &three).ok());
+  ASSERT_TRUE(DecodeNative(kTwoRows + kTwoRows, 3, 0, &three).ok());
   EXPECT_EQ(three.rows.size(), 3u);
   EXPECT_TRUE(three.truncated);
 
+  // Rows of 17 and 24 bytes (ValueBytes): the second crosses 20 and is kept.
+  RowSet two;
+  ASSERT_TRUE(DecodeNative(kTwoRows + kTwoRows, 0, 20, &two).ok());
+  EXPECT_EQ(two.rows.size(), 2u);
+  EXPECT_TRUE(two.truncated);
+
   RowSet cut;
-  EXPECT_EQ(DecodeNative(kTwoRows.substr(0, kTwoRows.size() - 1), 0, &cut).code(),
+  EXPECT_EQ(DecodeNative(kTwoRows.substr(0, kTwoRows.size() - 1), 0, 0, &cut).code(),
             StatusCode::kCorruption);
 }
 

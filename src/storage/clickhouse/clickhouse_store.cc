@@ -307,7 +307,8 @@ Result<RowSet> ClickHouseStore::QueryOne(const std::string& sql, const QueryOpti
   CORAL_TRY(Check(*response, "query", sql));
   if (response->body.empty()) return HeaderOnly(sql);
   RowSet rows;
-  Status decoded = clickhouse::DecodeNative(response->body, options.max_rows, &rows);
+  Status decoded =
+      clickhouse::DecodeNative(response->body, options.max_rows, options.max_bytes, &rows);
   if (!decoded.ok()) return decoded.WithContext("query on " + display_url_ + Shown(sql));
   return rows;
 }

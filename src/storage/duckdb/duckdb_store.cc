@@ -545,6 +545,7 @@ Result<RowSet> QueryOn(duckdb_connection conn, std::string_view sql, const Param
     decoders.push_back(CORAL_TRY(MakeDecoder(&result.result, c)));
     rows.columns.push_back({duckdb_column_name(&result.result, c), decoders.back().coral_type});
   }
+  size_t bytes = 0;
   while (true) {
     ChunkGuard chunk;
     chunk.chunk = duckdb_fetch_chunk(result.result);
@@ -559,7 +560,8 @@ Result<RowSet> QueryOn(duckdb_connection conn, std::string_view sql, const Param
       validity[c] = duckdb_vector_get_validity(vec);
     }
     for (idx_t r = 0; r < n; ++r) {
-      if (options.max_rows != 0 && rows.rows.size() >= options.max_rows) {
+      if ((options.max_rows != 0 && rows.rows.size() >= options.max_rows) ||
+          (options.max_bytes != 0 && bytes >= options.max_bytes)) {
         rows.truncated = true;
         return rows;
       }
@@ -569,6 +571,7 @@ Result<RowSet> QueryOn(duckdb_connection conn, std::string_view sql, const Param
         if (valid && decoders[c].coral_type != ColumnType::kNull) {
           row[c] = Decode(decoders[c], data[c], r);
         }
+        bytes += ValueBytes(row[c]);
       }
       rows.rows.push_back(std::move(row));
     }

@@ -221,6 +221,25 @@ TEST_F(DuckDbStoreTest, MaxRowsTruncates) {
   EXPECT_FALSE(all->truncated);
 }
 
+// Rows of a kilobyte, then one of a megabyte: a byte budget stops a result
+// whatever its rows weigh, keeping the row that crosses it.
+TEST_F(DuckDbStoreTest, MaxBytesTruncatesBySize) {
+  auto store = OpenMemory();
+  const char* sql =
+      "SELECT i, repeat('x', CASE WHEN i = 5 THEN 1048576 ELSE 1000 END) FROM range(100) t(i)";
+  auto rows = store->Query(sql, {}, {.max_bytes = 3000});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->rows.size(), 3u);  // 1008 + 1008 + 1008 crosses 3000
+  EXPECT_TRUE(rows->truncated);
+  auto big = store->Query(sql, {}, {.max_bytes = 64 << 10});
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->rows.size(), 6u);  // the megabyte row crosses it and is kept
+  EXPECT_TRUE(big->truncated);
+  auto all = store->Query("SELECT * FROM range(10)", {}, {.max_bytes = 80});
+  EXPECT_EQ(all->rows.size(), 10u);
+  EXPECT_FALSE(all->truncated);
+}
+
 TEST_F(DuckDbStoreTest, SelectOnlyRefusesEverythingButOneSelect) {
   auto store = OpenStore("duckdb://:memory:?enable_external_access=false");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
