@@ -116,6 +116,30 @@ TEST_P(McpToolsTest, ServicesThatOnlySendSpansAreListed) {
   EXPECT_EQ(rows[1]["service"], "frontend");
 }
 
+// An agent the colony cannot pull is a finding of coral_status: its data is
+// missing from every other answer.
+TEST_P(McpToolsTest, StatusFindsAnAgentTheColonyCannotPull) {
+  coral::v1::AgentInfo& a = view_->agents.emplace_back();
+  a.set_agent_id("vm-1");
+  a.set_hostname("web-1");
+  a.set_state("degraded");
+  a.set_last_pull_unix_micros(kDemoM0);
+  a.set_pull_failing_since_unix_micros(kDemoM0 + kMinuteUs);
+  a.set_pull_error("pull spans from agent vm-1: Out of Memory");
+  Json r = Tool("coral_status", Json::object());
+  ASSERT_FALSE(r.value("isError", false)) << r.dump();
+  Json pull_findings = Json::array();
+  for (const Json& f : r["structuredContent"]["findings"]) {
+    if (f["kind"] == "agent_pull_failing") pull_findings.push_back(f);
+  }
+  ASSERT_EQ(pull_findings.size(), 1u) << r.dump();
+  EXPECT_EQ(pull_findings[0]["subject"], "vm-1");
+  EXPECT_EQ(pull_findings[0]["severity"], "warning");
+  EXPECT_NE(pull_findings[0]["evidence"].dump().find("Out of Memory"), std::string::npos);
+  EXPECT_EQ(r["structuredContent"]["agents"][0]["pull_failing_since"],
+            FormatRfc3339(FromUnixMicros(kDemoM0 + kMinuteUs)));
+}
+
 TEST_P(McpToolsTest, TheAuditLogToolFiltersByCallerAndAction) {
   audit_->Record({.at = clock_.Now(),
                   .who = "token api-1 (ci)",
