@@ -21,31 +21,7 @@ cd "$(dirname "$0")/.."
 PHASE_SECONDS=${BENCH_SECONDS:-15}
 RSS_BUDGET_MB=256
 
-if [ -z "${BENCH_NO_SETUP:-}" ]; then scripts/setup.sh >/dev/null; fi
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCORAL_BUILD_TESTS=OFF \
-  -DCORAL_BUILD_BENCH=ON >/dev/null
-ninja -C build/release -j1 coral otlp_loadgen >/dev/null
-
-work=$(mktemp -d)
-agent=""
-watcher=""
-cleanup() {
-  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null || true
-  if [ -n "$agent" ]; then kill "$agent" 2>/dev/null || true; wait "$agent" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-api=$(free_port); grpc=$(free_port); http=$(free_port)
-CORAL_HOME=$work/home CORAL_AGENT_API_GRPC_PORT=$api \
-  CORAL_AGENT_OTLP_GRPC_PORT=$grpc CORAL_AGENT_OTLP_HTTP_PORT=$http \
-  CORAL_AGENT_OTLP_SAMPLING_KEEP_PERCENT=100 \
-  build/release/coral agent start --foreground >"$work/agent.out" 2>"$work/agent.log" &
-agent=$!
-for _ in $(seq 300); do grep -q agent_id "$work/agent.out" 2>/dev/null && break; sleep 0.1; done
-grep -q agent_id "$work/agent.out" || { cat "$work/agent.log" >&2; exit 1; }
-sleep 2  # past start-up
+. bench/release_agent.sh
 soft_fds=$(awk '/Max open files/ {print $4}' "/proc/$agent/limits")
 
 # The watcher appends "phase rss_kb fds" every 100 ms; the phase is a file.
@@ -65,6 +41,7 @@ with open(out, "w") as f:
         time.sleep(0.1)
 EOF
 watcher=$!
+bench_cleanup() { kill "$watcher" 2>/dev/null; }
 
 phase() { echo "$1" >"$work/phase"; }
 

@@ -221,13 +221,10 @@ Result<bool> Poller::PullPage(const PollTarget& target, const std::string& table
     stats_[target.agent_id].rows_lost += lost;
   }
   if (page.rows_size() == 0) {
-    // A gap in the agent's sequence (rows it removed): step over it.
+    // A gap in the agent's sequence (rows it removed): step over it, moving
+    // the cursor as a page of no rows would.
     if (!page.more() || page.next_seq() <= after) return false;
-    std::lock_guard lock(checkpoint_mu_);
-    auto cursor = checkpoints_.find({target.agent_id, table});
-    if (cursor == checkpoints_.end() || cursor->second != after) return false;
-    cursor->second = page.next_seq();
-    return true;
+    return Stage(target.agent_id, storage::ColumnBatch{table, {}}, after, page.next_seq());
   }
 
   // Agent columns onto colony columns: same name, or name + "_us" for times.

@@ -88,6 +88,39 @@ class AgentE2eTest : public ::testing::Test {
   }
   std::string Address() const { return "127.0.0.1:" + std::to_string(api_port_); }
 
+  // One page of an agent table through its API, with its token; nothing
+  // when the call fails.
+  std::optional<coral::v1::QueryTableResponse> QueryTable(const std::string& table,
+                                                          int64_t after_seq = 0) const {
+    auto stub = coral::v1::AgentService::NewStub(
+        grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()));
+    std::string token = *ReadFile(home_ / "agent" / "api.token");
+    token.pop_back();
+    coral::v1::QueryTableRequest req;
+    req.set_table(table);
+    req.set_after_seq(after_seq);
+    req.set_limit(100000);
+    coral::v1::QueryTableResponse resp;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    if (!stub->QueryTable(&ctx, req, &resp).ok()) return std::nullopt;
+    return resp;
+  }
+
+  // Every span in the agent's store, by paging its spans table to the end;
+  // -1 when a call fails.
+  int64_t StoredSpans() const {
+    int64_t rows = 0, after = 0;
+    for (int pages = 0; pages < 1000; ++pages) {
+      auto page = QueryTable("spans", after);
+      if (!page) return -1;
+      rows += page->rows_size();
+      after = page->next_seq();
+      if (!page->more()) break;
+    }
+    return rows;
+  }
+
   std::filesystem::path home_;
   int api_port_ = 0;
   int otlp_grpc_port_ = 0;
@@ -144,19 +177,10 @@ TEST_F(AgentE2eTest, SeesRealServicesConnectionsMetricsAndHealth) {
   EXPECT_EQ(echo_svc.pid(), echo_proc->pid());
 
   // 2. The connection from the echo server to the HTTP server, both ends.
-  auto stub = coral::v1::AgentService::NewStub(
-      grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()));
-  std::string token = *ReadFile(home_ / "agent" / "api.token");
-  token.pop_back();
   auto query = [&](const std::string& table) {
-    coral::v1::QueryTableRequest req;
-    req.set_table(table);
-    req.set_limit(100000);
-    coral::v1::QueryTableResponse resp;
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + token);
-    EXPECT_TRUE(stub->QueryTable(&ctx, req, &resp).ok());
-    return resp;
+    auto page = QueryTable(table);
+    EXPECT_TRUE(page.has_value());
+    return page.value_or(coral::v1::QueryTableResponse{});
   };
   auto col = [](const coral::v1::QueryTableResponse& r, const std::string& name) {
     for (int i = 0; i < r.columns_size(); ++i) {
@@ -246,22 +270,13 @@ TEST_F(AgentE2eTest, SecretsOnCommandLinesAreRedactedBeforeTheyAreStored) {
   auto victim = Subprocess::Start(o);
   ASSERT_TRUE(victim.ok()) << victim.status().ToString();
   Subprocess agent = StartAgent({{"CORAL_AGENT_REDACT_PATTERNS", "LIC-[A-Z0-9-]+"}});
-  auto stub = coral::v1::AgentService::NewStub(
-      grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()));
-  std::string token = *ReadFile(home_ / "agent" / "api.token");
-  token.pop_back();
   std::string stored;
   ASSERT_TRUE(Eventually(
       [&] {
-        coral::v1::QueryTableRequest req;
-        req.set_table("processes");
-        req.set_limit(100000);
-        coral::v1::QueryTableResponse resp;
-        grpc::ClientContext ctx;
-        ctx.AddMetadata("authorization", "Bearer " + token);
-        if (!stub->QueryTable(&ctx, req, &resp).ok()) return false;
-        stored = resp.DebugString();
-        for (const auto& row : resp.rows()) {
+        auto resp = QueryTable("processes");
+        if (!resp) return false;
+        stored = resp->DebugString();
+        for (const auto& row : resp->rows()) {
           for (const auto& v : row.values()) {
             if (v.string_value().find("time.sleep(600)") != std::string::npos) {
               stored = v.string_value();
@@ -343,29 +358,6 @@ TEST_F(AgentE2eTest, ConnectionFloodsDoNotTakeTheAgentDown) {
   EXPECT_TRUE(agent.Running());
 }
 
-// Every span in the agent's store, by paging its spans table to the end.
-int64_t StoredSpans(const std::string& address, const std::filesystem::path& home) {
-  auto stub = coral::v1::AgentService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  std::string token = *ReadFile(home / "agent" / "api.token");
-  token.pop_back();
-  int64_t rows = 0, after = 0;
-  for (int pages = 0; pages < 1000; ++pages) {
-    coral::v1::QueryTableRequest req;
-    req.set_table("spans");
-    req.set_after_seq(after);
-    req.set_limit(100000);
-    coral::v1::QueryTableResponse resp;
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + token);
-    if (!stub->QueryTable(&ctx, req, &resp).ok()) return -1;
-    rows += resp.rows_size();
-    after = resp.next_seq();
-    if (!resp.more()) break;
-  }
-  return rows;
-}
-
 // The agent's store on a small filesystem that fills up (chaos): OTLP is
 // answered "unavailable, retry" with the reason while the disk is full, the
 // agent keeps running, and once space returns it takes spans again; every
@@ -433,11 +425,11 @@ TEST_F(AgentE2eTest, AFullDiskIsRefusedClearlyAndRecovers) {
         return r.ok() && r->status == 200;
       },
       30s, 1s));
-  EXPECT_EQ(StoredSpans(Address(), home_), accepted);
+  EXPECT_EQ(StoredSpans(), accepted);
   agent->Kill(SIGKILL);
   agent.reset();
   agent.emplace(StartAgent({{"CORAL_AGENT_OTLP_SAMPLING_KEEP_PERCENT", "100"}}));
-  EXPECT_EQ(StoredSpans(Address(), home_), accepted);
+  EXPECT_EQ(StoredSpans(), accepted);
 }
 
 TEST_F(AgentE2eTest, RejectsCallsWithoutTheToken) {
@@ -571,20 +563,12 @@ TEST_F(AgentE2eTest, TracesConnectionsWithEbpf) {
   ::close(accepted);
   ::close(listener);
 
-  auto stub = coral::v1::AgentService::NewStub(
-      grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()));
-  std::string token = *ReadFile(home_ / "agent" / "api.token");
-  token.pop_back();
   bool client_open = false, server_open = false, client_close = false;
   ASSERT_TRUE(Eventually(
       [&] {
-        coral::v1::QueryTableRequest req;
-        req.set_table("connections");
-        req.set_limit(100000);
-        coral::v1::QueryTableResponse r;
-        grpc::ClientContext ctx;
-        ctx.AddMetadata("authorization", "Bearer " + token);
-        if (!stub->QueryTable(&ctx, req, &r).ok()) return false;
+        auto page = QueryTable("connections");
+        if (!page) return false;
+        const coral::v1::QueryTableResponse& r = *page;
         std::map<std::string, int> col;
         for (int i = 0; i < r.columns_size(); ++i) col[r.columns(i)] = i;
         for (const auto& row : r.rows()) {
