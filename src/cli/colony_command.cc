@@ -504,7 +504,8 @@ void AddColonyCommands(CLI::App& app, Commands& commands) {
   commands.Bind(
       colony->add_subcommand("agents",
                              "Enrolled agents: state (healthy <= 30s since the last heartbeat, "
-                             "degraded <= 2m, unhealthy after), address, API reachability"),
+                             "degraded <= 2m or while pulls of its data fail, unhealthy after), "
+                             "address, API reachability, pulls (ok, failing) and rows pulled"),
       RunAgents);
   CLI::App* agent = colony->add_subcommand("agent", "Act on one enrolled agent");
   agent->require_subcommand(1);
