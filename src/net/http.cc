@@ -91,26 +91,29 @@ HttpResponse HttpResponse::Json(int status, std::string body) {
 }
 
 bool ResponseStream::Write(std::string data) {
-  std::function<void()> wake;
   {
     std::lock_guard lock(mu_);
     if (closed_by_writer_ || abandoned_) return false;
     pending_ += data;
-    wake = wake_;
   }
-  if (wake) wake();
+  Wake();
   return true;
 }
 
 void ResponseStream::Close() {
-  std::function<void()> wake;
   {
     std::lock_guard lock(mu_);
     if (closed_by_writer_) return;
     closed_by_writer_ = true;
-    wake = wake_;
   }
-  if (wake) wake();
+  Wake();
+}
+
+void ResponseStream::Wake() {
+  // Under the lock, so Abandon returns only once no wake is running: the
+  // server may then tear down what `wake_` points into.
+  std::lock_guard lock(wake_mu_);
+  if (wake_) wake_();
 }
 
 bool ResponseStream::closed() const {
@@ -120,10 +123,10 @@ bool ResponseStream::closed() const {
 
 void ResponseStream::Attach(std::function<void()> wake) {
   {
-    std::lock_guard lock(mu_);
-    wake_ = wake;
+    std::lock_guard lock(wake_mu_);
+    wake_ = std::move(wake);
   }
-  wake();  // whatever was written before the server attached
+  Wake();  // whatever was written before the server attached
 }
 
 bool ResponseStream::Take(std::string* out) {
@@ -134,9 +137,12 @@ bool ResponseStream::Take(std::string* out) {
 }
 
 void ResponseStream::Abandon() {
-  std::lock_guard lock(mu_);
-  abandoned_ = true;
-  pending_.clear();
+  {
+    std::lock_guard lock(mu_);
+    abandoned_ = true;
+    pending_.clear();
+  }
+  std::lock_guard lock(wake_mu_);
   wake_ = nullptr;
 }
 

@@ -62,19 +62,24 @@ class ResponseStream {
   bool closed() const;
 
   // For the server. `wake` is called (from the writer's thread) whenever
-  // something new can be taken; it must not block.
+  // something new can be taken; it must not block nor call back into this
+  // stream.
   void Attach(std::function<void()> wake);
   // Moves everything queued into *out; true when the writer has closed and
   // nothing more will come.
   bool Take(std::string* out);
-  // The client went away or the server stopped: later writes fail.
+  // The client went away or the server stopped: later writes fail, and once
+  // this returns `wake` is neither running nor called again.
   void Abandon();
 
  private:
-  mutable std::mutex mu_;  // guards everything below
+  void Wake();
+
+  mutable std::mutex mu_;  // guards pending_, closed_by_writer_, abandoned_
   std::string pending_;
   bool closed_by_writer_ = false;
   bool abandoned_ = false;
+  std::mutex wake_mu_;  // guards wake_; held while it runs
   std::function<void()> wake_;
 };
 

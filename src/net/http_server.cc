@@ -127,15 +127,43 @@ class ConnectionGate {
   std::map<std::string, size_t> per_peer_;
 };
 
+// The streamed bodies of one listener. A writer thread wakes its connection
+// by posting into the listener's io_context, so before that context goes away
+// every stream is abandoned: after that no writer touches it.
+class OpenStreams {
+ public:
+  void Add(const std::shared_ptr<ResponseStream>& stream) {
+    std::lock_guard lock(mu_);
+    std::erase_if(streams_, [](const auto& weak) { return weak.expired(); });
+    streams_.push_back(stream);
+  }
+
+  void AbandonAll() {
+    std::vector<std::weak_ptr<ResponseStream>> streams;
+    {
+      std::lock_guard lock(mu_);
+      streams.swap(streams_);
+    }
+    for (auto& weak : streams) {
+      if (auto stream = weak.lock()) stream->Abandon();
+    }
+  }
+
+ private:
+  std::mutex mu_;  // guards streams_
+  std::vector<std::weak_ptr<ResponseStream>> streams_;
+};
+
 // One connection. Stream is beast::tcp_stream or beast::ssl_stream<...>.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, const HttpServerOptions& options, const HttpHandler& handler,
-          std::string remote, std::shared_ptr<ConnectionGate::Slot> slot)
+          OpenStreams& open_streams, std::string remote, std::shared_ptr<ConnectionGate::Slot> slot)
       : stream_(std::move(stream)),
         options_(options),
         handler_(handler),
+        open_streams_(open_streams),
         remote_(std::move(remote)),
         slot_(std::move(slot)) {
     // Beast reads at most the buffer's free capacity at a time: left to grow
@@ -246,6 +274,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // client leaving, and it is what keeps this session alive between writes.
   void SendStream(HttpResponse&& resp, unsigned version) {
     out_stream_ = std::move(resp.stream);
+    open_streams_.Add(out_stream_);
     auto head = std::make_shared<http::response<http::empty_body>>(
         static_cast<http::status>(resp.status), version);
     head->set(http::field::server, "coral");
@@ -327,6 +356,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
+  OpenStreams& open_streams_;
   std::string remote_;
   std::shared_ptr<ConnectionGate::Slot> slot_;  // released when the connection goes
   std::string peer_cert_pem_;
@@ -397,6 +427,8 @@ class HttpServer::Impl {
     io_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    // No handler runs now; writers still might post into io_ until this.
+    open_streams_.AbandonAll();
   }
 
   ~Impl() { Stop(); }
@@ -452,11 +484,12 @@ class HttpServer::Impl {
       if (ssl_) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
             beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *ssl_), options_,
-            handler_, remote, std::move(slot))
+            handler_, open_streams_, remote, std::move(slot))
             ->Run();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), options_,
-                                                     handler_, remote, std::move(slot))
+                                                     handler_, open_streams_, remote,
+                                                     std::move(slot))
             ->Run();
       }
       Accept();
@@ -467,6 +500,7 @@ class HttpServer::Impl {
   HttpHandler handler_;
   // Before io_: connections still queued in io_ release their slots into it.
   ConnectionGate gate_{options_};
+  OpenStreams open_streams_;
   RateLimit accept_errors_{std::chrono::seconds(10)};
   RateLimit refusals_{std::chrono::seconds(10)};
   asio::io_context io_;
