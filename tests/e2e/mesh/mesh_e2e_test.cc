@@ -12,7 +12,9 @@
 // stateless revision; a job that only sends spans listed alike by the CLI,
 // `coral status` and MCP; kill -9 and restart of the
 // colony and an agent bringing everyone back healthy with the same addresses
-// and no new token; a revoked agent refused, and told why.
+// and no new token; a revoked agent refused, and told why. A partition of
+// minutes between an agent and the rest: the colony says so meanwhile, and
+// nothing the agent took is lost or doubled once it heals.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -24,6 +26,7 @@
 #include <thread>
 
 #include "../../eventually.h"
+#include "base/clock.h"
 #include "base/files.h"
 #include "base/ids.h"
 #include "base/subprocess.h"
@@ -243,6 +246,18 @@ class MeshE2eTest : public ::testing::Test {
       }
     }
     return out;
+  }
+  // A job on the node sends `requests` server spans, `errors` of them failed,
+  // to the node's agent through the OpenTelemetry JS SDK, and exits.
+  bool SendSpans(const Node& n, const std::string& service, int requests, int errors) {
+    std::string js = CORAL_OTEL_JS_DIR;
+    auto job = RunCommand({"ip", "netns", "exec", n.ns, "env", "NODE_PATH=" + js + "/node_modules",
+                           "node", CORAL_OTLP_JOB_JS, service, std::to_string(requests),
+                           std::to_string(errors), "http://127.0.0.1:4317"},
+                          60s);
+    if (job.ok() && job->exit.ok()) return true;
+    ADD_FAILURE() << (job.ok() ? job->out + job->err : job.status().ToString());
+    return false;
   }
   pid_t PidOf(const std::filesystem::path& pid_file) {
     auto text = ReadFile(pid_file);
@@ -470,13 +485,7 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   // errors, the same in `coral query services`, `coral status` and the MCP
   // tool coral_list_services.
   {
-    std::string js = CORAL_OTEL_JS_DIR;
-    auto job = RunCommand(
-        {"ip", "netns", "exec", a_.ns, "env", "NODE_PATH=" + js + "/node_modules", "node",
-         CORAL_OTLP_JOB_JS, "nightly-report", "40", "4", "http://127.0.0.1:4317"},
-        60s);
-    ASSERT_TRUE(job.ok() && job->exit.ok())
-        << (job.ok() ? job->out + job->err : job.status().ToString());
+    ASSERT_TRUE(SendSpans(a_, "nightly-report", 40, 4));
     // Every span summarized: `coral status` counts all 40 requests.
     Json in_status;
     ASSERT_TRUE(Eventually(
@@ -679,6 +688,120 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
     EXPECT_GT(std::get<int64_t>(rows->rows[0][0]), 0) << table;
     EXPECT_EQ(rows->rows[0][0], rows->rows[0][1]) << table << ": a row stored twice";
     EXPECT_EQ(std::get<int64_t>(rows->rows[0][2]), 3) << table;
+  }
+}
+
+// Agent A's cable is cut for three minutes, longer than a WireGuard session
+// lives (180 s) and than the colony waits before calling an agent unhealthy.
+// Meanwhile the colony says the agent cannot be reached (its pulls fail, it
+// degrades then turns unhealthy, its API unreachable, `coral status` has a
+// finding) and the agent says the colony cannot be reached, while it keeps
+// taking spans and metrics. Once the cable is back, everything it took
+// reaches the colony, once.
+TEST_F(MeshE2eTest, APartitionOfMinutesLosesNothingAndIsShownWhileItLasts) {
+  Json init = CoralJson(colony_, {"init", "shop", "--env", "e2e"});
+  std::string colony_id = init["id"];
+  ASSERT_EQ(CoralJson(colony_, {"colony", "start"})["colony_id"], colony_id);
+  Json token = CoralJson(colony_, {"colony", "token", "create", "--name", "partition"});
+  RunResult joined = Coral(a_, {"agent", "start", "--join", token["token"], "-o", "json"});
+  ASSERT_TRUE(joined.exit.ok()) << joined.err;
+  std::string a_id = AgentId(a_);
+  auto agent = [&] { return Agents()[a_id]; };
+  ASSERT_TRUE(Eventually(
+      [&] { return AllHealthy({&a_}) && agent()["rows_pulled"].get<int64_t>() > 0; }, 90s, 500ms))
+      << agent().dump(2);
+  ASSERT_TRUE(SendSpans(a_, "before-partition", 30, 3));
+
+  // The cut: nothing in or out of A's LAN interface.
+  std::string lan = lan_if_[a_.ns];
+  ASSERT_TRUE(In(a_.ns, {"nft",
+                         "add table inet cut; "
+                         "add chain inet cut in { type filter hook input priority -10; }; "
+                         "add chain inet cut out { type filter hook output priority -10; }; "
+                         "add rule inet cut in iifname \"" +
+                             lan + "\" drop; add rule inet cut out oifname \"" + lan + "\" drop"}));
+  auto cut_at = std::chrono::steady_clock::now();
+  int64_t cut_us = ToUnixMicros(SystemClock::Get().Now());
+  ASSERT_TRUE(SendSpans(a_, "during-partition", 120, 6));
+  Json seen;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        seen = agent();
+        return seen["state"] == "degraded" && !seen["api_reachable"].get<bool>() &&
+               !seen["pull_error"].get<std::string>().empty();
+      },
+      90s, 1s))
+      << seen.dump(2);
+  Json status = CoralJson(colony_, {"status"});
+  bool finding = false;
+  for (const auto& f : status["findings"]) {
+    finding |= f["kind"] == "agent_pull_failing" && f["subject"] == a_id;
+  }
+  EXPECT_TRUE(finding) << status.dump(2);
+  Json a_status;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        a_status = CoralJson(a_, {"agent", "status"});
+        return a_status["colony"]["state"] == "unreachable";
+      },
+      90s, 1s))
+      << a_status.dump(2);
+  // Late in the cut, more spans; then the colony has given up on A.
+  std::this_thread::sleep_until(cut_at + 150s);
+  ASSERT_TRUE(SendSpans(a_, "late-in-partition", 50, 0));
+  EXPECT_TRUE(Eventually([&] { return agent()["state"] == "unhealthy"; }, 60s, 1s))
+      << agent().dump(2);
+  std::this_thread::sleep_until(cut_at + 180s);
+  int64_t heal_us = ToUnixMicros(SystemClock::Get().Now());
+  ASSERT_TRUE(In(a_.ns, {"nft", "delete table inet cut"}));
+
+  // Healed: A is healthy and pulled again, and the colony has it all.
+  EXPECT_TRUE(Eventually(
+      [&] {
+        seen = agent();
+        return seen["state"] == "healthy" && seen["api_reachable"].get<bool>() &&
+               seen["pull_error"].get<std::string>().empty();
+      },
+      120s, 1s))
+      << seen.dump(2);
+  std::map<std::string, int64_t> want = {
+      {"before-partition", 30}, {"during-partition", 120}, {"late-in-partition", 50}};
+  std::map<std::string, int64_t> requests;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        status = CoralJson(colony_, {"status"});
+        for (const auto& s : status["services"]) {
+          if (want.count(s["service"])) requests[s["service"]] = s.value("requests", 0);
+        }
+        return requests == want;
+      },
+      120s, 1s))
+      << Json(requests).dump();
+  ASSERT_TRUE(Coral(colony_, {"colony", "stop"}).exit.ok());
+  auto store = storage::OpenStore(
+      "duckdb://" + (colony_.home / "colonies" / colony_id / "colony.duckdb").string());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto count = [&](const std::string& sql) {
+    auto rows = (*store)->Query(sql);
+    EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
+    return rows.ok() ? std::get<int64_t>(rows->rows[0][0]) : -1;
+  };
+  for (const auto& [service, n] : want) {
+    EXPECT_EQ(count("SELECT count(*) FROM spans WHERE service_name = '" + service + "'"), n)
+        << service;
+    EXPECT_EQ(
+        count("SELECT count(DISTINCT span_id) FROM spans WHERE service_name = '" + service + "'"),
+        n)
+        << service;
+  }
+  // The host metrics A sampled while cut off arrived too, each row once.
+  EXPECT_GT(count("SELECT count(*) FROM host_metrics WHERE ts_us BETWEEN " +
+                  std::to_string(cut_us + 10'000'000) + " AND " + std::to_string(heal_us)),
+            0);
+  for (const char* table : {"spans", "host_metrics", "processes"}) {
+    EXPECT_EQ(count(std::string("SELECT count(*) - count(DISTINCT (agent_id, seq)) FROM ") + table),
+              0)
+        << table << ": a row stored twice";
   }
 }
 
