@@ -369,6 +369,7 @@ Result<coral::v1::EnrollResponse> Colony::Enroll(const coral::v1::EnrollRequest&
   out.set_mesh_ip(enrolled.agent.mesh_ip);
   out.set_mesh_cidr(config_.mesh_cidr);
   out.set_colony_mesh_ip(config_.mesh_ip);
+  out.set_colony_grpc_port(config_.grpc_port);
   out.set_colony_wireguard_public_key(config_.wireguard_public_key);
   std::string wg_port = std::to_string(mesh_->listen_port());
   // The host the agent reached us through first: it is known to route.

@@ -119,6 +119,7 @@ Result<MeshIdentity> Enroll(const EnrollOptions& o) {
     m.mesh_ip = er.mesh_ip();
     m.mesh_cidr = er.mesh_cidr();
     m.colony_mesh_ip = er.colony_mesh_ip();
+    if (er.colony_grpc_port() > 0) m.colony_grpc_port = er.colony_grpc_port();
     m.colony_public_key = er.colony_wireguard_public_key();
     m.colony_endpoint = er.colony_wireguard_endpoints(0);
     // Prefer the endpoint on the host we just reached.

@@ -179,6 +179,7 @@ class MeshE2eTest : public ::testing::Test {
     if (&n == &colony_) {
       argv.push_back("CORAL_COLONY_PUBLIC_ENDPOINTS=10.123.0.1:8443");
       argv.push_back("CORAL_COLONY_POLLER_INTERVAL=2s");
+      argv.insert(argv.end(), colony_env_.begin(), colony_env_.end());
     }
     argv.insert(argv.end(), {CORAL_BINARY, "--home", n.home.string()});
     argv.insert(argv.end(), args.begin(), args.end());
@@ -269,6 +270,7 @@ class MeshE2eTest : public ::testing::Test {
   Node colony_, a_, b_, c_, d_;
   std::vector<std::string> namespaces_;
   std::map<std::string, std::string> lan_if_;
+  std::vector<std::string> colony_env_;  // NAME=value for every colony command
   std::string since_text_;
 };
 
@@ -691,7 +693,8 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   }
 }
 
-// Agent A's cable is cut for three minutes, longer than a WireGuard session
+// Agent A (joined to a colony whose API is not on the default port) has its
+// cable cut for three minutes, longer than a WireGuard session
 // lives (180 s) and than the colony waits before calling an agent unhealthy.
 // Meanwhile the colony says the agent cannot be reached (its pulls fail, it
 // degrades then turns unhealthy, its API unreachable, `coral status` has a
@@ -699,6 +702,8 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
 // taking spans and metrics. Once the cable is back, everything it took
 // reaches the colony, once.
 TEST_F(MeshE2eTest, APartitionOfMinutesLosesNothingAndIsShownWhileItLasts) {
+  // Not the default API port: agents learn the colony's at enrollment.
+  colony_env_ = {"CORAL_COLONY_API_GRPC_PORT=9107"};
   Json init = CoralJson(colony_, {"init", "shop", "--env", "e2e"});
   std::string colony_id = init["id"];
   ASSERT_EQ(CoralJson(colony_, {"colony", "start"})["colony_id"], colony_id);
