@@ -33,6 +33,9 @@
 //                [--dir /tmp] [--clickhouse-url clickhouse://...]
 //                [--keep-store FILE.duckdb]   keep the DuckDB store (and the
 //                                             simulated now, FILE.duckdb.horizon)
+//                [--memory-limit 512MB]       DuckDB's memory_limit, as a colony
+//                                             sets it in storage.url (default:
+//                                             the colony's, a quarter of RAM)
 //   colony_scale --query-probe 1 --keep-store FILE.duckdb [--query-runs 50]
 //                the 1 h summary on a kept store, with its slowest statements
 //
@@ -87,7 +90,8 @@ struct Options {
   std::string dir = "/tmp";
   std::string clickhouse_url;
   bool append_probe = false;
-  std::string keep_store;  // a DuckDB file kept after the run (with PATH.horizon)
+  std::string keep_store;    // a DuckDB file kept after the run (with PATH.horizon)
+  std::string memory_limit;  // DuckDB's, when not the colony's default
   bool query_probe = false;
 };
 
@@ -878,7 +882,8 @@ int Run(const Options& o) {
   // As the colony opens it.
   std::string url = analysis::TelemetryStoreUrl(
       "duckdb://" +
-      (o.keep_store.empty() ? (dir.path() / "colony.duckdb").string() : o.keep_store));
+      (o.keep_store.empty() ? (dir.path() / "colony.duckdb").string() : o.keep_store) +
+      (o.memory_limit.empty() ? "" : "?memory_limit=" + o.memory_limit));
   if (o.backend == "clickhouse") {
     if (!o.clickhouse_url.empty()) {
       url = o.clickhouse_url;
@@ -996,7 +1001,8 @@ int Run(const Options& o) {
       "\"summarizer_run_p50_s\":%.3f,\"summarizer_run_max_s\":%.3f,"
       "\"query_runs\":%zu,\"query_p50_ms\":%.1f,\"query_p99_ms\":%.1f,\"query_max_ms\":%.1f,"
       "\"summary_services\":%d,\"summary_findings\":%d,\"rows_stored\":%lld,"
-      "\"rss_peak_mb\":%.0f,\"rss_end_mb\":%.0f,\"server_rss_peak_mb\":%.0f,"
+      "\"store_memory_limit\":\"%s\",\"rss_peak_mb\":%.0f,\"rss_end_mb\":%.0f,"
+      "\"server_rss_peak_mb\":%.0f,"
       "\"server_rss_end_mb\":%.0f,\"backfill_time\":%s,\"catchup_time\":%s,"
       "\"steady_time\":%s,\"summary_statements\":%s}\n",
       o.backend.c_str(), o.agents, o.services, fleet.distinct_services(), o.spans_per_s,
@@ -1007,8 +1013,12 @@ int Run(const Options& o) {
       steady_total_s > 0 ? static_cast<double>(steady_rows) / steady_total_s : 0, steady_sim_s,
       Percentile(summarize_s, 0.5), Percentile(summarize_s, 1.0), query_ms.size(),
       Percentile(query_ms, 0.5), Percentile(query_ms, 0.99), Percentile(query_ms, 1.0),
-      services_seen, findings, static_cast<long long>(stored), mb(StatusKb(self, "VmHWM:")),
-      mb(StatusKb(self, "VmRSS:")), ch_pid.empty() ? -1.0 : mb(StatusKb(ch_pid, "VmHWM:")),
+      services_seen, findings, static_cast<long long>(stored),
+      o.backend != "duckdb"    ? "-"
+      : o.memory_limit.empty() ? analysis::DefaultStoreMemoryLimit().c_str()
+                               : o.memory_limit.c_str(),
+      mb(StatusKb(self, "VmHWM:")), mb(StatusKb(self, "VmRSS:")),
+      ch_pid.empty() ? -1.0 : mb(StatusKb(ch_pid, "VmHWM:")),
       ch_pid.empty() ? -1.0 : mb(StatusKb(ch_pid, "VmRSS:")), backfill_breakdown.c_str(),
       catchup_breakdown.c_str(), steady_breakdown.c_str(), store->SlowestStatements(6).c_str());
   std::fflush(stdout);
@@ -1027,7 +1037,7 @@ int main(int argc, char** argv) {
           "usage: colony_scale --backend duckdb|clickhouse [--agents N] [--services N]\n"
           "         [--replicas N] [--spans-per-s X] [--history-min N] [--steady-cycles N]\n"
           "         [--query-runs N] [--concurrency N] [--dir DIR] [--clickhouse-url URL]\n"
-          "         [--keep-store FILE.duckdb]\n"
+          "         [--keep-store FILE.duckdb] [--memory-limit 512MB]\n"
           "       colony_scale --query-probe 1 --keep-store FILE.duckdb [--query-runs N]\n"
           "A simulated fleet polled by the real colony pipeline; prints one line of JSON.\n"
           "bench/colony_scale.sh runs it on both backends and prints a table; the top of\n"
@@ -1065,6 +1075,8 @@ int main(int argc, char** argv) {
       o.query_probe = value == "1";
     } else if (flag == "--append-probe") {
       o.append_probe = value == "1";
+    } else if (flag == "--memory-limit") {
+      o.memory_limit = value;
     } else if (flag == "--clickhouse-url") {
       o.clickhouse_url = value;
     } else {

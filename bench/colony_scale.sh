@@ -13,7 +13,11 @@
 #               the 15 s poll interval) and the summarizer run after it;
 #   query       BENCH_QUERY_RUNS runs (default 50) of the 1 h summary over the
 #               whole fleet: p50 / p99 (target p99 < 100 ms on DuckDB);
-#   rss         the colony process's peak and final RSS, and clickhouse-server's.
+#   rss         the colony process's peak and final RSS, and clickhouse-server's;
+#               on DuckDB beside the colony's budget: the store's memory_limit
+#               (BENCH_MEMORY_LIMIT_MB, default 512, as storage.url sets it; 0
+#               for the colony's default, a quarter of RAM from 256 MB to 2 GB)
+#               plus 640 MB (bench/colony_budget.sh says what it holds).
 # The agents are simulated in-process (an AgentSource building the pages an
 # agent's QueryTable answers; no gRPC, TLS or protobuf serialization); the CPU
 # time spent building pages is shown apart. Each service runs on
@@ -30,6 +34,7 @@ HISTORY=${BENCH_HISTORY_MIN:-5}
 CYCLES=${BENCH_STEADY_CYCLES:-3}
 RUNS=${BENCH_QUERY_RUNS:-50}
 BACKENDS=${BENCH_BACKENDS:-duckdb clickhouse}
+MEMORY_LIMIT_MB=${BENCH_MEMORY_LIMIT_MB:-512}
 
 if [ -z "${BENCH_NO_SETUP:-}" ]; then scripts/setup.sh >/dev/null; fi
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCORAL_BUILD_TESTS=OFF \
@@ -52,6 +57,7 @@ for backend in $BACKENDS; do
   build/release/bench/colony_scale --backend "$backend" --agents "$AGENTS" --services "$SERVICES" \
     --replicas "$REPLICAS" --history-min "$HISTORY" --steady-cycles "$CYCLES" \
     --query-runs "$RUNS" ${BENCH_CLICKHOUSE_URL:+--clickhouse-url "$BENCH_CLICKHOUSE_URL"} \
+    $([ "$MEMORY_LIMIT_MB" != 0 ] && echo --memory-limit "${MEMORY_LIMIT_MB}MB") \
     >"$work/$backend.json" 2>"$work/$backend.log" || { cat "$work/$backend.log" >&2; exit 1; }
 done
 
@@ -69,6 +75,9 @@ for b in backends:
         print(f"{b}: skipped ({runs[b]['skipped']})")
 if not cols:
     sys.exit(0)
+def budget(d):  # the colony's: its DuckDB's memory_limit + 640 MB
+    limit = d.get("store_memory_limit", "-")
+    return int(limit[:-2]) + 640 if limit.endswith("MB") else None
 def num(v, fmt):
     return "-" if v is None or v < 0 else format(v, fmt)
 rows = [
@@ -89,7 +98,10 @@ rows = [
     ("1 h summary p50 ms", lambda d: num(d["query_p50_ms"], ".1f")),
     ("1 h summary p99 ms", lambda d: num(d["query_p99_ms"], ".1f")),
     ("  services / findings", lambda d: f"{d['summary_services']} / {d['summary_findings']}"),
-    ("colony RSS peak MB", lambda d: num(d["rss_peak_mb"], ".0f")),
+    ("store memory_limit", lambda d: d.get("store_memory_limit", "-")),
+    ("colony RSS budget MB", lambda d: budget(d) or "-"),
+    ("colony RSS peak MB", lambda d: num(d["rss_peak_mb"], ".0f") +
+        ("" if not budget(d) else " within" if d["rss_peak_mb"] <= budget(d) else " OVER")),
     ("colony RSS end MB", lambda d: num(d["rss_end_mb"], ".0f")),
     ("server RSS peak MB", lambda d: num(d["server_rss_peak_mb"], ".0f")),
     ("server RSS end MB", lambda d: num(d["server_rss_end_mb"], ".0f")),

@@ -20,6 +20,7 @@ SECONDS_TO_RUN=${BENCH_SECONDS:-20}
 SPANS=512
 
 . bench/release_agent.sh
+start_release_agent
 
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }

@@ -122,18 +122,15 @@ class MeshE2eTest : public ::testing::Test {
     }
     (void)RunCommand({CORAL_BINARY, "--home", colony_.home, "colony", "stop"});
     for (const auto& ns : namespaces_) {
-      // Anything still running inside (a test that failed half-way).
-      if (auto pids = RunCommand({"ip", "netns", "pids", ns}); pids.ok()) {
-        std::istringstream in(pids->out);
-        for (pid_t pid; in >> pid;) ::kill(pid, SIGKILL);
-      }
+      KillEverythingIn(ns);  // anything still running (a test that failed half-way)
       (void)RunCommand({"ip", "netns", "del", ns});
     }
   }
 
   // A run that crashed (a sanitizer abort skips TearDown) leaves its coral
   // processes running inside namespaces nobody deletes; they would load the
-  // machine and hold UDP ports. Kill those of runs whose test process is gone.
+  // machine and hold UDP ports. Kill those of runs whose test process is gone:
+  // the ones whose folder is gone too, and everything in their namespaces.
   static void SweepEarlierRuns() {
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
       std::string pid = entry.path().filename().string();
@@ -154,7 +151,16 @@ class MeshE2eTest : public ::testing::Test {
       if (ns.size() < 4 || ns.rfind("cm", 0) != 0) continue;
       std::string owner = ns.substr(3);
       if (owner.find_first_not_of("0123456789") != std::string::npos) continue;
-      if (::kill(std::atoi(owner.c_str()), 0) != 0) (void)RunCommand({"ip", "netns", "del", ns});
+      if (::kill(std::atoi(owner.c_str()), 0) == 0) continue;
+      KillEverythingIn(ns);  // deleting a namespace leaves its processes running
+      (void)RunCommand({"ip", "netns", "del", ns});
+    }
+  }
+
+  static void KillEverythingIn(const std::string& ns) {
+    if (auto pids = RunCommand({"ip", "netns", "pids", ns}); pids.ok()) {
+      std::istringstream in(pids->out);
+      for (pid_t pid; in >> pid;) ::kill(pid, SIGKILL);
     }
   }
 
