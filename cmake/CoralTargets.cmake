@@ -5,7 +5,7 @@ function(coral_warnings target)
   # -Wrestrict misfires on std::string concatenation in g++ 12 at -O2/-O3
   # (GCC bug 105329), so optimized builds would fail on correct code.
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wno-missing-field-initializers
-                                           -Wno-restrict)
+                                           $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
 endfunction()
 
 # coral_library(NAME SOURCES ... DEPS ...): one library per src/ folder.

@@ -1,5 +1,8 @@
 #include "analysis/rest_api.h"
 
+#include <charconv>
+#include <cmath>
+
 #include "analysis/tools.h"
 #include "base/json_text.h"
 
@@ -23,24 +26,28 @@ Result<Json> ArgumentsFromQuery(const Tool& tool, std::string_view query) {
       return InvalidArgument("unknown argument '" + key.substr(0, 40) + "'");
     if (args.contains(key)) return InvalidArgument("argument '" + key + "' given twice");
     std::string type = props[key].value("type", "string");
-    if (type == "integer" || type == "number") {
+    if (type == "integer") {
+      // Exactly a whole number that fits: 1e3, 5.0 and 2^63 are refused.
+      int64_t whole = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), whole);
+      if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
+        return InvalidArgument(
+            "argument '" + key + "' must be a whole number" +
+            (ec == std::errc::result_out_of_range ? " (this one is too large)" : ""));
+      }
+      args[key] = whole;
+    } else if (type == "number") {
       size_t used = 0;
       double number = 0;
       try {
         number = std::stod(value, &used);
       } catch (const std::exception&) {
-        used = 0;
+        used = 0;  // not a number, or out of range
       }
-      if (used == 0 || used != value.size() ||
-          (type == "integer" && number != static_cast<int64_t>(number))) {
-        return InvalidArgument("argument '" + key + "' must be " +
-                               (type == "integer" ? "a whole number" : "a number"));
+      if (used == 0 || used != value.size() || !std::isfinite(number)) {
+        return InvalidArgument("argument '" + key + "' must be a finite number");
       }
-      if (type == "integer") {
-        args[key] = static_cast<int64_t>(number);
-      } else {
-        args[key] = number;
-      }
+      args[key] = number;
     } else {
       args[key] = std::move(value);
     }
@@ -101,6 +108,19 @@ net::HttpResponse RestApi::Handle(const net::HttpRequest& req) {
   std::string audited = args.ok() ? JsonText(*args) : req.query.substr(0, 512);
   auto pass = door_.Authorize(*caller, action, audited);
   if (!pass.ok()) return Error(403, pass.status().message());
+  if (running_.fetch_add(1) >= options_.max_running) {
+    running_.fetch_sub(1);
+    std::string busy = "the colony is answering " + std::to_string(options_.max_running) +
+                       " API requests already; retry in a moment";
+    door_.Finish(*pass, 0, busy);
+    net::HttpResponse r = Error(503, busy);
+    r.headers.push_back({"Retry-After", "1"});
+    return r;
+  }
+  struct Done {
+    std::atomic<int>& running;
+    ~Done() { running.fetch_sub(1); }
+  } done{running_};
   Status checked = args.ok() ? CheckRequired(*tool, *args) : args.status();
   Result<Answer> answer = checked.ok() ? tool->run(colony_, *args) : Result<Answer>(checked);
   if (!answer.ok()) {
@@ -127,12 +147,14 @@ std::string RestApi::OpenApi() const {
                             {"description", schema.value("description", "")},
                             {"schema", schema}});
     }
-    Json responses = {{"200",
-                       {{"description", "The answer"},
-                        {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}},
-                      {"400", {{"description", "Bad arguments"}}},
-                      {"401", {{"description", "No or unknown credentials"}}},
-                      {"403", {{"description", "The caller's role does not allow it"}}}};
+    Json responses = {
+        {"200",
+         {{"description", "The answer"},
+          {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}},
+        {"400", {{"description", "Bad arguments"}}},
+        {"401", {{"description", "No or unknown credentials"}}},
+        {"403", {{"description", "The caller's role does not allow it"}}},
+        {"503", {{"description", "Busy with other answers; retry after Retry-After"}}}};
     Json get = {{"operationId", tool.name},
                 {"summary", tool.title},
                 {"description", tool.description + " Needs role " +

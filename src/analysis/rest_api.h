@@ -7,12 +7,16 @@
 //
 // Every call goes through the front door as action "api:<route>" (bearer API
 // token; the role each tool needs) and is audited. Errors are JSON
-// {"error": message} with 400 (bad arguments), 401, 403, 404, 405, 413 or 500.
+// {"error": message} with 400 (bad arguments), 401, 403, 404, 405, 413, 500,
+// or 503 with Retry-After when `max_running` answers are being worked on
+// already: heavy questions then cannot take every thread of the listener they
+// share with enrollment and MCP.
 //
 // Thread-safety: Handle is called from the HTTP server's threads at once; the
 // colony view and the door are thread-safe.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <string_view>
 
@@ -24,10 +28,15 @@ namespace coral::analysis {
 
 inline constexpr std::string_view kRestPrefix = "/api/v1/";
 
+struct RestApiOptions {
+  int max_running = 4;  // answers worked on at once
+};
+
 class RestApi {
  public:
-  RestApi(ColonyView& colony, auth::FrontDoor& door, std::string version)
-      : colony_(colony), door_(door), version_(std::move(version)) {}
+  RestApi(ColonyView& colony, auth::FrontDoor& door, std::string version,
+          RestApiOptions options = {})
+      : colony_(colony), door_(door), version_(std::move(version)), options_(options) {}
 
   // Whether a request path is this API's.
   static bool Handles(std::string_view path) { return path.starts_with(kRestPrefix); }
@@ -40,6 +49,8 @@ class RestApi {
   ColonyView& colony_;
   auth::FrontDoor& door_;
   const std::string version_;
+  const RestApiOptions options_;
+  std::atomic<int> running_{0};
 };
 
 }  // namespace coral::analysis

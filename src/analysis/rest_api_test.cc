@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "analysis/test_store.h"
 #include "analysis/tools.h"
 
@@ -77,6 +82,11 @@ TEST_P(RestApiTest, BadInputGetsAClearErrorAndChangesNothing) {
       {"/api/v1/traces?limit=1.5", 400, "whole number"},
       {"/api/v1/traces?limit=-1", 400, "limit must be"},
       {"/api/v1/traces?limit=5&limit=6", 400, "given twice"},
+      // Found by fuzz_rest_api: a whole number past int64 was undefined behaviour.
+      {"/api/v1/traces?min_duration_ms=14444444444444444444444444", 400, "too large"},
+      {"/api/v1/traces?limit=1e3", 400, "whole number"},
+      {"/api/v1/summary?slow_ms=inf", 400, "finite number"},
+      {"/api/v1/summary?slow_ms=1e999", 400, "finite number"},
       {"/api/v1/logs?grep=%zz", 400, "%-escape"},
       {"/api/v1/trace", 400, "missing required argument 'trace_id'"},
       {"/api/v1/trace?trace_id=ffffffffffffffffffffffffffffffff", 404, "no spans of trace"},
@@ -116,6 +126,67 @@ TEST_P(RestApiTest, EveryCallIsAuthenticatedAuthorizedAndAudited) {
   ASSERT_EQ(doc.status, 200);
   Json openapi = Json::parse(doc.body);
   for (const Tool& t : Tools()) EXPECT_TRUE(openapi["paths"].contains("/api/v1/" + t.route));
+}
+
+// A view whose Status waits until the test lets it go, so an answer can be
+// held in flight.
+class HeldView : public ColonyView {
+ public:
+  explicit HeldView(ColonyView& inner) : inner_(inner) {}
+  storage::Store& telemetry() override { return inner_.telemetry(); }
+  const Clock& clock() const override { return inner_.clock(); }
+  coral::v1::GetStatusResponse Status() override {
+    std::unique_lock lock(mu_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [&] { return released_; });
+    return inner_.Status();
+  }
+  std::vector<coral::v1::AgentInfo> Agents() override { return inner_.Agents(); }
+  Result<std::vector<auth::AuditEntry>> Audit(const auth::AuditQuery& query) override {
+    return inner_.Audit(query);
+  }
+  bool WaitEntered() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return entered_; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  ColonyView& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false, released_ = false;
+};
+
+TEST_P(RestApiTest, PastMaxRunningAnswersTheRestAreToldToRetry) {
+  HeldView held(*view_);
+  api_ = std::make_unique<RestApi>(held, *door_, "test", RestApiOptions{.max_running = 1});
+  net::HttpResponse first;
+  std::thread asking([&] { first = Get("/api/v1/status", viewer_); });
+  ASSERT_TRUE(held.WaitEntered());
+  auto busy = Get("/api/v1/services", viewer_);
+  EXPECT_EQ(busy.status, 503) << busy.body;
+  EXPECT_NE(busy.body.find("retry"), std::string::npos) << busy.body;
+  EXPECT_NE(std::find(busy.headers.begin(), busy.headers.end(),
+                      std::pair<std::string, std::string>{"Retry-After", "1"}),
+            busy.headers.end());
+  EXPECT_EQ(Get("/api/v1/services", "").status, 401);  // who asks is checked first
+  held.Release();
+  asking.join();
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(Get("/api/v1/services", viewer_).status, 200);  // room again
+  auto log = audit_->List({.limit = 10});
+  ASSERT_TRUE(log.ok());
+  bool refusal_audited = false;
+  for (const auto& e : *log) {
+    refusal_audited |= e.action == "api:services" && e.error.find("retry") != std::string::npos;
+  }
+  EXPECT_TRUE(refusal_audited);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RestApiTest, ::testing::Values("duckdb", "clickhouse"),

@@ -200,6 +200,9 @@ Result<std::unique_ptr<Colony>> Colony::Start(ColonyOptions options) {
                                   .key_pem = c.colony_cert_.key_pem,
                                   .client_ca_pem = c.ca_->files().cert_pem,
                                   .client_certs = net::ClientCerts::kOptional},
+      // More threads than REST answers may run at once (RestApiOptions), so
+      // enrollment and MCP keep some while viewers ask heavy questions.
+      .threads = 8,
       .max_body_bytes = 1 << 20};
   Colony* self = colony.get();
   c.public_server_ = CORAL_TRY(net::HttpServer::Start(
