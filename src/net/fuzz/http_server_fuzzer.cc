@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <set>
 #include <string>
 
@@ -51,8 +52,12 @@ std::string Exchange(int port, std::string_view in) {
   char buf[16384];
   for (;;) {
     pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
-    // Generous: a loaded machine (the suite beside a fuzz run) stalls for seconds.
-    CORAL_CHECK(::poll(&p, 1, 30000) == 1, "the server kept a finished connection open");
+    // libFuzzer's timeout timer interrupts poll with SIGALRM: not the server.
+    int ready;
+    do {
+      ready = ::poll(&p, 1, 30000);
+    } while (ready < 0 && errno == EINTR);
+    CORAL_CHECK(ready == 1, "the server kept a finished connection open");
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) break;
     out.append(buf, static_cast<size_t>(n));
