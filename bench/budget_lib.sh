@@ -26,6 +26,16 @@ PY
 
 phase() { echo "$1" >"$work/phase"; }
 
+# budget_overload_rate OTLP_GRPC_PORT: twice the spans/s one exporter gets
+# accepted sending back to back for 5 s (bench/otlp_loadgen), under phase
+# "measure" so the report leaves it out.
+budget_overload_rate() {
+  phase measure
+  build/release/bench/otlp_loadgen --protocol grpc --endpoint "127.0.0.1:$1" \
+    --seconds 5 --spans 512 --connections 1 |
+    python3 -c "import json,sys; print(int(2 * json.load(sys.stdin)['accepted_spans_per_s']))"
+}
+
 # budget_bombs ROUNDS "PORT PATH"...: each round sends every target a 1 MB
 # gzip stream of 1 GB of zeros as one gRPC message, without a token.
 budget_bombs() {

@@ -57,10 +57,7 @@ budget_watch "$colony"
 
 phase idle; sleep "$PHASE_SECONDS"
 
-phase measure
-normal=$(build/release/bench/otlp_loadgen --protocol grpc --endpoint 127.0.0.1:$grpc \
-  --seconds 5 --spans 512 --connections 1)
-rate=$(python3 -c "import json,sys; print(int(2 * json.loads(sys.argv[1])['accepted_spans_per_s']))" "$normal")
+rate=$(budget_overload_rate "$grpc")
 phase "2x overload"
 python3 - "$CORAL_COLONY_PUBLIC_PORT" "$CORAL_HOME/colonies/$id/ca.crt" "$viewer" \
   "$PHASE_SECONDS" >"$work/storm" <<'PY' &

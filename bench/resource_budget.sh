@@ -31,10 +31,7 @@ bench_cleanup() { kill "$watcher" 2>/dev/null; }
 
 phase idle; sleep "$PHASE_SECONDS"
 
-phase measure
-normal=$(build/release/bench/otlp_loadgen --protocol grpc --endpoint 127.0.0.1:$grpc \
-  --seconds 5 --spans 512 --connections 1)
-rate=$(python3 -c "import json,sys; print(int(2 * json.loads(sys.argv[1])['accepted_spans_per_s']))" "$normal")
+rate=$(budget_overload_rate "$grpc")
 phase "2x overload"
 over=$(build/release/bench/otlp_loadgen --protocol grpc --endpoint 127.0.0.1:$grpc \
   --seconds "$PHASE_SECONDS" --spans 512 --connections 8 --rate "$rate" --outstanding 64)

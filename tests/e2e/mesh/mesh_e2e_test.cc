@@ -254,6 +254,19 @@ class MeshE2eTest : public ::testing::Test {
     }
     return out;
   }
+  // `coral agent status` on the node once its colony state is `state`
+  // (a failure when it is not within `wait`).
+  Json AgentSeesColony(const Node& n, const std::string& state, std::chrono::seconds wait) {
+    Json status;
+    EXPECT_TRUE(Eventually(
+        [&] {
+          status = CoralJson(n, {"agent", "status"});
+          return status["colony"]["state"] == state;
+        },
+        wait, 500ms))
+        << status.dump(2);
+    return status;
+  }
   // A job on the node sends `requests` server spans, `errors` of them failed,
   // to the node's agent through the OpenTelemetry JS SDK, and exits.
   bool SendSpans(const Node& n, const std::string& service, int requests, int errors) {
@@ -665,14 +678,7 @@ TEST_F(MeshE2eTest, AgentsEnrollStayHealthySurviveRestartsAndRevocationWorks) {
   ASSERT_TRUE(wg_after.ok());
   EXPECT_EQ(wg_after->out.find(revoked["wireguard_public_key"].get<std::string>()),
             std::string::npos);
-  Json b_status;
-  EXPECT_TRUE(Eventually(
-      [&] {
-        b_status = CoralJson(b_, {"agent", "status"});
-        return b_status["colony"]["state"] == "refused";
-      },
-      60s, 500ms))
-      << b_status.dump();
+  Json b_status = AgentSeesColony(b_, "refused", 60s);
   EXPECT_NE(b_status["colony"]["last_error"].get<std::string>().find("was revoked"),
             std::string::npos)
       << b_status.dump();
@@ -749,14 +755,7 @@ TEST_F(MeshE2eTest, APartitionOfMinutesLosesNothingAndIsShownWhileItLasts) {
     finding |= f["kind"] == "agent_pull_failing" && f["subject"] == a_id;
   }
   EXPECT_TRUE(finding) << status.dump(2);
-  Json a_status;
-  EXPECT_TRUE(Eventually(
-      [&] {
-        a_status = CoralJson(a_, {"agent", "status"});
-        return a_status["colony"]["state"] == "unreachable";
-      },
-      90s, 1s))
-      << a_status.dump(2);
+  AgentSeesColony(a_, "unreachable", 90s);
   // Late in the cut, more spans; then the colony has given up on A.
   std::this_thread::sleep_until(cut_at + 150s);
   ASSERT_TRUE(SendSpans(a_, "late-in-partition", 50, 0));
